@@ -1,0 +1,3 @@
+from antirelou.cli import main
+
+raise SystemExit(main())
