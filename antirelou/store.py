@@ -1,0 +1,339 @@
+"""The SQLite log: every PDU taken off the modem, the messages they make,
+the replies, modem events and the daemon's heartbeat.
+
+One writer (the daemon's main thread), short transactions, WAL so that CLI
+readers never block it. The schema carries a version; `MIGRATIONS` upgrade an
+older file in order when it is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+MIGRATIONS: tuple[str, ...] = (
+    # version 1
+    """
+    CREATE TABLE pdus (
+        id INTEGER PRIMARY KEY,
+        pdu TEXT NOT NULL,
+        storage TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        on_modem INTEGER NOT NULL DEFAULT 1,
+        received_at TEXT NOT NULL,
+        sender TEXT,
+        concat_reference INTEGER,
+        concat_total INTEGER,
+        concat_sequence INTEGER,
+        message_id INTEGER REFERENCES messages(id)
+    );
+    CREATE INDEX pdus_on_modem ON pdus(storage, slot) WHERE on_modem = 1;
+    CREATE INDEX pdus_unassembled ON pdus(sender, concat_reference) WHERE message_id IS NULL;
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        sender TEXT,
+        sender_kind TEXT NOT NULL,
+        text TEXT,
+        smsc_time TEXT,
+        received_at TEXT NOT NULL,
+        parts INTEGER NOT NULL,
+        parts_expected INTEGER NOT NULL,
+        encoding TEXT,
+        error TEXT
+    );
+    CREATE INDEX messages_sender ON messages(sender, received_at);
+    CREATE INDEX messages_received ON messages(received_at);
+    CREATE TABLE replies (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id),
+        recipient TEXT,
+        text TEXT,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        segments INTEGER NOT NULL DEFAULT 0,
+        segments_sent INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        due_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        modem_reference TEXT,
+        error TEXT
+    );
+    CREATE INDEX replies_recipient ON replies(recipient, created_at);
+    CREATE INDEX replies_due ON replies(due_at) WHERE status = 'queued';
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX events_at ON events(at);
+    CREATE TABLE heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    """,
+)
+
+# Reply statuses. 'sending' is written before the first AT+CMGS, so a crash
+# mid-send leaves a row that start-up turns into 'unknown': never re-sent.
+QUEUED, SENDING, SENT, FAILED, UNKNOWN, SKIPPED = (
+    "queued", "sending", "sent", "failed", "unknown", "skipped",
+)
+
+
+class StoreError(Exception):
+    """The database cannot be read or written (disk full, read-only, locked)."""
+
+
+@dataclass(frozen=True)
+class StoredPdu:
+    """One slot of the modem's storage as AT+CMGL listed it."""
+
+    slot: int
+    status: int
+    pdu: str
+
+
+@dataclass(frozen=True)
+class PduRow:
+    id: int
+    pdu: str
+    sender: str | None
+    received_at: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    id: int
+    message_id: int
+    recipient: str
+    text: str
+    status: str
+    attempts: int
+    segments: int
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
+def _create_private(path: str) -> None:
+    # Numbers and messages are personal data: the file is the service user's alone.
+    # SQLite gives its -wal and -shm files the database file's permissions.
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(descriptor)
+
+
+class Store:
+    """Given a path, open (creating with mode 0600 and migrating) the log."""
+
+    def __init__(self, path: str, *, busy_timeout: float = 5.0, readonly: bool = False) -> None:
+        self.path = path
+        try:
+            if readonly:
+                if not os.path.exists(path):
+                    raise StoreError(f"{path}: no database yet (has the daemon ever run?)")
+                self._db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+                self._db.execute("PRAGMA query_only = ON")
+            else:
+                _create_private(path)
+                self._db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = FULL")
+                self._migrate()
+        except sqlite3.Error as error:
+            raise StoreError(f"{path}: {error}") from error
+        self._db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} was written by a newer antirelou (schema {version}); upgrade antirelou"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self._db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run the block in one write transaction; raise StoreError if it cannot commit."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: {error}") from error
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException as error:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(f"{self.path}: {error}") from error
+            raise
+
+    def read(self, sql: str, parameters: Sequence = ()) -> list[sqlite3.Row]:
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: {error}") from error
+
+    # --- PDUs off the modem -------------------------------------------------
+
+    def pdus_on_modem(self, storage: str) -> dict[tuple[int, str], int]:
+        """Return {(slot, pdu): id} of PDUs committed but not yet known deleted from the modem."""
+        rows = self.read("SELECT id, slot, pdu FROM pdus WHERE on_modem = 1 AND storage = ?", (storage,))
+        return {(row["slot"], row["pdu"]): row["id"] for row in rows}
+
+    @staticmethod
+    def insert_pdu(db: sqlite3.Connection, entry: StoredPdu, storage: str, received_at: datetime,
+                   sender: str | None, concat: tuple[int, int, int] | None) -> int:
+        reference, total, sequence = concat or (None, None, None)
+        cursor = db.execute(
+            "INSERT INTO pdus (pdu, storage, slot, received_at, sender, concat_reference,"
+            " concat_total, concat_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.pdu, storage, entry.slot, iso(received_at), sender, reference, total, sequence),
+        )
+        return cursor.lastrowid
+
+    @staticmethod
+    def forget_on_modem(db: sqlite3.Connection, ids: Sequence[int]) -> None:
+        db.executemany("UPDATE pdus SET on_modem = 0 WHERE id = ?", [(i,) for i in ids])
+
+    def mark_deleted(self, ids: Sequence[int]) -> None:
+        with self.transaction() as db:
+            self.forget_on_modem(db, ids)
+
+    @staticmethod
+    def waiting_parts(db: sqlite3.Connection, sender: str | None, reference: int,
+                      total: int) -> list[PduRow]:
+        rows = db.execute(
+            "SELECT id, pdu, sender, received_at FROM pdus WHERE message_id IS NULL"
+            " AND sender IS ? AND concat_reference = ? AND concat_total = ?"
+            " ORDER BY concat_sequence, id",
+            (sender, reference, total),
+        ).fetchall()
+        return [PduRow(r["id"], r["pdu"], r["sender"], r["received_at"]) for r in rows]
+
+    @staticmethod
+    def stale_groups(db: sqlite3.Connection, received_before: datetime) -> list[tuple]:
+        """Return (sender, reference, total) of incomplete long messages whose first part is older."""
+        return db.execute(
+            "SELECT sender, concat_reference, concat_total FROM pdus WHERE message_id IS NULL"
+            " AND concat_reference IS NOT NULL GROUP BY sender, concat_reference, concat_total"
+            " HAVING MIN(received_at) < ?",
+            (iso(received_before),),
+        ).fetchall()
+
+    @staticmethod
+    def insert_message(db: sqlite3.Connection, *, pdu_ids: Sequence[int], sender: str | None,
+                       sender_kind: str, text: str | None, smsc_time: datetime | None,
+                       received_at: str, parts_expected: int, encoding: str | None,
+                       error: str | None) -> int:
+        cursor = db.execute(
+            "INSERT INTO messages (sender, sender_kind, text, smsc_time, received_at, parts,"
+            " parts_expected, encoding, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sender, sender_kind, text, smsc_time.isoformat() if smsc_time else None,
+             received_at, len(pdu_ids), parts_expected, encoding, error),
+        )
+        message_id = cursor.lastrowid
+        db.executemany("UPDATE pdus SET message_id = ? WHERE id = ?",
+                       [(message_id, pdu_id) for pdu_id in pdu_ids])
+        return message_id
+
+    # --- replies -------------------------------------------------------------
+
+    @staticmethod
+    def insert_reply(db: sqlite3.Connection, *, message_id: int, recipient: str | None,
+                     text: str | None, status: str, reason: str, segments: int,
+                     due_at: datetime | None, now: datetime) -> int:
+        cursor = db.execute(
+            "INSERT INTO replies (message_id, recipient, text, status, reason, segments, due_at,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (message_id, recipient, text, status, reason, segments,
+             iso(due_at) if due_at else None, iso(now), iso(now)),
+        )
+        return cursor.lastrowid
+
+    @staticmethod
+    def last_reply_to(db: sqlite3.Connection, recipient: str) -> datetime | None:
+        """Return when `recipient` was last answered (or an answer was attempted or queued)."""
+        row = db.execute(
+            "SELECT MAX(created_at) FROM replies WHERE recipient = ?"
+            " AND status IN ('queued', 'sending', 'sent', 'unknown')",
+            (recipient,),
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row[0] else None
+
+    def next_due_reply(self, now: datetime) -> Reply | None:
+        rows = self.read(
+            "SELECT id, message_id, recipient, text, status, attempts, segments FROM replies"
+            " WHERE status = 'queued' AND due_at <= ? ORDER BY due_at, id LIMIT 1",
+            (iso(now),),
+        )
+        return Reply(*rows[0]) if rows else None
+
+    def next_due_time(self) -> datetime | None:
+        row = self.read("SELECT MIN(due_at) FROM replies WHERE status = 'queued'")[0]
+        return datetime.fromisoformat(row[0]) if row[0] else None
+
+    def update_reply(self, reply_id: int, now: datetime, **fields: object) -> None:
+        # Column names come from our own call sites, never from message text.
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        values = [iso(v) if isinstance(v, datetime) else v for v in fields.values()]
+        with self.transaction() as db:
+            db.execute(f"UPDATE replies SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+                       (*values, iso(now), reply_id))
+
+    def abandon_interrupted_sends(self, now: datetime) -> int:
+        """After a crash, replies caught mid-send may or may not have left: never send them again."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE replies SET status = 'unknown', updated_at = ?,"
+                " error = 'interrupted while sending; not re-sent so as not to pay twice'"
+                " WHERE status = 'sending'",
+                (iso(now),),
+            )
+            return cursor.rowcount
+
+    # --- events and heartbeat ----------------------------------------------------
+
+    def event(self, now: datetime, kind: str, detail: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)",
+                       (iso(now), kind, detail))
+
+    def heartbeat(self, now: datetime, started_at: datetime, state: str, detail: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO heartbeat (id, pid, at, started_at, state, detail)"
+                " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid,"
+                " at = excluded.at, started_at = excluded.started_at, state = excluded.state,"
+                " detail = excluded.detail",
+                (os.getpid(), iso(now), iso(started_at), state, detail),
+            )
