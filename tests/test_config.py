@@ -1,0 +1,730 @@
+import dataclasses
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from antirelou import config
+from antirelou.config import (
+    REQUIRED,
+    Config,
+    ConfigError,
+    ConfigIssue,
+    Section,
+    format_duration,
+    iter_keys,
+    load,
+    loads,
+    parse_duration,
+)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "etc" / "antirelou.yaml"
+FILE = "/etc/antirelou/antirelou.yaml"
+MINIMAL = "modem:\n  port: /dev/antirelou-modem\ndatabase: /var/lib/antirelou/antirelou.db\n"
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        loads(textwrap.dedent(text), FILE)
+    return [str(issue) for issue in raised.value.errors]
+
+
+# Each case: the file's text, where the error is ("line:column: key_path"), and a part of
+# its message.
+BAD_CONFIGS = [
+    pytest.param(
+        MINIMAL + "modem:\n  port: /dev/ttyUSB0\n",
+        "4:1: modem",
+        "duplicate key (already set on line 1",
+        id="duplicate-section",
+    ),
+    pytest.param(
+        """\
+        modem:
+          port: /dev/antirelou-modem
+          baudrat: 9600
+        database: a.db
+        """,
+        "3:3: modem.baudrat",
+        "unknown key (did you mean 'baudrate'?)",
+        id="unknown-key-suggestion",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  coldown: 24h\n",
+        "5:3: replies.coldown",
+        "unknown key (did you mean 'cooldown'?)",
+        id="unknown-nested-key-suggestion",
+    ),
+    pytest.param(
+        MINIMAL + "modme:\n  baudrate: 9600\n",
+        "4:1: modme",
+        "unknown section (did you mean 'modem'?)",
+        id="unknown-section-suggestion",
+    ),
+    pytest.param(
+        MINIMAL + "budgets:\n  daily: 10\n",
+        "4:1: budgets",
+        "unknown section (expected one of: modem, database, numbers, replies, logging)",
+        id="unknown-section-no-suggestion",
+    ),
+    pytest.param(
+        MINIMAL + "cooldown: 1h\n",
+        "4:1: cooldown",
+        "'cooldown' belongs under 'replies:' (check the indentation)",
+        id="key-in-wrong-section",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  enabled: 3\n",
+        "5:3: replies.enabled",
+        "expected true or false, not '3'",
+        id="wrong-type-boolean",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  enabled: oui\n",
+        "5:3: replies.enabled",
+        "'oui' is not understood: write true (or yes)",
+        id="boolean-in-french",
+    ),
+    pytest.param(
+        MINIMAL + "numbers:\n  default_country: '33'\n",
+        "5:3: numbers.default_country",
+        "expected a whole number, not '33' (write it without quotes)",
+        id="wrong-type-quoted-number",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  pin: 0123\ndatabase: a.db\n",
+        "3:3: modem.pin",
+        '0123 must be in quotes, or YAML reads it as the number 83: write pin: "0123"',
+        id="int-pin-leading-zero",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  pin: 1234\ndatabase: a.db\n",
+        "3:3: modem.pin",
+        '1234 must be in quotes: write pin: "1234"',
+        id="int-pin",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  pin: '12a4'\ndatabase: a.db\n",
+        "3:3: modem.pin",
+        "'12a4' is not a PIN: write 4 to 8 digits in quotes",
+        id="pin-not-digits",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  pin: '123456789'\ndatabase: a.db\n",
+        "3:3: modem.pin",
+        "is not a PIN",
+        id="pin-too-long",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  cooldown: 2 days\n",
+        "5:3: replies.cooldown",
+        "'2 days' is not a duration (try 48h)",
+        id="bad-duration-words",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  cooldown: 1:30\n",
+        "5:3: replies.cooldown",
+        "'1:30' is not a duration (write a number and a unit",
+        id="bad-duration-sexagesimal",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  poll_interval: 20m\ndatabase: a.db\n",
+        "3:3: modem.poll_interval",
+        "'20m' is too long (at most 10m)",
+        id="duration-too-long",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  poll_interval: 500ms\ndatabase: a.db\n",
+        "3:3: modem.poll_interval",
+        "'500ms' is too short (at least 1s)",
+        id="duration-too-short",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  cooldown: -5m\n",
+        "5:3: replies.cooldown",
+        "'-5m' is negative",
+        id="negative-duration",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  cooldown:\n",
+        "5:3: replies.cooldown",
+        "has no value: write a duration such as 30s, 5m or 24h, or delete the line to use the "
+        "default (24h)",
+        id="duration-without-value",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  retry:\n    attempts: -1\n",
+        "6:5: replies.retry.attempts",
+        "'-1' is too small (use a whole number from 1 to 10)",
+        id="negative-number",
+    ),
+    pytest.param(
+        MINIMAL + "numbers:\n  default_country: 1000\n",
+        "5:3: numbers.default_country",
+        "'1000' is too large (use a whole number from 1 to 999)",
+        id="number-too-large",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  baudrate: 115201\ndatabase: a.db\n",
+        "3:3: modem.baudrate",
+        "'115201' is not one of 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600",
+        id="bad-baudrate",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  storage: SIM\ndatabase: a.db\n",
+        "3:3: modem.storage",
+        "'SIM' is not allowed: use one of auto, SM, ME, MT",
+        id="bad-storage",
+    ),
+    pytest.param(
+        "modem:\n  baudrate: 9600\ndatabase: a.db\n",
+        "1:1: modem.port",
+        "missing: add e.g. 'port: /dev/antirelou-modem' under 'modem:'",
+        id="missing-port",
+    ),
+    pytest.param(
+        "database: a.db\n",
+        "1:1: modem.port",
+        "missing: add e.g. 'port: /dev/antirelou-modem' under 'modem:'",
+        id="missing-modem-section",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n",
+        "1:1: database",
+        "missing: add e.g. 'database: /var/lib/antirelou/antirelou.db' at the top level",
+        id="missing-database",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\ndatabase:\n",
+        "3:1: database",
+        "has no value: write a file path",
+        id="database-without-value",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\ndatabase: ~/antirelou.db\n",
+        "3:1: database",
+        "~ is not expanded here, write the full path",
+        id="database-home",
+    ),
+    pytest.param(
+        "modem: /dev/ttyUSB0\ndatabase: a.db\n",
+        "1:1: modem",
+        "expected a section with indented keys (port, baudrate,",
+        id="section-not-a-mapping",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\ndatabase: [a.db\n",
+        "4:1: ",
+        "invalid YAML:",
+        id="yaml-syntax-error",
+    ),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  baudrate: 9600\n    storage: SM\n",
+        "4:12: ",
+        "invalid YAML: mapping values are not allowed here",
+        id="yaml-bad-indentation",
+    ),
+    pytest.param(
+        "modem:\n\tport: /dev/antirelou-modem\n",
+        "2:1: ",
+        "(indent with spaces, not tabs)",
+        id="yaml-tab",
+    ),
+    pytest.param("", "1:1: ", "the file is empty", id="empty-file"),
+    pytest.param("# nothing yet\n\n", "1:1: ", "the file is empty", id="comments-only"),
+    pytest.param("- modem\n", "1:1: ", "expected 'key: value' settings", id="top-level-list"),
+    pytest.param(
+        "modem:\n  port: /dev/antirelou-modem\n  port: /dev/ttyUSB0\ndatabase: a.db\n",
+        "3:3: modem.port",
+        "duplicate key (already set on line 2; keep only one)",
+        id="duplicate-key",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  text: ''\n",
+        "5:3: replies.text",
+        "is empty: write the reply text",
+        id="text-empty",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  text: 42\n",
+        "5:3: replies.text",
+        "not '42' (put it in quotes)",
+        id="text-is-a-number",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  text: [a, b]\n",
+        "5:3: replies.text",
+        "not a list",
+        id="text-is-a-list",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  text: " + "a" * 1531 + "\n",
+        "5:3: replies.text",
+        "is too long: 1531 characters make 11 SMS, at most 10 are allowed (shorten it)",
+        id="text-too-long",
+    ),
+    pytest.param(
+        MINIMAL + "replies:\n  text: " + "ê" * 700 + "\n",
+        "5:3: replies.text",
+        "(shorten it; because of ê, each SMS holds 70 characters, not 160)",
+        id="text-too-long-unicode",
+    ),
+    pytest.param(
+        MINIMAL + "numbers:\n  never_reply_prefixes: ['+338', '0800']\n",
+        "5:34: numbers.never_reply_prefixes",
+        "'0800' is not a prefix: write '+', the country code and the first digits",
+        id="prefix-without-plus",
+    ),
+    pytest.param(
+        MINIMAL + "numbers:\n  never_reply_prefixes:\n    - '+33 8'\n",
+        "6:7: numbers.never_reply_prefixes",
+        "'+33 8' is not a prefix",
+        id="prefix-with-space",
+    ),
+    pytest.param(
+        MINIMAL + "numbers:\n  never_reply_prefixes: '+338'\n",
+        "5:3: numbers.never_reply_prefixes",
+        "not '+338' (write a list, e.g. [\"+338\"], or [] for none)",
+        id="prefixes-not-a-list",
+    ),
+    pytest.param(
+        MINIMAL + "logging:\n  level: warn\n",
+        "5:3: logging.level",
+        "'warn' is not allowed: use one of debug, info, warning, error (did you mean 'warning'?)",
+        id="level-invalid",
+    ),
+    pytest.param(
+        MINIMAL + "? [a, b]\n: c\n",
+        "4:3: ",
+        "a list is not a key name (keys are plain words)",
+        id="key-not-a-name",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, where, message", BAD_CONFIGS)
+def test_loads_reports_bad_config(text, where, message):
+    errors = errors_of(text)
+    matching = [
+        error for error in errors if error.startswith(f"{FILE}:{where}") and message in error
+    ]
+    assert matching, f"expected {where} … {message!r}, got:\n" + "\n".join(errors)
+
+
+def test_config_error_str_is_one_line_per_issue():
+    text = (
+        MINIMAL + "numbers:\n  default_country: 33\n" + "\n" * 7 + "replies:\n  cooldown: 2 days\n"
+    )
+
+    errors = errors_of(text)
+
+    assert errors == [f"{FILE}:14:3: replies.cooldown: '2 days' is not a duration (try 48h)"]
+
+
+def test_loads_reports_every_error_at_once_in_file_order():
+    text = """\
+    modem:
+      port: /dev/antirelou-modem
+      baudrat: 9600
+      pin: 0123
+    replies:
+      cooldown: 2 days
+      enabled: oui
+      retry:
+        attempts: 0
+    logging:
+      level: loud
+    """
+
+    with pytest.raises(ConfigError) as raised:
+        loads(textwrap.dedent(text), FILE)
+
+    issues = raised.value.errors
+    assert [(issue.line, issue.column, issue.key_path) for issue in issues] == [
+        (1, 1, "database"),
+        (3, 3, "modem.baudrat"),
+        (4, 3, "modem.pin"),
+        (6, 3, "replies.cooldown"),
+        (7, 3, "replies.enabled"),
+        (9, 5, "replies.retry.attempts"),
+        (11, 3, "logging.level"),
+    ]
+    assert str(raised.value).count("\n") == len(issues) - 1
+    assert all(issue.file == FILE for issue in issues)
+
+
+def test_loads_reports_each_bad_prefix():
+    errors = errors_of(MINIMAL + "numbers:\n  never_reply_prefixes: ['+338', 'x', '08']\n")
+
+    assert [error.split(": ")[0] for error in errors] == [f"{FILE}:5:34", f"{FILE}:5:39"]
+
+
+def test_config_issue_str_without_line():
+    issue = ConfigIssue("/etc/antirelou/antirelou.yaml", None, None, "", "no such file")
+
+    assert str(issue) == "/etc/antirelou/antirelou.yaml: no such file"
+
+
+# --- load: the file itself. ---
+
+
+def test_load_missing_file(tmp_path):
+    path = tmp_path / "antirelou.yaml"
+
+    with pytest.raises(ConfigError) as raised:
+        load(path)
+
+    (issue,) = raised.value.errors
+    assert (issue.file, issue.line) == (str(path), None)
+    assert str(raised.value).startswith(f"{path}: no such file")
+
+
+def test_load_unreadable_file(tmp_path, monkeypatch):
+    path = tmp_path / "antirelou.yaml"
+    path.write_text(MINIMAL)
+
+    def refuse(*arguments, **options):
+        raise PermissionError(13, "Permission denied")
+
+    # Tests may run as root, whom chmod cannot stop.
+    monkeypatch.setattr(config, "open", refuse, raising=False)
+
+    with pytest.raises(ConfigError) as raised:
+        load(path)
+
+    assert str(raised.value) == f"{path}: permission denied (run as root or make the file readable)"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_load_unreadable_file_for_real(tmp_path):
+    path = tmp_path / "antirelou.yaml"
+    path.write_text(MINIMAL)
+    path.chmod(0)
+
+    with pytest.raises(ConfigError, match="permission denied"):
+        load(path)
+
+
+def test_load_directory(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory"):
+        load(tmp_path)
+
+
+def test_load_not_utf8(tmp_path):
+    path = tmp_path / "antirelou.yaml"
+    path.write_bytes(MINIMAL.encode() + b"replies:\n  text: caf\xe9\n")
+
+    with pytest.raises(ConfigError) as raised:
+        load(path)
+
+    assert str(raised.value) == f"{path}:5:1: is not UTF-8 text (save it as UTF-8)"
+
+
+def test_load_byte_order_mark(tmp_path):
+    path = tmp_path / "antirelou.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+
+    assert load(path).modem.port == "/dev/antirelou-modem"
+
+
+def test_load_yaml_syntax_error_has_its_line(tmp_path):
+    path = tmp_path / "antirelou.yaml"
+    path.write_text('modem:\n  port: "/dev/antirelou-modem\ndatabase: a.db\n')
+
+    with pytest.raises(ConfigError) as raised:
+        load(path)
+
+    (issue,) = raised.value.errors
+    assert issue.file == str(path)
+    assert issue.line == 4
+    assert issue.message.startswith("invalid YAML")
+
+
+# --- Good configurations. ---
+
+
+def test_loads_minimal_config_gets_every_default():
+    loaded = loads(MINIMAL, FILE)
+
+    assert loaded == Config(
+        path=FILE,
+        modem=config.ModemConfig(port="/dev/antirelou-modem"),
+        database="/var/lib/antirelou/antirelou.db",
+        numbers=config.NumbersConfig(),
+        replies=config.RepliesConfig(),
+        logging=config.LoggingConfig(),
+    )
+
+
+def test_loads_full_config():
+    text = """\
+    modem:
+      port: /dev/ttyUSB2
+      baudrate: 9600
+      pin: "0123"
+      poll_interval: 30s
+      command_timeout: 5s
+      send_timeout: 2m
+      storage: sm
+      registration_timeout: 1m
+      reassembly_timeout: 2h
+    database: /srv/antirelou.db
+    numbers:
+      default_country: +32
+      never_reply_prefixes: [+338, "+3290"]
+    replies:
+      enabled: no
+      text: |
+        Non, c'est non.
+      cooldown: 1h30m
+      retry:
+        attempts: 5
+        backoff: 2s
+    logging:
+      level: DEBUG
+    """
+
+    loaded = loads(textwrap.dedent(text), FILE)
+
+    assert loaded.modem == config.ModemConfig(
+        port="/dev/ttyUSB2",
+        baudrate=9600,
+        pin="0123",
+        poll_interval=30.0,
+        command_timeout=5.0,
+        send_timeout=120.0,
+        storage="SM",
+        registration_timeout=60.0,
+        reassembly_timeout=7200.0,
+    )
+    assert loaded.database == "/srv/antirelou.db"
+    # An unquoted +338 is the integer 338 to YAML; the prefix is read as written.
+    assert loaded.numbers == config.NumbersConfig(32, ("+338", "+3290"))
+    assert loaded.replies == config.RepliesConfig(
+        enabled=False,
+        text="Non, c'est non.",
+        cooldown=5400.0,
+        retry=config.RetryConfig(attempts=5, backoff=2.0),
+    )
+    assert loaded.logging.level == "debug"
+
+
+def test_loads_empty_section_uses_defaults():
+    loaded = loads(MINIMAL + "numbers:\nreplies:\n  # enabled: false\n", FILE)
+
+    assert loaded.numbers == config.NumbersConfig()
+    assert loaded.replies == config.RepliesConfig()
+
+
+def test_loads_plain_number_duration_is_seconds():
+    # Decimal as written, although YAML 1.1 would read 010 as octal 8.
+    loaded = loads(MINIMAL.replace("modem:\n", "modem:\n  poll_interval: 010\n"), FILE)
+
+    assert loaded.modem.poll_interval == 10.0
+
+
+def test_loads_relative_database_is_relative_to_config_directory():
+    loaded = loads(
+        "modem:\n  port: /dev/x\ndatabase: data/../antirelou.db\n", "/etc/antirelou/a.yaml"
+    )
+
+    assert loaded.database == "/etc/antirelou/antirelou.db"
+
+
+def test_load_relative_database_and_path_are_absolute(tmp_path, monkeypatch):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "antirelou.yaml").write_text(
+        "modem:\n  port: /dev/x\ndatabase: antirelou.db\n"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    loaded = load("conf/antirelou.yaml")
+
+    assert loaded.path == str(tmp_path / "conf" / "antirelou.yaml")
+    assert loaded.database == str(tmp_path / "conf" / "antirelou.db")
+
+
+def test_loads_pseudo_path_resolves_database_from_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    loaded = loads("modem:\n  port: /dev/x\ndatabase: antirelou.db\n")
+
+    assert loaded.path == "<string>"
+    assert loaded.database == str(tmp_path / "antirelou.db")
+
+
+def test_loads_result_is_frozen():
+    loaded = loads(MINIMAL, FILE)
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        loaded.modem.port = "/dev/other"
+
+
+# --- The example file and the schema cannot drift apart. ---
+
+
+def _example_key_paths(node: yaml.Node, prefix: str = "") -> set[str]:
+    paths = set()
+    for key_node, value_node in node.value:
+        path = prefix + key_node.value
+        paths.add(path)
+        if isinstance(value_node, yaml.MappingNode):
+            paths |= _example_key_paths(value_node, path + ".")
+    return paths
+
+
+def test_example_has_every_schema_key():
+    written = _example_key_paths(yaml.compose(EXAMPLE.read_text(), Loader=yaml.SafeLoader))
+
+    assert written == {path for path, _, _ in iter_keys()}
+
+
+def test_example_loads_with_every_default():
+    loaded = load(EXAMPLE)
+
+    assert loaded.modem.port == "/dev/antirelou-modem"
+    assert loaded.database == "/var/lib/antirelou/antirelou.db"
+    assert loaded == dataclasses.replace(loads(MINIMAL), path=str(EXAMPLE))
+
+
+def test_example_comments_are_bilingual():
+    text = EXAMPLE.read_text()
+
+    assert text.count("# FR:") >= len(list(iter_keys()))
+    assert text.count("# FR:") == text.count("# EN:")
+
+
+def test_schema_every_key_has_french_and_english_descriptions():
+    for path, key, _ in iter_keys():
+        assert key.description_fr.strip(), path
+        assert key.description_en.strip(), path
+        assert key.description_fr != key.description_en, path
+
+
+def test_schema_keys_match_the_dataclass_fields():
+    def check(section: Section) -> None:
+        fields = {field.name for field in dataclasses.fields(section.result)}
+        if section is config.SCHEMA:
+            fields.remove("path")  # Set by the loader, not written in the file.
+        assert fields == {entry.name for entry in section.keys}, section.name
+        for entry in section.keys:
+            if isinstance(entry, Section):
+                check(entry)
+
+    check(config.SCHEMA)
+
+
+def test_schema_required_keys_have_an_example():
+    for path, key, default in iter_keys():
+        if default is REQUIRED and not isinstance(key, Section):
+            assert key.example, path
+
+
+def test_schema_defaults_pass_their_own_check():
+    # A default the check would refuse could never be written back into the file.
+    for path, key, default in iter_keys():
+        if isinstance(key, Section) or default is REQUIRED:
+            continue
+        text = f"value: {key.check.format(default)}\n"
+        node = yaml.compose(text, Loader=yaml.SafeLoader).value[0][1]
+        assert key.check(node, config._Context("/")) == default, path
+
+
+# --- Durations. ---
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [
+        ("30s", 30.0),
+        ("5m", 300.0),
+        ("24h", 86400.0),
+        ("7d", 604800.0),
+        ("1h30m", 5400.0),
+        ("250ms", 0.25),
+        ("1d12h", 129600.0),
+        ("1h 30m", 5400.0),
+        ("30 s", 30.0),
+        ("1.5h", 5400.0),
+        ("0s", 0.0),
+        ("45", 45.0),
+        (" 10s ", 10.0),
+        (45, 45.0),
+        (0, 0.0),
+        (2.5, 2.5),
+    ],
+)
+def test_parse_duration_accepts(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("2 days", "'2 days' is not a duration (try 48h)"),
+        ("5 minutes", "(try 5m)"),
+        ("1h30", "(try 1h30m)"),
+        ("7j", "(try 7d)"),
+        ("2 semaines", "(try 14d)"),
+        ("1,5h", "(try 1h30m)"),
+        ("24H", "(try 24h)"),
+        ("30m1h", "(try 1h30m)"),
+        ("1h1h", "(try 2h)"),
+        ("-5m", "'-5m' is negative"),
+        ("-5", "is negative"),
+        (-5, "it must be 0 or more"),
+        ("", "the duration is empty (write a number and a unit"),
+        ("   ", "the duration is empty"),
+        ("soon", "'soon' is not a duration (write a number and a unit, e.g. 30s"),
+        ("1:30", "is not a duration"),
+        ("h", "is not a duration"),
+        ("10x", "is not a duration"),
+        (True, "is not a duration"),
+        (float("inf"), "it must be 0 or more"),
+    ],
+)
+def test_parse_duration_rejects(text, message):
+    with pytest.raises(ValueError) as raised:
+        parse_duration(text)
+
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (0, "0s"),
+        (0.25, "250ms"),
+        (1, "1s"),
+        (45, "45s"),
+        (90, "1m30s"),
+        (300, "5m"),
+        (3600, "1h"),
+        (5400, "1h30m"),
+        (86400, "24h"),
+        (172800, "48h"),
+        (172801, "2d1s"),
+        (259200, "3d"),
+        (604800, "7d"),
+        (1.5, "1s500ms"),
+        (0.0004, "0s"),
+    ],
+)
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+def test_format_duration_rejects_negative():
+    with pytest.raises(ValueError):
+        format_duration(-1)
+
+
+@given(st.integers(min_value=0, max_value=400 * 86400 * 1000))
+def test_format_duration_reads_back(milliseconds):
+    seconds = milliseconds / 1000
+
+    assert parse_duration(format_duration(seconds)) == pytest.approx(seconds, abs=1e-6)
