@@ -1,0 +1,90 @@
+"""`antirelou check`: what the configuration costs, and whether the modem is usable.
+
+Each finding is a sentence with what to do about it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from antirelou.config import Config
+from antirelou.modem import Modem, ModemError, SimLocked
+from antirelou.pdu import segment_info
+from antirelou.report import daemon_liveness
+from antirelou.store import Store, StoreError
+
+EX_UNAVAILABLE = 69
+
+
+def describe_costs(config: Config) -> list[str]:
+    """Given a config, return lines saying what each reply text costs in SMS."""
+    info = segment_info(config.replies.text)
+    unit = "characters" if info.encoding == "gsm7" else "UTF-16 units"
+    lines = [f"reply text: {info.encoding.upper()}, {info.units} {unit}, "
+             f"{info.segments} SMS per reply"]
+    if info.ucs2_characters:
+        lines.append(
+            "  these characters force UCS-2 (70 characters per SMS instead of 160): "
+            + " ".join(repr(character) for character in info.ucs2_characters))
+    return lines
+
+
+def _daemon_running(config: Config) -> bool:
+    if not os.path.exists(config.database):
+        return False
+    try:
+        store = Store(config.database, readonly=True)
+    except StoreError:
+        return False
+    try:
+        return daemon_liveness(store, datetime.now(UTC))[0]
+    finally:
+        store.close()
+
+
+def check_modem(config: Config, say: Callable[[str], None]) -> int:
+    """Probe the modem named in the config; say what is found. Return an exit status."""
+    port = config.modem.port
+    if _daemon_running(config):
+        say(f"modem: not probed, the service is running and owns {port}; "
+            "see `antirelou status`")
+        return 0
+    if not os.path.exists(port):
+        say(f"modem: nothing at {port}. Plug the dongle in; check `ls -l /dev/serial/by-id/` "
+            "and the udev rule that creates this name (see README, 'Installer').")
+        return EX_UNAVAILABLE
+    modem = Modem(config.modem, threading.Event())
+    problems = 0
+    try:
+        identity = modem.open()
+        say(f"modem: {identity.manufacturer} {identity.model} (revision {identity.revision or '?'}"
+            f", IMEI {identity.imei or '?'}) on {port}")
+        say("SIM: unlocked")
+        registration = modem.registration()
+        if registration.registered:
+            say(f"network: {registration.describe()}")
+        else:
+            problems += 1
+            say(f"network: NOT REGISTERED ({registration.describe()}). Check that the SIM has "
+                "credit and is active (try it in a phone), and the antenna/position of the dongle.")
+        if registration.signal is not None and registration.signal < 10:
+            say(f"signal: weak ({registration.signal}/31): move the dongle (USB extension cable) "
+                "nearer a window.")
+        used, total = modem.storage_usage()
+        say(f"storage: {modem.storage}, {used}/{total} slots used")
+        if used >= total:
+            problems += 1
+            say("storage: FULL: new SMS wait at the operator until it is emptied; start the "
+                "service, it empties the storage into its log.")
+    except SimLocked as error:
+        say(f"SIM: {error}")
+        return EX_UNAVAILABLE
+    except ModemError as error:
+        say(f"modem: {error}")
+        return EX_UNAVAILABLE
+    finally:
+        modem.close()
+    return EX_UNAVAILABLE if problems else 0

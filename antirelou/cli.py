@@ -1,0 +1,312 @@
+"""The `antirelou` command: one sub-command per thing an operator does."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+
+from antirelou import __version__
+from antirelou.config import DEFAULT_PATH, Config, ConfigError, load
+from antirelou.report import daemon_liveness, message_records, today_counts
+from antirelou.store import Store, StoreError
+
+# sysexits.h
+EX_USAGE, EX_DATAERR, EX_UNAVAILABLE, EX_SOFTWARE, EX_CONFIG = 64, 65, 69, 70, 78
+EX_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
+
+DESCRIPTION = """\
+antirelou — le numéro anti-relou / the anti-harassment number.
+
+Receives the SMS sent to a USB GSM dongle, logs each one, and answers with
+the text of your configuration (« Si une femme dit non, inutile d'insister. »).
+"""
+
+EPILOG = """\
+Commands / commandes:
+  antirelou check         vérifier la configuration et le modem / check config and modem
+  antirelou status        le service tourne-t-il ? / is the service running?
+  antirelou log           les derniers messages / the latest messages
+  antirelou run           le service lui-même (systemd le lance) / the service itself
+  antirelou demo          démonstration sans matériel / demo without hardware
+  antirelou simulate      un modem simulé / a simulated dongle
+
+Each command has its own help: antirelou log --help
+"""
+
+
+def _add_config(parser: argparse.ArgumentParser, dest: str = "config") -> None:
+    # Accepted before and after the command: `antirelou -c F log` and `antirelou log -c F`.
+    parser.add_argument("-c", "--config", dest=dest, default=None, metavar="FILE",
+                        help=f"configuration file (default: $ANTIRELOU_CONFIG or {DEFAULT_PATH})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="antirelou", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"antirelou {__version__}")
+    _add_config(parser, dest="global_config")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run the service in the foreground (what systemd starts)",
+        description="Run the service in the foreground until SIGTERM or Ctrl-C. SIGHUP reloads "
+                    "the configuration. Normally started by systemd: systemctl start antirelou.")
+    _add_config(run)
+
+    check = commands.add_parser(
+        "check", help="check the configuration, then the modem if it is plugged in",
+        description="Check the configuration file; print what each reply costs; then, unless "
+                    "the service is running (it owns the modem), probe the modem: identity, "
+                    "SIM, signal, network, storage. Exit 0 if all is well, 78 if the "
+                    "configuration is wrong, 69 if the modem is not usable.")
+    _add_config(check)
+    check.add_argument("--no-modem", action="store_true", help="only check the configuration")
+
+    status = commands.add_parser(
+        "status", help="is the service running, and how is the modem?",
+        description="Show whether the service is alive, its modem, signal, operator, storage "
+                    "use and today's counts. Exit 0 if running, 3 if not.")
+    _add_config(status)
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
+    log = commands.add_parser(
+        "log", help="show the latest messages and what was answered",
+        description="Show the latest messages received, newest last, with what was done.")
+    _add_config(log)
+    log.add_argument("-n", "--limit", type=int, default=20, metavar="N",
+                     help="how many messages (default 20; 0 for all)")
+    log.add_argument("--json", action="store_true",
+                     help="one JSON object per line and message, for scripts")
+    log.add_argument("--sender", metavar="NUMBER", help="only messages from this number")
+
+    simulate = commands.add_parser(
+        "simulate", help="run a simulated dongle, to try a configuration without hardware",
+        description="Start a simulated USB GSM dongle on a pseudo-terminal reachable at --link. "
+                    "Point modem.port at that path and run the service. Each line typed on "
+                    "standard input, 'NUMBER TEXT', arrives as an SMS from NUMBER. Replies "
+                    "sent by the service are printed. Ctrl-C stops it.")
+    simulate.add_argument("--link", required=True, metavar="PATH",
+                          help="path of the symlink to create, e.g. /tmp/antirelou-modem")
+    simulate.add_argument("--storage", type=int, default=30, metavar="SLOTS",
+                          help="SIM message storage slots (default 30)")
+    simulate.add_argument("--pin", metavar="PIN", help="make the SIM ask for this PIN")
+    simulate.add_argument("--latency", default="20ms", metavar="DURATION",
+                          help="delay before each answer (default 20ms)")
+    simulate.add_argument("--send-latency", default="1s", metavar="DURATION",
+                          help="time to send one SMS (default 1s)")
+
+    demo = commands.add_parser(
+        "demo", help="a short scene on a simulated dongle, no hardware needed",
+        description="Run the service against a simulated dongle and play a short scene: a few "
+                    "one-off senders, one insistent harasser, a long message in several parts, "
+                    "an operator notice. Leaves its configuration and database in --data, so "
+                    "that `antirelou -c DATA/antirelou.yaml log` and `status` can be tried after.")
+    demo.add_argument("--data", default="demo-data", metavar="DIR",
+                      help="folder for the demo's configuration and database (default demo-data)")
+    demo.add_argument("--fast", action="store_true", help="no pauses between scenes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    if arguments.command is None:
+        parser.print_help()
+        return EX_USAGE
+    arguments.config = (getattr(arguments, "config", None) or arguments.global_config
+                        or os.environ.get("ANTIRELOU_CONFIG") or DEFAULT_PATH)
+    handler = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "log": cmd_log,
+               "simulate": cmd_simulate, "demo": cmd_demo}[arguments.command]
+    try:
+        return handler(arguments)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load(path: str) -> Config | None:
+    try:
+        return load(path)
+    except ConfigError as error:
+        print(f"antirelou: the configuration is not valid:\n{error}", file=sys.stderr)
+        return None
+
+
+def _open_store(config: Config) -> Store | None:
+    try:
+        return Store(config.database, readonly=True)
+    except StoreError as error:
+        print(f"antirelou: {error}", file=sys.stderr)
+        return None
+
+
+# --- run ---------------------------------------------------------------------------
+
+
+def cmd_run(arguments: argparse.Namespace) -> int:
+    from antirelou.daemon import Daemon
+    from antirelou.systemd import configure_logging
+
+    config = _load(arguments.config)
+    if config is None:
+        logging.basicConfig()
+        logging.getLogger("antirelou").critical("invalid configuration in %s", arguments.config)
+        return EX_CONFIG
+    configure_logging(config.logging.level)
+    daemon = Daemon(config)
+    daemon.install_signal_handlers()
+    return daemon.run()
+
+
+# --- check -------------------------------------------------------------------------
+
+
+def cmd_check(arguments: argparse.Namespace) -> int:
+    from antirelou.checks import check_modem, describe_costs
+
+    config = _load(arguments.config)
+    if config is None:
+        return EX_CONFIG
+    print(f"configuration OK: {config.path}")
+    for line in describe_costs(config):
+        print(line)
+    if arguments.no_modem:
+        return 0
+    return check_modem(config, print)
+
+
+# --- status ------------------------------------------------------------------------
+
+
+def cmd_status(arguments: argparse.Namespace) -> int:
+    config = _load(arguments.config)
+    if config is None:
+        return EX_CONFIG
+    store = _open_store(config)
+    if store is None:
+        return EX_NOT_RUNNING
+    now = datetime.now(UTC)
+    with store:
+        alive, beat = daemon_liveness(store, now)
+        counts = today_counts(store, now)
+        events = [dict(row) for row in store.read(
+            "SELECT at, kind, detail FROM events ORDER BY id DESC LIMIT 5")]
+    if arguments.json:
+        print(json.dumps({"running": alive, "heartbeat": beat, "today": counts,
+                          "recent_events": events}, default=str))
+        return 0 if alive else EX_NOT_RUNNING
+    if beat is None:
+        print("antirelou: has never run with this database")
+        return EX_NOT_RUNNING
+    detail = beat["detail"]
+    if alive:
+        print(f"antirelou: {beat['state']} since {_local(beat['started_at'])} "
+              f"(pid {beat['pid']}), last heartbeat {int(beat['age'])}s ago")
+    else:
+        print(f"antirelou: NOT RUNNING (last seen {_local(beat['at'])}, state {beat['state']})")
+    if detail.get("state_detail"):
+        print(f"  problem:  {detail['state_detail']}")
+    modem = detail.get("modem") or {}
+    if modem:
+        print(f"  modem:    {modem.get('manufacturer')} {modem.get('model')} on "
+              f"{detail.get('port')} (IMEI {modem.get('imei') or '?'})")
+    if detail.get("network"):
+        print(f"  network:  {detail['network']}")
+    if detail.get("storage"):
+        used = detail.get("storage_used")
+        print(f"  storage:  {detail['storage']} {'?' if used is None else used}/"
+              f"{detail.get('storage_total')} slots used")
+    print(f"  today:    {counts['messages']} messages from {counts['senders']} numbers; "
+          f"replies: {counts['replies_sent']} sent ({counts['segments_sent']} SMS), "
+          f"{counts['replies_skipped']} skipped, {counts['replies_queued']} waiting, "
+          f"{counts['replies_failed'] + counts['replies_unknown']} failed or unknown")
+    if events:
+        print("  recent events:")
+        for event in events:
+            print(f"    {_local(event['at'])}  {event['kind']}: {event['detail']}")
+    return 0 if alive else EX_NOT_RUNNING
+
+
+def _local(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+# --- log ---------------------------------------------------------------------------
+
+def cmd_log(arguments: argparse.Namespace) -> int:
+    from antirelou.numbers import classify
+
+    config = _load(arguments.config)
+    if config is None:
+        return EX_CONFIG
+    store = _open_store(config)
+    if store is None:
+        return EX_UNAVAILABLE
+    sender = None
+    if arguments.sender:
+        number = classify(arguments.sender, config.numbers.default_country)
+        sender = number.e164 or arguments.sender
+    with store:
+        records = message_records(store, arguments.limit, sender)
+    if arguments.json:
+        for record in records:
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
+    if not records:
+        print("no messages yet / aucun message pour l'instant")
+        return 0
+    print(f"{'received':19}  {'from':16}  {'message':42}  reply")
+    for record in records:
+        text = (record["text"] or f"<{record['error'] or 'empty'}>").replace("\n", " ")
+        if len(text) > 42:
+            text = text[:41] + "…"
+        reply = record["reply"]
+        what = reply["status"] or "-"
+        if reply["status"] == "skipped":
+            what = f"skipped: {reply['reason']}"
+        elif reply["status"] == "sent":
+            what = f"sent ({reply['segments_sent']} SMS)"
+        print(f"{_local(record['received_at'])}  {(record['sender'] or '?')[:16]:16}  "
+              f"{text:42}  {what}")
+    return 0
+
+
+# --- simulate / demo -------------------------------------------------------------------
+
+
+def cmd_simulate(arguments: argparse.Namespace) -> int:
+    from antirelou.config import parse_duration
+    from antirelou.simulator import SimulatedDongle
+
+    try:
+        latency = parse_duration(arguments.latency)
+        send_latency = parse_duration(arguments.send_latency)
+    except ValueError as error:
+        print(f"antirelou simulate: {error}", file=sys.stderr)
+        return EX_USAGE
+    dongle = SimulatedDongle(arguments.link, memories={"SM": arguments.storage},
+                             pin=arguments.pin, command_latency=latency,
+                             send_latency=send_latency, baudrate=115200)
+    with dongle:
+        print(f"simulated dongle ready at {dongle.port}; type 'NUMBER TEXT' to send it an SMS, "
+              "Ctrl-D or Ctrl-C to stop", flush=True)
+        printed = 0
+        for line in sys.stdin:
+            sender, _, text = line.strip().partition(" ")
+            if sender and text:
+                dongle.inject(sender, text)
+            for sent in dongle.sent[printed:]:
+                print(f"sent to {sent.number}: {sent.text}", flush=True)
+            printed = len(dongle.sent)
+    return 0
+
+
+def cmd_demo(arguments: argparse.Namespace) -> int:
+    from antirelou.demo import run_demo
+
+    return run_demo(arguments.data, fast=arguments.fast)
+
+

@@ -1,0 +1,381 @@
+"""The service: one loop that owns the modem, the log and the replies.
+
+Each turn of the loop: drain the modem's storage (list, commit, delete), send
+at most one due reply, record a heartbeat, then wait for a notification, the
+next poll or the next due reply. Draining between sends keeps a slow network
+(1 to 4 s per SMS) from starving reception. Signals only set flags.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from antirelou import config as config_module
+from antirelou.clock import SystemClock
+from antirelou.config import Config, ConfigError, format_duration
+from antirelou.intake import Logged, commit_listing, expire_partials
+from antirelou.modem import (
+    Modem,
+    ModemError,
+    ModemUnavailable,
+    Registration,
+    SendFailed,
+    SimLocked,
+)
+from antirelou.store import FAILED, QUEUED, SENDING, SENT, UNKNOWN, Store, StoreError
+from antirelou.systemd import Notifier, set_level
+
+log = logging.getLogger("antirelou")
+
+EXIT_OK = 0
+EXIT_SOFTWARE = 70
+EXIT_CONFIG = 78  # sysexits EX_CONFIG; the unit does not restart on it (a wrong PIN stays wrong)
+
+_STATUS_REFRESH = 60.0
+_EXPIRY_CHECK = 30.0
+_MAX_RECONNECT_DELAY = 60.0
+
+
+class Daemon:
+    """Given a loaded config, run the service until asked to stop."""
+
+    def __init__(self, config: Config, *, clock=None, notifier: Notifier | None = None,
+                 loader: Callable[[str], Config] = config_module.load,
+                 heartbeat_interval: float = 5.0,
+                 on_logged: Callable[[Logged], None] | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.notifier = notifier or Notifier()
+        self.loader = loader
+        self.heartbeat_interval = heartbeat_interval
+        if self.notifier.watchdog_interval:
+            self.heartbeat_interval = min(heartbeat_interval, self.notifier.watchdog_interval / 3)
+        self.on_logged = on_logged
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self.modem = Modem(config.modem, self.wake)
+        self.store: Store | None = None
+        self.started_at = self.clock.now()
+        self.state = "starting"
+        self.registration: Registration | None = None
+        self.storage_used: int | None = None
+        self.ready = threading.Event()
+        self._ready_sent = False
+        self._last_error: str | None = None
+
+    # --- signals (they only set flags) -----------------------------------------
+
+    def request_stop(self) -> None:
+        self._stop.set()
+        self.wake.set()
+
+    def request_reload(self) -> None:
+        self._reload.set()
+        self.wake.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, lambda *_: self.request_stop())
+        signal.signal(signal.SIGINT, lambda *_: self.request_stop())
+        signal.signal(signal.SIGHUP, lambda *_: self.request_reload())
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # --- life ----------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Run until stopped; return the exit status."""
+        os.umask(0o077)
+        try:
+            self.store = Store(self.config.database)
+        except StoreError as error:
+            log.critical("cannot open the database: %s", error)
+            return EXIT_SOFTWARE
+        now = self.clock.now()
+        interrupted = self.store.abandon_interrupted_sends(now)
+        if interrupted:
+            log.warning("%d reply(ies) were being sent when antirelou last stopped; they are "
+                        "marked 'unknown' and will not be sent again", interrupted)
+        self._event("started", f"antirelou started (pid {os.getpid()})")
+        try:
+            return self._supervise()
+        finally:
+            self.notifier.stopping()
+            self.modem.close()
+            self._event("stopped", "antirelou stopped")
+            self._heartbeat("stopped")
+            self.store.close()
+
+    def _supervise(self) -> int:
+        delay = 1.0
+        while not self.stopping:
+            try:
+                self._connect()
+                delay = 1.0
+                self._serve()
+            except SimLocked as error:
+                log.critical("SIM locked: %s", error)
+                self._event("sim locked", str(error))
+                return EXIT_CONFIG
+            except ModemError as error:
+                if self.stopping:
+                    break
+                self._set_state("modem lost", str(error))
+                log.error("modem problem: %s; retrying in %s", error, format_duration(delay))
+                self._event("modem lost", str(error))
+                self.modem.close()
+                self._pause(delay)
+                delay = min(delay * 2, _MAX_RECONNECT_DELAY)
+        log.info("stopping on request")
+        return EXIT_OK
+
+    def _pause(self, seconds: float) -> None:
+        """Wait, still answering systemd, until `seconds` pass or a stop is asked."""
+        deadline = self.clock.monotonic() + seconds
+        while not self.stopping:
+            remaining = deadline - self.clock.monotonic()
+            if remaining <= 0:
+                return
+            self._heartbeat(self.state)
+            self.wake.wait(min(remaining, self.heartbeat_interval))
+            self.wake.clear()
+
+    def _connect(self) -> None:
+        self._set_state("connecting", f"opening {self.config.modem.port}")
+        identity = self.modem.open()
+        log.info("modem %s %s on %s (IMEI %s), storage %s with %d slots", identity.manufacturer,
+                 identity.model, self.config.modem.port, identity.imei or "?",
+                 self.modem.storage, self.modem.storage_total)
+        deadline = self.clock.monotonic() + self.config.modem.registration_timeout
+        while not self.stopping:
+            self.registration = self.modem.registration()
+            if self.registration.registered:
+                break
+            if self.clock.monotonic() > deadline:
+                raise ModemUnavailable(
+                    f"not registered on the network after "
+                    f"{format_duration(self.config.modem.registration_timeout)} "
+                    f"({self.registration.describe()}): check the SIM, its credit and the antenna")
+            self._set_state("waiting for network", self.registration.describe())
+            self._pause(2.0)
+        if self.stopping:
+            return
+        self._event("connected", f"{identity.manufacturer} {identity.model}, "
+                    f"{self.registration.describe()}")
+        log.info("registered: %s", self.registration.describe())
+        self._set_state("running", self.registration.describe())
+        if not self._ready_sent:
+            self.notifier.ready(self._status_line())
+            self._ready_sent = True
+        self.ready.set()
+
+    def _serve(self) -> None:
+        next_poll = 0.0
+        next_heartbeat = 0.0
+        next_refresh = self.clock.monotonic() + _STATUS_REFRESH
+        next_expiry = 0.0
+        self.wake.set()  # drain whatever arrived while we were away
+        while not self.stopping:
+            if self._reload.is_set():
+                self._reload.clear()
+                self.reload()
+            if not self.modem.alive:
+                raise ModemUnavailable(f"the modem's reader stopped: {self.modem.reader_error}")
+            monotonic = self.clock.monotonic()
+            if self.wake.is_set() or monotonic >= next_poll:
+                self.wake.clear()
+                self.drain()
+                next_poll = self.clock.monotonic() + self.config.modem.poll_interval
+            if monotonic >= next_expiry:
+                self._expire()
+                next_expiry = monotonic + _EXPIRY_CHECK
+            if not self.stopping:
+                self.send_one_due()
+            monotonic = self.clock.monotonic()
+            if monotonic >= next_refresh:
+                self.registration = self.modem.registration()
+                next_refresh = monotonic + _STATUS_REFRESH
+            if monotonic >= next_heartbeat:
+                self._heartbeat("running")
+                next_heartbeat = monotonic + self.heartbeat_interval
+            timeout = min(next_poll, next_heartbeat, next_expiry) - monotonic
+            due = self.store.next_due_time()
+            if due is not None:
+                timeout = min(timeout, (due - self.clock.now()).total_seconds())
+            if timeout > 0:
+                self.wake.wait(timeout)
+
+    # --- the work --------------------------------------------------------------------
+
+    def drain(self) -> int:
+        """List the storage once, commit it, then delete what was committed. Return new PDUs."""
+        listing = self.modem.list_all()
+        if not listing.entries:
+            self.storage_used = 0
+            return 0
+        try:
+            result = commit_listing(self.store, listing, self.config, self.clock.now())
+        except StoreError as error:
+            # Nothing is deleted that is not committed: the messages wait on the modem.
+            self._set_state("database error", str(error))
+            log.error("cannot write the database, messages stay on the modem: %s", error)
+            self.storage_used = len(listing.entries)
+            return 0
+        for logged in result.logged:
+            self._report(logged)
+        plan = result.plan
+        if plan.bulk:
+            self.modem.delete_read()
+        else:
+            self.modem.delete_slots(plan.slots)
+        self.store.mark_deleted(plan.pdu_ids)
+        self.storage_used = 0
+        log.debug("drained %d PDU(s) (%d new) from %s", len(listing.entries), result.new_pdus,
+                  listing.storage)
+        return result.new_pdus
+
+    def _expire(self) -> None:
+        try:
+            for logged in expire_partials(self.store, self.config, self.clock.now()):
+                self._report(logged)
+        except StoreError as error:
+            log.error("cannot write the database: %s", error)
+
+    def _report(self, logged: Logged) -> None:
+        parts = f", {logged.parts}/{logged.parts_expected} parts" if logged.parts_expected > 1 \
+            else ""
+        flag = f" [{logged.error}]" if logged.error else ""
+        log.info("message %d from %s (%d chars%s)%s", logged.message_id, logged.sender.display,
+                 len(logged.text or ""), parts, flag)
+        log.debug("message %d text: %r", logged.message_id, logged.text)
+        if logged.decision.reply:
+            log.info("reply to %s queued", logged.sender.display)
+        else:
+            log.info("reply to %s skipped: %s", logged.sender.display, logged.decision.reason)
+        if self.on_logged:
+            self.on_logged(logged)
+
+    def send_one_due(self) -> bool:
+        """Send the oldest due reply, if any. Return True if one was attempted."""
+        now = self.clock.now()
+        reply = self.store.next_due_reply(now)
+        if reply is None:
+            return False
+        attempt = reply.attempts + 1
+        # The intent is committed before the first byte goes out: after a crash
+        # this row says 'sending' and is never sent again.
+        self.store.update_reply(reply.id, now, status=SENDING, attempts=attempt)
+        try:
+            references = self.modem.send(reply.recipient, reply.text, reply.id)
+        except SendFailed as error:
+            self._send_failed(reply, attempt, error)
+            if isinstance(error.__cause__, ModemUnavailable):
+                raise error.__cause__ from error
+            return True
+        self.store.update_reply(reply.id, self.clock.now(), status=SENT,
+                                segments_sent=len(references),
+                                modem_reference=",".join(map(str, references)), error=None)
+        log.info("reply to %s sent (%d SMS, reference %s)", reply.recipient, len(references),
+                 ",".join(map(str, references)))
+        return True
+
+    def _send_failed(self, reply, attempt: int, error: SendFailed) -> None:
+        now = self.clock.now()
+        retry = self.config.replies.retry
+        if error.definite and error.segments_sent == 0 and attempt < retry.attempts:
+            delay = retry.backoff * 2 ** (attempt - 1)
+            self.store.update_reply(reply.id, now, status=QUEUED, error=str(error),
+                                    due_at=now + timedelta(seconds=delay))
+            log.warning("reply to %s failed (%s); attempt %d of %d in %s", reply.recipient,
+                        error, attempt + 1, retry.attempts, format_duration(delay))
+        elif error.definite and error.segments_sent == 0:
+            self.store.update_reply(reply.id, now, status=FAILED, error=str(error))
+            log.error("reply to %s failed for good after %d attempts: %s", reply.recipient,
+                      attempt, error)
+        else:
+            # Part of it, or all of it, may have left: sending again could pay twice.
+            self.store.update_reply(reply.id, now, status=UNKNOWN, error=str(error),
+                                    segments_sent=error.segments_sent)
+            log.error("reply to %s may or may not have left (%s); it will not be sent again",
+                      reply.recipient, error)
+
+    # --- configuration -----------------------------------------------------------------
+
+    def reload(self) -> bool:
+        """Load the config file again; keep the running one if the new one is invalid."""
+        try:
+            new = self.loader(self.config.path)
+        except ConfigError as error:
+            log.error("configuration reload refused, keeping the running one:\n%s", error)
+            self._event("reload refused", str(error))
+            return False
+        restart_needed = [name for name in ("modem", "database")
+                          if getattr(new, name) != getattr(self.config, name)]
+        if restart_needed:
+            log.warning("changes to %s take effect at the next restart "
+                        "(systemctl restart antirelou)", " and ".join(restart_needed))
+            new = _keep(new, self.config, restart_needed)
+        self.config = new
+        set_level(new.logging.level)
+        log.info("configuration reloaded from %s", new.path)
+        self._event("reloaded", new.path)
+        return True
+
+    # --- what the outside sees ----------------------------------------------------------
+
+    def _set_state(self, state: str, detail: str) -> None:
+        self.state = state
+        self._last_error = None if state == "running" else detail
+        self.notifier.status(self._status_line())
+        self._heartbeat(state)
+
+    def _status_line(self) -> str:
+        if self.state == "running" and self.registration:
+            return f"Running: {self.registration.describe()}"
+        return f"{self.state.capitalize()}: {self._last_error or ''}".rstrip(": ")
+
+    def _event(self, kind: str, detail: str) -> None:
+        try:
+            self.store.event(self.clock.now(), kind, detail)
+        except StoreError as error:
+            log.error("cannot record event %r: %s", kind, error)
+
+    def _heartbeat(self, state: str) -> None:
+        registration = self.registration
+        detail = {
+            "state_detail": self._last_error,
+            "port": self.config.modem.port,
+            "modem": None if self.modem.identity is None else self.modem.identity.__dict__,
+            "network": None if registration is None else registration.describe(),
+            "operator": None if registration is None else registration.operator,
+            "signal": None if registration is None else registration.signal,
+            "storage": self.modem.storage,
+            "storage_total": self.modem.storage_total,
+            "storage_used": self.storage_used,
+        }
+        try:
+            self.store.heartbeat(self.clock.now(), self.started_at, state, json.dumps(detail))
+        except StoreError as error:
+            log.error("cannot record heartbeat: %s", error)
+            return
+        # Pinged only from this loop: if the loop is stuck, systemd restarts us.
+        self.notifier.watchdog()
+        self.notifier.status(self._status_line())
+
+
+def _keep(new: Config, old: Config, sections: list[str]) -> Config:
+    from dataclasses import replace
+
+    return replace(new, **{name: getattr(old, name) for name in sections})
+
+
+def now_utc() -> datetime:
+    return SystemClock().now()

@@ -1,0 +1,170 @@
+"""From a listing of the modem's storage to committed messages and decisions.
+
+`commit_listing` is the heart of "no message is lost": in one transaction it
+records every listed PDU (decodable or not), assembles the messages they
+complete, and queues or skips their replies. Only after it returns may the
+caller delete anything from the modem, and `DeletePlan` says how.
+
+A PDU is known by (storage, slot, raw PDU) while it is still on the modem, so
+a listing after a crash between commit and delete records nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from antirelou.config import Config
+from antirelou.modem import Listing
+from antirelou.numbers import Number, NumberKind, classify
+from antirelou.pdu import Deliver, decode_deliver, join_parts, segment_info
+from antirelou.policy import Decision, History, decide
+from antirelou.store import QUEUED, SKIPPED, PduRow, Store, iso
+
+log = logging.getLogger("antirelou.intake")
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A message just written to the log, with what will be done about it."""
+
+    message_id: int
+    sender: Number
+    text: str | None
+    parts: int
+    parts_expected: int
+    error: str | None
+    decision: Decision
+
+
+@dataclass
+class DeletePlan:
+    """What may now be deleted from the modem, and whether one bulk delete is safe.
+
+    AT+CMGD=1,1 deletes every *read* message; listing marked all of them read
+    and every one is now committed. It is unsafe if the listing had lines we
+    could not parse, or if a committed PDU survived an earlier delete (a modem
+    that does not mark listed messages read): then delete slot by slot.
+    """
+
+    pdu_ids: list[int] = field(default_factory=list)
+    slots: list[int] = field(default_factory=list)
+    bulk: bool = True
+
+
+@dataclass
+class IntakeResult:
+    logged: list[Logged] = field(default_factory=list)
+    plan: DeletePlan = field(default_factory=DeletePlan)
+    new_pdus: int = 0
+
+
+def commit_listing(store: Store, listing: Listing, config: Config, now: datetime) -> IntakeResult:
+    """Given one AT+CMGL listing, commit it; return what was logged and what may be deleted.
+
+    Raise StoreError (nothing committed, nothing may be deleted) if the
+    database cannot be written.
+    """
+    result = IntakeResult()
+    result.plan.bulk = listing.clean
+    with store.transaction() as db:
+        known = {
+            (row["slot"], row["pdu"]): row["id"]
+            for row in db.execute("SELECT id, slot, pdu FROM pdus WHERE on_modem = 1 AND storage = ?",
+                                  (listing.storage,))
+        }
+        groups: set[tuple[str | None, int, int]] = set()
+        for entry in listing.entries:
+            result.plan.slots.append(entry.slot)
+            already = known.pop((entry.slot, entry.pdu), None)
+            if already is not None:
+                result.plan.pdu_ids.append(already)
+                result.plan.bulk = False
+                continue
+            decoded = decode_deliver(entry.pdu)
+            concat = decoded.concat
+            is_part = decoded.error is None and concat is not None and concat.total > 1 \
+                and 1 <= concat.sequence <= concat.total
+            pdu_id = store.insert_pdu(
+                db, entry, listing.storage, now, decoded.sender,
+                (concat.reference, concat.total, concat.sequence) if is_part else None,
+            )
+            result.plan.pdu_ids.append(pdu_id)
+            result.new_pdus += 1
+            if is_part:
+                groups.add((decoded.sender, concat.reference, concat.total))
+            else:
+                result.logged.append(
+                    _log_message(db, config, now, [pdu_id], [decoded], 1, iso(now)))
+        # Rows the modem no longer holds were deleted after their commit: a
+        # crash came between the delete and our note of it.
+        store.forget_on_modem(db, list(known.values()))
+        for sender, reference, total in sorted(groups, key=repr):
+            parts = store.waiting_parts(db, sender, reference, total)
+            if len({_sequence(row) for row in parts}) == total:
+                result.logged.append(_assemble(db, config, now, parts, total))
+    return result
+
+
+def expire_partials(store: Store, config: Config, now: datetime) -> list[Logged]:
+    """Log, flagged incomplete, long messages whose missing parts never came."""
+    cutoff = now - timedelta(seconds=config.modem.reassembly_timeout)
+    logged = []
+    with store.transaction() as db:
+        for sender, reference, total in store.stale_groups(db, cutoff):
+            parts = store.waiting_parts(db, sender, reference, total)
+            logged.append(_assemble(db, config, now, parts, total))
+    return logged
+
+
+def _sequence(row: PduRow) -> int:
+    concat = decode_deliver(row.pdu).concat
+    return concat.sequence if concat else 0
+
+
+def _assemble(db: sqlite3.Connection, config: Config, now: datetime, parts: Sequence[PduRow],
+              total: int) -> Logged:
+    by_sequence: dict[int, tuple[PduRow, Deliver]] = {}
+    for row in parts:
+        decoded = decode_deliver(row.pdu)
+        sequence = decoded.concat.sequence if decoded.concat else 0
+        # A part the network delivered twice is kept once.
+        by_sequence.setdefault(sequence, (row, decoded))
+    ordered = [by_sequence[key][1] for key in sorted(by_sequence)]
+    received_at = min(row.received_at for row in parts)
+    return _log_message(db, config, now, [row.id for row in parts], ordered, total, received_at)
+
+
+def _log_message(db: sqlite3.Connection, config: Config, now: datetime, pdu_ids: list[int],
+                 parts: list[Deliver], parts_expected: int, received_at: str) -> Logged:
+    first = parts[0]
+    sender = classify(first.sender, config.numbers.default_country,
+                      alphanumeric=first.sender_alphanumeric)
+    if len(parts) > 1 or parts_expected > 1:
+        text: str | None = join_parts(parts)
+    else:
+        text = first.text
+    errors = [part.error for part in parts if part.error]
+    if len(parts) < parts_expected:
+        errors.append(f"incomplete: {len(parts)} of {parts_expected} parts arrived")
+    error = "; ".join(errors) or None
+    message_id = Store.insert_message(
+        db, pdu_ids=pdu_ids, sender=sender.e164 or first.sender, sender_kind=sender.kind.value,
+        text=text, smsc_time=first.smsc_time, received_at=received_at,
+        parts_expected=parts_expected, encoding=first.encoding, error=error,
+    )
+    if sender.kind is NumberKind.INVALID and first.error:
+        decision = Decision(False, f"the message could not be decoded ({first.error})")
+    else:
+        history = History(Store.last_reply_to(db, sender.e164) if sender.e164 else None)
+        decision = decide(sender, history, config.replies, config.numbers, now)
+    segments = segment_info(decision.text).segments if decision.text else 0
+    Store.insert_reply(
+        db, message_id=message_id, recipient=sender.e164 if decision.reply else sender.display,
+        text=decision.text, status=QUEUED if decision.reply else SKIPPED,
+        reason=decision.reason, segments=segments, due_at=decision.due_at, now=now,
+    )
+    return Logged(message_id, sender, text, len(parts), parts_expected, error, decision)
