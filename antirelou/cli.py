@@ -125,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         return handler(arguments)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `antirelou log | head`: the reader left; not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _load(path: str) -> Config | None:
@@ -150,10 +154,13 @@ def cmd_run(arguments: argparse.Namespace) -> int:
     from antirelou.daemon import Daemon
     from antirelou.systemd import configure_logging
 
-    config = _load(arguments.config)
-    if config is None:
-        logging.basicConfig()
-        logging.getLogger("antirelou").critical("invalid configuration in %s", arguments.config)
+    try:
+        config = load(arguments.config)
+    except ConfigError as error:
+        # One critical entry per problem, each naming file, line and key.
+        configure_logging("info")
+        for line in str(error).splitlines():
+            logging.getLogger("antirelou").critical("invalid configuration: %s", line)
         return EX_CONFIG
     configure_logging(config.logging.level)
     daemon = Daemon(config)

@@ -243,6 +243,8 @@ class Modem:
             return
         gsm.alive = False
         try:
+            # Wake the reader out of its 1 s read so that closing is immediate.
+            gsm.serial.cancel_read()
             if getattr(gsm, "rxThread", None) is not None:
                 gsm.rxThread.join(timeout=2)
             gsm.serial.close()

@@ -132,7 +132,11 @@ def _create_private(path: str) -> None:
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, mode=0o700, exist_ok=True)
     descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(descriptor)
+    try:
+        # A file made by hand (or by an older version) is tightened too.
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 class Store:

@@ -1,0 +1,139 @@
+"""The service as systemd runs it: a process, signals, exit codes, the CLI around it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from conftest import eventually, query
+
+from antirelou.config import load
+
+
+def spawn(config_path: str, *arguments: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "antirelou", *arguments, "-c", config_path],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def antirelou(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "antirelou", *arguments],
+                          capture_output=True, text=True, timeout=60)
+
+
+def wait_running(config) -> bool:
+    def running() -> bool:
+        try:
+            return query(config.database, "SELECT state FROM heartbeat") == [("running",)]
+        except sqlite3.Error:  # the daemon is still creating its database
+            return False
+
+    return eventually(running, 15)
+
+
+def test_run_exits_0_within_10s_on_sigterm(dongle, write_config):
+    config = load(write_config())
+    process = spawn(config.path, "run")
+    try:
+        assert wait_running(config)
+        dongle.inject("+33611111111", "salut")
+        assert dongle.wait_for(lambda: len(dongle.sent) == 1, 10)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        process.kill()
+        process.communicate()
+    assert query(config.database, "SELECT state FROM heartbeat") == [("stopped",)]
+
+
+def test_run_reloads_config_on_sighup_and_refuses_a_broken_one(dongle, write_config):
+    path = write_config()
+    config = load(path)
+    process = spawn(path, "run")
+    try:
+        assert wait_running(config)
+        write_config('replies:\n  text: "Non, c\'est non."\n')
+        process.send_signal(signal.SIGHUP)
+        assert eventually(lambda: query(config.database,
+                                        "SELECT COUNT(*) FROM events WHERE kind = 'reloaded'")
+                          == [(1,)])
+        dongle.inject("+33611111111", "salut")
+        assert dongle.wait_for(lambda: len(dongle.sent) == 1, 10)
+        assert dongle.sent[0].text == "Non, c'est non."
+
+        write_config("replies:\n  cooldwn: 1h\n")
+        process.send_signal(signal.SIGHUP)
+        assert eventually(lambda: query(config.database,
+                                        "SELECT COUNT(*) FROM events WHERE kind = "
+                                        "'reload refused'") == [(1,)])
+        dongle.inject("+33622222222", "toujours là ?")
+        assert dongle.wait_for(lambda: len(dongle.sent) == 2, 10)
+        assert dongle.sent[1].text == "Non, c'est non."
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+    finally:
+        process.kill()
+        _, stderr = process.communicate()
+    assert "reload refused" in stderr
+    assert "replies.cooldwn: unknown key (did you mean 'cooldown'?)" in stderr
+
+
+def test_run_with_broken_config_names_file_line_key_and_exits_78(tmp_path):
+    path = tmp_path / "antirelou.yaml"
+    path.write_text("modem:\n  port: /dev/x\n  baudrate: fast\ndatabase: db.sqlite\n")
+    result = antirelou("run", "-c", str(path))
+    assert result.returncode == 78
+    assert f"invalid configuration: {path}:3:3: modem.baudrate:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_log_json_and_status_after_a_run(dongle, start_daemon, write_config):
+    config = load(write_config())
+    runner = start_daemon(config.path)
+    dongle.inject("+33611111111", "Réponds 😡")
+    dongle.inject("Orange", "Info")
+    assert eventually(lambda: len(dongle.sent) == 1 and query(
+        config.database, "SELECT COUNT(*) FROM replies WHERE status != 'queued'") == [(2,)])
+    status = antirelou("status", "-c", config.path)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "running since" in status.stdout and "huawei" in status.stdout
+    runner.stop()
+    lines = antirelou("log", "--json", "-c", config.path).stdout.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [(r["sender"], r["text"], r["reply"]["status"]) for r in records] == [
+        ("+33611111111", "Réponds 😡", "sent"), ("Orange", "Info", "skipped")]
+    assert records[0]["received_at"].endswith("+00:00")
+    table = antirelou("-c", config.path, "log")
+    assert table.returncode == 0 and "skipped: sender 'Orange' is a name" in table.stdout
+    stopped = antirelou("status", "-c", config.path)
+    assert stopped.returncode == 3 and "NOT RUNNING" in stopped.stdout
+
+
+def test_check_probes_the_modem_and_prices_the_reply(dongle, write_config):
+    path = write_config('replies:\n  text: "Non, c\'est non. Vraiment: même pas en rêve."\n')
+    result = antirelou("check", "-c", path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "UCS2" in result.stdout and "'ê'" in result.stdout
+    assert "huawei E3531" in result.stdout and "home network" in result.stdout
+
+
+def test_check_says_what_to_do_when_no_modem_is_plugged(write_config):
+    result = antirelou("check", "-c", write_config())
+    assert result.returncode == 69
+    assert "Plug the dongle in" in result.stdout
+
+
+def test_help_is_readable_for_every_command():
+    for command in ("run", "check", "status", "log", "simulate", "demo"):
+        result = antirelou(command, "--help")
+        assert result.returncode == 0 and "--config" in result.stdout or command in (
+            "simulate", "demo")
