@@ -67,12 +67,44 @@ class RetryConfig:
 
 @dataclass(frozen=True)
 class RepliesConfig:
-    """The `replies:` section; cooldown is in seconds."""
+    """The `replies:` section; durations are in seconds.
+
+    `sequence` holds the steps (each a tuple of texts to pick from); empty means the one
+    step `(text,)`. Use `steps` rather than reading either field.
+    """
 
     enabled: bool = True
     text: str = "Si une femme dit non, inutile d'insister."
+    sequence: tuple[tuple[str, ...], ...] = ()
+    restart_after: float = 30 * 86400.0
     cooldown: float = 86400.0
+    delay: float = 0.0
     retry: RetryConfig = RetryConfig()
+
+    @property
+    def steps(self) -> tuple[tuple[str, ...], ...]:
+        return self.sequence or ((self.text,),)
+
+
+@dataclass(frozen=True)
+class BudgetsConfig:
+    """The `budgets:` section, in SMS segments (what the operator bills); None is unlimited."""
+
+    segments_per_hour: int | None = 60
+    segments_per_day: int | None = 300
+    segments_per_month: int | None = 3000
+    numbers_per_month: int | None = 140
+
+
+@dataclass(frozen=True)
+class FloodConfig:
+    """The `flood:` section: when a raid is detected, and what may still be sent during it."""
+
+    enabled: bool = True
+    messages_per_minute: int = 20
+    new_numbers_per_minute: int = 10
+    calm_after: float = 1800.0
+    segments_per_hour: int = 10
 
 
 @dataclass(frozen=True)
@@ -94,6 +126,8 @@ class Config:
     numbers: NumbersConfig
     replies: RepliesConfig
     logging: LoggingConfig
+    budgets: BudgetsConfig = BudgetsConfig()
+    flood: FloodConfig = FloodConfig()
 
 
 # --- Errors. ---
@@ -509,6 +543,62 @@ class PrefixList(Check):
         return "[" + ", ".join(_quoted(prefix) for prefix in value) + "]"
 
 
+class Limit(Check):
+    """A whole number of at least 0, or `unlimited` (also null) for no limit."""
+
+    expected = "a whole number, or unlimited"
+    nullable = True
+
+    def __init__(self, maximum: int = 1_000_000) -> None:
+        self.integer = Integer(0, maximum)
+
+    def __call__(self, node: yaml.Node, context: _Context) -> int | None:
+        if _is_null(node) or (isinstance(node, yaml.ScalarNode) and node.tag == _STR
+                              and node.value.strip().lower() in ("unlimited", "illimité")):
+            return None
+        return self.integer(node, context)
+
+    def format(self, value: int | None) -> str:
+        return "unlimited" if value is None else str(value)
+
+
+class TextSteps(Check):
+    """A list of steps; each step is one text, or a list of texts one of which is picked."""
+
+    expected = "a list of texts (each item a text, or a list of texts to pick from)"
+
+    def __init__(self, max_segments: int) -> None:
+        self.text = Text(max_segments=max_segments, expected="a reply text, in quotes")
+
+    def __call__(self, node: yaml.Node, context: _Context) -> tuple[tuple[str, ...], ...]:
+        if _is_null(node):
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            raise self._wrong_type(node, " (start each step on its own line with '- ')")
+        steps: list[tuple[str, ...]] = []
+        problems: list[tuple[str, yaml.Node]] = []
+        for item in node.value:
+            choices = item.value if isinstance(item, yaml.SequenceNode) else [item]
+            texts = []
+            for choice in choices:
+                try:
+                    texts.append(self.text(choice, context))
+                except Invalid as invalid:
+                    problems.extend((message, where or choice) for message, where in
+                                    invalid.problems)
+            if not choices:
+                problems.append(("a step with no text: write at least one", item))
+            steps.append(tuple(texts))
+        if problems:
+            invalid = Invalid(*problems[0])
+            invalid.problems.extend(problems[1:])
+            raise invalid
+        return tuple(steps)
+
+    def format(self, value: tuple[tuple[str, ...], ...]) -> str:
+        return "[]" if not value else str([list(step) for step in value])
+
+
 # --- The schema. ---
 
 REQUIRED = dataclasses.MISSING
@@ -666,12 +756,38 @@ SCHEMA = Section(
                     "The text sent as a reply (at most 10 SMS).",
                 ),
                 Key(
+                    "sequence",
+                    TextSteps(max_segments=10),
+                    "Facultatif : une suite de réponses. Le 1er SMS d'un numéro reçoit la 1re, le"
+                    " 2e la 2e, etc. ; après la dernière, plus rien. Chaque étape est un texte, ou"
+                    " une liste de textes dont un est tiré au hasard. Vide : `text` seul.",
+                    "Optional: a sequence of replies. A number's 1st SMS gets the 1st, its 2nd"
+                    " the 2nd, and so on; after the last, silence. Each step is a text, or a"
+                    " list of texts one of which is picked at random. Empty: `text` alone.",
+                ),
+                Key(
+                    "restart_after",
+                    Duration(_HOUR, 3 * 365 * _DAY),
+                    "Un numéro dont la dernière réponse date de plus longtemps recommence la"
+                    " suite au début.",
+                    "A number last answered longer ago than this starts the sequence again.",
+                ),
+                Key(
                     "cooldown",
                     Duration(_MINUTE, 365 * _DAY),
                     "Un même numéro reçoit au plus une réponse pendant cette durée (évite de"
                     " payer pour quelqu'un qui insiste, ou une boucle avec un répondeur).",
                     "A number gets at most one reply within this time (so someone insisting, or"
                     " another automatic responder, cannot run up the bill).",
+                ),
+                Key(
+                    "delay",
+                    Duration(0, 7 * _DAY),
+                    "Attendre avant de répondre (0s : tout de suite). Le service de 2017"
+                    " répondait une heure plus tard, quand l'homme était parti. Les réponses en"
+                    " attente survivent à un redémarrage.",
+                    "Wait this long before replying (0s: at once). The 2017 service answered an"
+                    " hour later, when the man had gone. Waiting replies survive a restart.",
                 ),
                 Section(
                     "retry",
@@ -696,6 +812,83 @@ SCHEMA = Section(
             ),
             "Les réponses automatiques.",
             "The automatic replies.",
+        ),
+        Section(
+            "budgets",
+            BudgetsConfig,
+            (
+                Key(
+                    "segments_per_hour",
+                    Limit(),
+                    "SMS envoyés au plus par heure (un long texte compte pour plusieurs SMS).",
+                    "At most this many SMS sent per hour (a long text counts as several).",
+                ),
+                Key(
+                    "segments_per_day",
+                    Limit(),
+                    "SMS envoyés au plus par jour.",
+                    "At most this many SMS sent per day.",
+                ),
+                Key(
+                    "segments_per_month",
+                    Limit(),
+                    "SMS envoyés au plus par mois (30 jours glissants).",
+                    "At most this many SMS sent per month (rolling 30 days).",
+                ),
+                Key(
+                    "numbers_per_month",
+                    Limit(),
+                    "Numéros différents auxquels on répond au plus par mois : les forfaits"
+                    " « illimités » coupent la ligne au-delà d'environ 150 correspondants.",
+                    "At most this many different numbers answered per month: \"unlimited\""
+                    " plans suspend the line beyond about 150 correspondents.",
+                ),
+            ),
+            "Budgets : une fois dépensés, les SMS sont encore enregistrés mais plus"
+            " répondus (unlimited : sans limite).",
+            "Budgets: once spent, SMS are still logged but no longer answered (unlimited: no"
+            " limit).",
+        ),
+        Section(
+            "flood",
+            FloodConfig,
+            (
+                Key(
+                    "enabled",
+                    Boolean(),
+                    "Détecter les raids (afflux de SMS) et passer en mode raid.",
+                    "Detect raids (floods of SMS) and switch to flood mode.",
+                ),
+                Key(
+                    "messages_per_minute",
+                    Integer(1, 10_000),
+                    "Raid si au moins autant de SMS arrivent en une minute…",
+                    "A raid is on if at least this many SMS arrive within a minute…",
+                ),
+                Key(
+                    "new_numbers_per_minute",
+                    Integer(1, 10_000),
+                    "… ou si au moins autant de numéros jamais vus écrivent en une minute.",
+                    "… or if at least this many never-seen numbers write within a minute.",
+                ),
+                Key(
+                    "calm_after",
+                    Duration(_MINUTE, _DAY),
+                    "Fin du raid quand le débit est resté en dessous des seuils pendant cette"
+                    " durée.",
+                    "The raid is over when the rates have stayed below the thresholds this long.",
+                ),
+                Key(
+                    "segments_per_hour",
+                    Integer(0, 100_000),
+                    "Pendant un raid, on ne répond qu'aux numéros jamais répondus, dans ce"
+                    " budget de SMS par heure, plus petit.",
+                    "During a raid, only numbers never answered get a reply, within this"
+                    " smaller budget of SMS per hour.",
+                ),
+            ),
+            "Mode raid (comme l'attaque de 2017 : 20 000 insultes en un après-midi).",
+            "Flood mode (like the 2017 attack: 20,000 insults in one afternoon).",
         ),
         Section(
             "logging",

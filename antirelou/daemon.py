@@ -14,12 +14,14 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from antirelou import config as config_module
 from antirelou.clock import SystemClock
 from antirelou.config import Config, ConfigError, format_duration
-from antirelou.intake import Logged, commit_listing, expire_partials
+from antirelou.flood import FloodDetector, Transition
+from antirelou.intake import IntakeResult, Logged, commit_listing, expire_partials
 from antirelou.modem import (
     Modem,
     ModemError,
@@ -28,7 +30,7 @@ from antirelou.modem import (
     SendFailed,
     SimLocked,
 )
-from antirelou.store import FAILED, QUEUED, SENDING, SENT, UNKNOWN, Store, StoreError
+from antirelou.store import FAILED, QUEUED, SENDING, SENT, SKIPPED, UNKNOWN, Store, StoreError
 from antirelou.systemd import Notifier, set_level
 
 log = logging.getLogger("antirelou")
@@ -38,7 +40,7 @@ EXIT_SOFTWARE = 70
 EXIT_CONFIG = 78  # sysexits EX_CONFIG; the unit does not restart on it (a wrong PIN stays wrong)
 
 _STATUS_REFRESH = 60.0
-_EXPIRY_CHECK = 30.0
+_EXPIRY_CHECK = 10.0
 _MAX_RECONNECT_DELAY = 60.0
 
 
@@ -61,6 +63,7 @@ class Daemon:
         self._stop = threading.Event()
         self._reload = threading.Event()
         self.modem = Modem(config.modem, self.wake)
+        self.flood = FloodDetector(config.flood)
         self.store: Store | None = None
         self.started_at = self.clock.now()
         self.state = "starting"
@@ -104,6 +107,7 @@ class Daemon:
         if interrupted:
             log.warning("%d reply(ies) were being sent when antirelou last stopped; they are "
                         "marked 'unknown' and will not be sent again", interrupted)
+        self._resume_flood()
         self._event("started", f"antirelou started (pid {os.getpid()})")
         try:
             return self._supervise()
@@ -222,15 +226,15 @@ class Daemon:
             self.storage_used = 0
             return 0
         try:
-            result = commit_listing(self.store, listing, self.config, self.clock.now())
+            result = commit_listing(self.store, listing, self.config, self.clock.now(),
+                                    self.flood)
         except StoreError as error:
             # Nothing is deleted that is not committed: the messages wait on the modem.
             self._set_state("database error", str(error))
             log.error("cannot write the database, messages stay on the modem: %s", error)
             self.storage_used = len(listing.entries)
             return 0
-        for logged in result.logged:
-            self._report(logged)
+        self._report(result)
         plan = result.plan
         if plan.bulk:
             self.modem.delete_read()
@@ -244,12 +248,39 @@ class Daemon:
 
     def _expire(self) -> None:
         try:
-            for logged in expire_partials(self.store, self.config, self.clock.now()):
-                self._report(logged)
+            self._report(expire_partials(self.store, self.config, self.clock.now(), self.flood))
         except StoreError as error:
             log.error("cannot write the database: %s", error)
+        transition = self.flood.tick(self.clock.now())
+        if transition is not None:
+            self._flood_changed(transition)
 
-    def _report(self, logged: Logged) -> None:
+    def _resume_flood(self) -> None:
+        rows = self.store.read("SELECT at, kind FROM events WHERE kind IN "
+                               "('flood started', 'flood ended') ORDER BY id DESC LIMIT 1")
+        if rows and rows[0]["kind"] == "flood started":
+            since = datetime.fromisoformat(rows[0]["at"])
+            self.flood.resume(since)
+            log.warning("flood mode still on since %s", since.astimezone().strftime("%H:%M"))
+
+    def _flood_changed(self, transition: Transition) -> None:
+        if transition.started:
+            log.warning("FLOOD MODE ON: %s; only numbers never answered get a reply now "
+                        "(at most %d SMS an hour)", transition.detail,
+                        self.config.flood.segments_per_hour)
+            self._event("flood started", transition.detail)
+        else:
+            log.warning("flood mode off: %s", transition.detail)
+            self._event("flood ended", transition.detail)
+        self.notifier.status(self._status_line())
+
+    def _report(self, result: IntakeResult) -> None:
+        for transition in result.transitions:
+            self._flood_changed(transition)
+        for logged in result.logged:
+            self._report_message(logged)
+
+    def _report_message(self, logged: Logged) -> None:
         parts = f", {logged.parts}/{logged.parts_expected} parts" if logged.parts_expected > 1 \
             else ""
         flag = f" [{logged.error}]" if logged.error else ""
@@ -269,6 +300,13 @@ class Daemon:
         reply = self.store.next_due_reply(now)
         if reply is None:
             return False
+        with self.store.transaction() as db:
+            blocked = self.store.blocked_reason(db, reply.recipient)
+        if blocked is not None:
+            self.store.update_reply(reply.id, now, status=SKIPPED,
+                                    reason=f"blocked before it was sent ({blocked})")
+            log.info("reply to %s dropped: blocked (%s)", reply.recipient, blocked)
+            return True
         attempt = reply.attempts + 1
         # The intent is committed before the first byte goes out: after a crash
         # this row says 'sending' and is never sent again.
@@ -324,6 +362,7 @@ class Daemon:
                         "(systemctl restart antirelou)", " and ".join(restart_needed))
             new = _keep(new, self.config, restart_needed)
         self.config = new
+        self.flood.config = new.flood
         set_level(new.logging.level)
         log.info("configuration reloaded from %s", new.path)
         self._event("reloaded", new.path)
@@ -339,7 +378,10 @@ class Daemon:
 
     def _status_line(self) -> str:
         if self.state == "running" and self.registration:
-            return f"Running: {self.registration.describe()}"
+            flood = ""
+            if self.flood.active:
+                flood = f"FLOOD MODE since {self.flood.since.astimezone():%H:%M}; "
+            return f"Running: {flood}{self.registration.describe()}"
         return f"{self.state.capitalize()}: {self._last_error or ''}".rstrip(": ")
 
     def _event(self, kind: str, detail: str) -> None:
@@ -360,6 +402,7 @@ class Daemon:
             "storage": self.modem.storage,
             "storage_total": self.modem.storage_total,
             "storage_used": self.storage_used,
+            "flood_since": None if self.flood.since is None else self.flood.since.isoformat(),
         }
         try:
             self.store.heartbeat(self.clock.now(), self.started_at, state, json.dumps(detail))
@@ -372,10 +415,4 @@ class Daemon:
 
 
 def _keep(new: Config, old: Config, sections: list[str]) -> Config:
-    from dataclasses import replace
-
     return replace(new, **{name: getattr(old, name) for name in sections})
-
-
-def now_utc() -> datetime:
-    return SystemClock().now()

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from antirelou.config import Config
+from antirelou.flood import FloodDetector, Transition
 from antirelou.modem import Listing
 from antirelou.numbers import Number, NumberKind, classify
-from antirelou.pdu import Deliver, decode_deliver, join_parts, segment_info
-from antirelou.policy import Decision, History, decide
+from antirelou.pdu import Deliver, decode_deliver, join_parts
+from antirelou.policy import Decision, History, Usage, decide
 from antirelou.store import QUEUED, SKIPPED, PduRow, Store, iso
 
 log = logging.getLogger("antirelou.intake")
@@ -60,15 +61,28 @@ class IntakeResult:
     logged: list[Logged] = field(default_factory=list)
     plan: DeletePlan = field(default_factory=DeletePlan)
     new_pdus: int = 0
+    transitions: list[Transition] = field(default_factory=list)
 
 
-def commit_listing(store: Store, listing: Listing, config: Config, now: datetime) -> IntakeResult:
+@dataclass
+class _Batch:
+    """What one transaction needs besides the database."""
+
+    config: Config
+    now: datetime
+    flood: FloodDetector | None
+    result: IntakeResult
+
+
+def commit_listing(store: Store, listing: Listing, config: Config, now: datetime,
+                   flood: FloodDetector | None = None) -> IntakeResult:
     """Given one AT+CMGL listing, commit it; return what was logged and what may be deleted.
 
     Raise StoreError (nothing committed, nothing may be deleted) if the
     database cannot be written.
     """
     result = IntakeResult()
+    batch = _Batch(config, now, flood, result)
     result.plan.bulk = listing.clean
     with store.transaction() as db:
         known = {
@@ -97,27 +111,26 @@ def commit_listing(store: Store, listing: Listing, config: Config, now: datetime
             if is_part:
                 groups.add((decoded.sender, concat.reference, concat.total))
             else:
-                result.logged.append(
-                    _log_message(db, config, now, [pdu_id], [decoded], 1, iso(now)))
+                _log_message(db, batch, [pdu_id], [decoded], 1, iso(now))
         # Rows the modem no longer holds were deleted after their commit: a
         # crash came between the delete and our note of it.
         store.forget_on_modem(db, list(known.values()))
         for sender, reference, total in sorted(groups, key=repr):
             parts = store.waiting_parts(db, sender, reference, total)
             if len({_sequence(row) for row in parts}) == total:
-                result.logged.append(_assemble(db, config, now, parts, total))
+                _assemble(db, batch, parts, total)
     return result
 
 
-def expire_partials(store: Store, config: Config, now: datetime) -> list[Logged]:
+def expire_partials(store: Store, config: Config, now: datetime,
+                    flood: FloodDetector | None = None) -> IntakeResult:
     """Log, flagged incomplete, long messages whose missing parts never came."""
     cutoff = now - timedelta(seconds=config.modem.reassembly_timeout)
-    logged = []
+    batch = _Batch(config, now, flood, IntakeResult())
     with store.transaction() as db:
         for sender, reference, total in store.stale_groups(db, cutoff):
-            parts = store.waiting_parts(db, sender, reference, total)
-            logged.append(_assemble(db, config, now, parts, total))
-    return logged
+            _assemble(db, batch, store.waiting_parts(db, sender, reference, total), total)
+    return batch.result
 
 
 def _sequence(row: PduRow) -> int:
@@ -125,8 +138,7 @@ def _sequence(row: PduRow) -> int:
     return concat.sequence if concat else 0
 
 
-def _assemble(db: sqlite3.Connection, config: Config, now: datetime, parts: Sequence[PduRow],
-              total: int) -> Logged:
+def _assemble(db: sqlite3.Connection, batch: _Batch, parts: Sequence[PduRow], total: int) -> None:
     by_sequence: dict[int, tuple[PduRow, Deliver]] = {}
     for row in parts:
         decoded = decode_deliver(row.pdu)
@@ -135,11 +147,12 @@ def _assemble(db: sqlite3.Connection, config: Config, now: datetime, parts: Sequ
         by_sequence.setdefault(sequence, (row, decoded))
     ordered = [by_sequence[key][1] for key in sorted(by_sequence)]
     received_at = min(row.received_at for row in parts)
-    return _log_message(db, config, now, [row.id for row in parts], ordered, total, received_at)
+    _log_message(db, batch, [row.id for row in parts], ordered, total, received_at)
 
 
-def _log_message(db: sqlite3.Connection, config: Config, now: datetime, pdu_ids: list[int],
-                 parts: list[Deliver], parts_expected: int, received_at: str) -> Logged:
+def _log_message(db: sqlite3.Connection, batch: _Batch, pdu_ids: list[int],
+                 parts: list[Deliver], parts_expected: int, received_at: str) -> None:
+    config, now = batch.config, batch.now
     first = parts[0]
     sender = classify(first.sender, config.numbers.default_country,
                       alphanumeric=first.sender_alphanumeric)
@@ -151,20 +164,35 @@ def _log_message(db: sqlite3.Connection, config: Config, now: datetime, pdu_ids:
     if len(parts) < parts_expected:
         errors.append(f"incomplete: {len(parts)} of {parts_expected} parts arrived")
     error = "; ".join(errors) or None
+    stored_sender = sender.e164 or first.sender
+    if batch.flood is not None:
+        new_number = stored_sender is None or not Store.seen_before(db, stored_sender)
+        transition = batch.flood.observe(now, new_number=new_number)
+        if transition is not None:
+            batch.result.transitions.append(transition)
     message_id = Store.insert_message(
-        db, pdu_ids=pdu_ids, sender=sender.e164 or first.sender, sender_kind=sender.kind.value,
+        db, pdu_ids=pdu_ids, sender=stored_sender, sender_kind=sender.kind.value,
         text=text, smsc_time=first.smsc_time, received_at=received_at,
         parts_expected=parts_expected, encoding=first.encoding, error=error,
     )
     if sender.kind is NumberKind.INVALID and first.error:
         decision = Decision(False, f"the message could not be decoded ({first.error})")
     else:
-        history = History(Store.last_reply_to(db, sender.e164) if sender.e164 else None)
-        decision = decide(sender, history, config.replies, config.numbers, now)
-    segments = segment_info(decision.text).segments if decision.text else 0
+        decision = decide(sender, _history(db, sender), Usage(**Store.spending(db, now, sender.e164)),
+                          config, now, in_flood=bool(batch.flood and batch.flood.active),
+                          seed=message_id)
     Store.insert_reply(
         db, message_id=message_id, recipient=sender.e164 if decision.reply else sender.display,
         text=decision.text, status=QUEUED if decision.reply else SKIPPED,
-        reason=decision.reason, segments=segments, due_at=decision.due_at, now=now,
+        reason=decision.reason, segments=decision.segments, due_at=decision.due_at, now=now,
+        step=decision.step, in_flood=decision.in_flood,
     )
-    return Logged(message_id, sender, text, len(parts), parts_expected, error, decision)
+    batch.result.logged.append(
+        Logged(message_id, sender, text, len(parts), parts_expected, error, decision))
+
+
+def _history(db: sqlite3.Connection, sender: Number) -> History:
+    if sender.e164 is None:
+        return History()
+    last_at, last_step, waiting, ever = Store.reply_history(db, sender.e164)
+    return History(last_at, last_step, waiting, ever, Store.blocked_reason(db, sender.e164))

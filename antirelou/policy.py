@@ -1,23 +1,43 @@
-"""Whether and what to answer: a pure function of (message, history, config, now).
+"""Whether and what to answer: a pure function of (sender, history, usage, config, now).
 
 Nothing here does I/O, so every rule is tested with tables and the daemon only
-carries out what `decide` returns.
+carries out what `decide` returns. The message's text plays no part: nothing a
+sender writes can change what we send or to whom.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from antirelou.config import NumbersConfig, RepliesConfig, format_duration
+from antirelou.config import Config, format_duration
 from antirelou.numbers import Number, NumberKind
+from antirelou.pdu import segment_info
+from antirelou.templates import render
 
 
 @dataclass(frozen=True)
 class History:
-    """What the log knows about earlier replies to this sender."""
+    """What the log knows about this sender."""
 
     last_reply_at: datetime | None = None
+    last_step: int | None = None  # sequence step of that reply
+    reply_waiting: bool = False  # a reply is queued (delayed) or being sent
+    ever_answered: bool = False
+    blocked: str | None = None  # the reason, if the number is on the block list
+
+
+@dataclass(frozen=True)
+class Usage:
+    """SMS segments already committed to replies, for the budgets."""
+
+    segments_hour: int = 0
+    segments_day: int = 0
+    segments_month: int = 0
+    flood_segments_hour: int = 0
+    numbers_month: int = 0
+    number_answered_this_month: bool = False
 
 
 @dataclass(frozen=True)
@@ -26,32 +46,69 @@ class Decision:
     reason: str
     text: str | None = None
     due_at: datetime | None = None
+    step: int | None = None
+    segments: int = 0
+    in_flood: bool = False
+    budget_spent: str | None = field(default=None, compare=False)  # which budget, if that is why
 
 
-def decide(sender: Number, history: History, replies: RepliesConfig, numbers: NumbersConfig,
-           now: datetime) -> Decision:
-    """Given a message's sender, what was sent to it before and the config, return the decision.
+def decide(sender: Number, history: History, usage: Usage, config: Config, now: datetime, *,
+           in_flood: bool = False, seed: int = 0) -> Decision:
+    """Given a message's sender, what the log knows and the config, return the decision.
 
-    The message's text plays no part: nothing a sender writes can change what
-    we send or to whom.
+    `seed` makes the pick among a step's texts repeatable (the daemon passes the
+    message's id).
     """
+    replies, budgets, flood = config.replies, config.budgets, config.flood
     if sender.kind is NumberKind.ALPHANUMERIC:
         return Decision(False, f"sender {sender.display!r} is a name, not a phone number")
     if sender.kind is NumberKind.SHORT_CODE:
         return Decision(False, f"sender {sender.display} is a short code")
     if sender.kind is not NumberKind.PHONE or sender.e164 is None:
         return Decision(False, f"sender {sender.display!r} is not a full phone number")
-    for prefix in numbers.never_reply_prefixes:
+    for prefix in config.numbers.never_reply_prefixes:
         if sender.e164.startswith(prefix):
             return Decision(False, f"{sender.e164} is in a never-answered range ({prefix})")
+    if history.blocked is not None:
+        return Decision(False, f"{sender.e164} is blocked ({history.blocked})")
     if not replies.enabled:
         return Decision(False, "replies are disabled (replies.enabled: false)")
+    if history.reply_waiting:
+        return Decision(False, "a reply to this number is already waiting to be sent")
+
+    steps = replies.steps
+    step = 0
     if history.last_reply_at is not None:
         elapsed = (now - history.last_reply_at).total_seconds()
+        if elapsed < replies.restart_after:
+            step = (history.last_step or 0) + 1
+            if step >= len(steps):
+                return Decision(False, f"sequence finished ({len(steps)} repl"
+                                f"{'y' if len(steps) == 1 else 'ies'} sent; starts again "
+                                f"{format_duration(replies.restart_after)} after the last one)")
         if elapsed < replies.cooldown:
-            return Decision(
-                False,
-                f"already answered {format_duration(max(elapsed, 1))} ago"
-                f" (cooldown {format_duration(replies.cooldown)})",
-            )
-    return Decision(True, "first message within the cooldown", text=replies.text, due_at=now)
+            return Decision(False, f"already answered {format_duration(max(elapsed, 1))} ago"
+                                   f" (cooldown {format_duration(replies.cooldown)})")
+    if in_flood and history.ever_answered:
+        return Decision(False, "flood mode: only numbers never answered get a reply")
+
+    text = render(random.Random(seed).choice(steps[step]), now)
+    segments = segment_info(text).segments
+    for spent, limit, name in (
+        (usage.segments_hour, budgets.segments_per_hour, "hourly"),
+        (usage.segments_day, budgets.segments_per_day, "daily"),
+        (usage.segments_month, budgets.segments_per_month, "monthly"),
+        (usage.flood_segments_hour if in_flood else 0,
+         flood.segments_per_hour if in_flood else None, "flood-mode hourly"),
+    ):
+        if limit is not None and spent + segments > limit:
+            return Decision(False, f"{name} budget spent ({spent} of {limit} SMS)",
+                            budget_spent=name)
+    limit = budgets.numbers_per_month
+    if limit is not None and not usage.number_answered_this_month and usage.numbers_month >= limit:
+        return Decision(False, f"monthly budget of numbers spent ({usage.numbers_month} of "
+                               f"{limit} different numbers answered in 30 days)",
+                        budget_spent="numbers")
+    reason = "first message" if step == 0 else f"message {step + 1} of the sequence"
+    return Decision(True, reason, text=text, due_at=now + timedelta(seconds=replies.delay),
+                    step=step, segments=segments, in_flood=in_flood)

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 MIGRATIONS: tuple[str, ...] = (
     # version 1
@@ -81,7 +81,21 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL
     );
     """,
+    # version 2: reply sequences, flood mode, block list
+    """
+    ALTER TABLE replies ADD COLUMN step INTEGER;
+    ALTER TABLE replies ADD COLUMN in_flood INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX replies_created ON replies(created_at);
+    CREATE TABLE blocked (
+        number TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 )
+
+# Replies that cost, or will cost, money: counted against the budgets.
+_SPENDING = "('queued', 'sending', 'sent', 'unknown')"
 
 # Reply statuses. 'sending' is written before the first AT+CMGS, so a crash
 # mid-send leaves a row that start-up turns into 'unknown': never re-sent.
@@ -275,24 +289,86 @@ class Store:
     @staticmethod
     def insert_reply(db: sqlite3.Connection, *, message_id: int, recipient: str | None,
                      text: str | None, status: str, reason: str, segments: int,
-                     due_at: datetime | None, now: datetime) -> int:
+                     due_at: datetime | None, now: datetime, step: int | None = None,
+                     in_flood: bool = False) -> int:
         cursor = db.execute(
             "INSERT INTO replies (message_id, recipient, text, status, reason, segments, due_at,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, updated_at, step, in_flood) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (message_id, recipient, text, status, reason, segments,
-             iso(due_at) if due_at else None, iso(now), iso(now)),
+             iso(due_at) if due_at else None, iso(now), iso(now), step, int(in_flood)),
         )
         return cursor.lastrowid
 
     @staticmethod
-    def last_reply_to(db: sqlite3.Connection, recipient: str) -> datetime | None:
-        """Return when `recipient` was last answered (or an answer was attempted or queued)."""
+    def reply_history(db: sqlite3.Connection, recipient: str) -> tuple[datetime | None,
+                                                                        int | None, bool, bool]:
+        """Return (last reply time, its sequence step, any reply still waiting, ever answered)
+        for `recipient`, counting replies sent, being sent, queued or of unknown outcome.
+        """
         row = db.execute(
-            "SELECT MAX(created_at) FROM replies WHERE recipient = ?"
-            " AND status IN ('queued', 'sending', 'sent', 'unknown')",
+            f"SELECT created_at, step FROM replies WHERE recipient = ? AND status IN {_SPENDING}"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
             (recipient,),
         ).fetchone()
-        return datetime.fromisoformat(row[0]) if row[0] else None
+        pending = db.execute(
+            "SELECT 1 FROM replies WHERE recipient = ? AND status IN ('queued', 'sending')"
+            " LIMIT 1", (recipient,)).fetchone()
+        if row is None:
+            return None, None, False, False
+        return datetime.fromisoformat(row[0]), row[1], pending is not None, True
+
+    @staticmethod
+    def spending(db: sqlite3.Connection, now: datetime, recipient: str | None) -> dict[str, int]:
+        """Return SMS segments committed to replies over the last hour, day and 30 days, the
+        flood-mode segments of the last hour, the numbers answered over 30 days, and whether
+        `recipient` is one of them.
+        """
+        hour, day, month = (iso(now - timedelta(seconds=s)) for s in (3600, 86400, 30 * 86400))
+        row = db.execute(
+            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+            " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+            " COALESCE(SUM(segments), 0),"
+            " COALESCE(SUM(CASE WHEN created_at >= ? AND in_flood = 1 THEN segments END), 0),"
+            " COUNT(DISTINCT recipient),"
+            " COALESCE(MAX(recipient = ?), 0)"
+            f" FROM replies WHERE status IN {_SPENDING} AND created_at >= ?",
+            (hour, day, hour, recipient, month),
+        ).fetchone()
+        keys = ("segments_hour", "segments_day", "segments_month", "flood_segments_hour",
+                "numbers_month", "number_answered_this_month")
+        return dict(zip(keys, row, strict=True))
+
+    @staticmethod
+    def seen_before(db: sqlite3.Connection, sender: str) -> bool:
+        return db.execute("SELECT 1 FROM messages WHERE sender = ? LIMIT 1",
+                          (sender,)).fetchone() is not None
+
+    # --- block list -----------------------------------------------------------
+
+    @staticmethod
+    def blocked_reason(db: sqlite3.Connection, number: str) -> str | None:
+        row = db.execute("SELECT reason FROM blocked WHERE number = ?", (number,)).fetchone()
+        return None if row is None else row[0]
+
+    def block(self, number: str, reason: str, now: datetime) -> bool:
+        """Block `number`; return False if it already was (its reason is then updated)."""
+        with self.transaction() as db:
+            existed = self.blocked_reason(db, number) is not None
+            db.execute("INSERT INTO blocked (number, reason, at) VALUES (?, ?, ?)"
+                       " ON CONFLICT (number) DO UPDATE SET reason = excluded.reason",
+                       (number, reason, iso(now)))
+            db.execute("INSERT INTO events (at, kind, detail) VALUES (?, 'blocked', ?)",
+                       (iso(now), f"{number}: {reason}"))
+        return not existed
+
+    def unblock(self, number: str, now: datetime) -> bool:
+        """Unblock `number`; return False if it was not blocked."""
+        with self.transaction() as db:
+            removed = db.execute("DELETE FROM blocked WHERE number = ?", (number,)).rowcount
+            if removed:
+                db.execute("INSERT INTO events (at, kind, detail) VALUES (?, 'unblocked', ?)",
+                           (iso(now), number))
+        return bool(removed)
 
     def next_due_reply(self, now: datetime) -> Reply | None:
         rows = self.read(

@@ -66,9 +66,10 @@ BAD_CONFIGS = [
         id="unknown-section-suggestion",
     ),
     pytest.param(
-        MINIMAL + "budgets:\n  daily: 10\n",
-        "4:1: budgets",
-        "unknown section (expected one of: modem, database, numbers, replies, logging)",
+        MINIMAL + "limits:\n  daily: 10\n",
+        "4:1: limits",
+        "unknown section (expected one of: modem, database, numbers, replies, budgets, flood,"
+        " logging)",
         id="unknown-section-no-suggestion",
     ),
     pytest.param(
