@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from antirelou import __version__
 from antirelou.config import DEFAULT_PATH, Config, ConfigError, load
-from antirelou.report import daemon_liveness, message_records, today_counts
+from antirelou.report import budget_lines, daemon_liveness, message_records, today_counts
 from antirelou.store import Store, StoreError
 
 # sysexits.h
@@ -83,6 +83,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="one JSON object per line and message, for scripts")
     log.add_argument("--sender", metavar="NUMBER", help="only messages from this number")
 
+    block = commands.add_parser(
+        "block", help="never answer this number again",
+        description="Put a number on the block list: its messages are still logged, never "
+                    "answered, and replies waiting for it are dropped. The running service "
+                    "sees it within seconds. 0612345678, +33612345678 and 0033612345678 are "
+                    "the same number.")
+    _add_config(block)
+    block.add_argument("number", metavar="NUMBER")
+    block.add_argument("--reason", default="blocked by an operator", metavar="TEXT",
+                       help="why (shown in the log)")
+    unblock = commands.add_parser("unblock", help="take a number off the block list",
+                                  description="Take a number off the block list.")
+    _add_config(unblock)
+    unblock.add_argument("number", metavar="NUMBER")
+    blocked = commands.add_parser("blocked", help="list the blocked numbers",
+                                  description="List the blocked numbers, with why and when.")
+    _add_config(blocked)
+
     simulate = commands.add_parser(
         "simulate", help="run a simulated dongle, to try a configuration without hardware",
         description="Start a simulated USB GSM dongle on a pseudo-terminal reachable at --link. "
@@ -120,11 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     arguments.config = (getattr(arguments, "config", None) or arguments.global_config
                         or os.environ.get("ANTIRELOU_CONFIG") or DEFAULT_PATH)
     handler = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "log": cmd_log,
-               "simulate": cmd_simulate, "demo": cmd_demo}[arguments.command]
+               "simulate": cmd_simulate, "demo": cmd_demo, "block": cmd_block,
+               "unblock": cmd_unblock, "blocked": cmd_blocked}[arguments.command]
     try:
         return handler(arguments)
     except KeyboardInterrupt:
         return 130
+    except StoreError as error:
+        print(f"antirelou: {error}", file=sys.stderr)
+        return EX_UNAVAILABLE
     except BrokenPipeError:
         # `antirelou log | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -139,12 +161,24 @@ def _load(path: str) -> Config | None:
         return None
 
 
-def _open_store(config: Config) -> Store | None:
+def _open_store(config: Config, *, write: bool = False) -> Store | None:
+    """Open the service's database as its owner, so that files SQLite creates beside it
+    (-wal, -shm) stay readable by the service."""
     try:
-        return Store(config.database, readonly=True)
+        _become_owner_of(config.database)
+        return Store(config.database, readonly=not write, create=False)
     except StoreError as error:
         print(f"antirelou: {error}", file=sys.stderr)
         return None
+
+
+def _become_owner_of(path: str) -> None:
+    if os.geteuid() != 0 or not os.path.exists(path):
+        return
+    owner = os.stat(path)
+    if owner.st_uid != 0:
+        os.setgid(owner.st_gid)
+        os.setuid(owner.st_uid)
 
 
 # --- run ---------------------------------------------------------------------------
@@ -201,9 +235,10 @@ def cmd_status(arguments: argparse.Namespace) -> int:
         counts = today_counts(store, now)
         events = [dict(row) for row in store.read(
             "SELECT at, kind, detail FROM events ORDER BY id DESC LIMIT 5")]
+        budgets = budget_lines(store, config, now)
     if arguments.json:
         print(json.dumps({"running": alive, "heartbeat": beat, "today": counts,
-                          "recent_events": events}, default=str))
+                          "budgets": budgets, "recent_events": events}, default=str))
         return 0 if alive else EX_NOT_RUNNING
     if beat is None:
         print("antirelou: has never run with this database")
@@ -230,6 +265,12 @@ def cmd_status(arguments: argparse.Namespace) -> int:
           f"replies: {counts['replies_sent']} sent ({counts['segments_sent']} SMS), "
           f"{counts['replies_skipped']} skipped, {counts['replies_queued']} waiting, "
           f"{counts['replies_failed'] + counts['replies_unknown']} failed or unknown")
+    if alive and detail.get("flood_since"):
+        print(f"  FLOOD MODE since {_local(detail['flood_since'])}: only numbers never "
+              "answered get a reply")
+    print("  budgets:")
+    for line in budgets:
+        print(f"    {line}")
     if events:
         print("  recent events:")
         for event in events:
@@ -278,6 +319,68 @@ def cmd_log(arguments: argparse.Namespace) -> int:
             what = f"sent ({reply['segments_sent']} SMS)"
         print(f"{_local(record['received_at'])}  {(record['sender'] or '?')[:16]:16}  "
               f"{text:42}  {what}")
+    return 0
+
+
+# --- block list ------------------------------------------------------------------------
+
+
+def _number_argument(config: Config, raw: str) -> str | None:
+    from antirelou.numbers import normalise
+
+    try:
+        return normalise(raw, config.numbers.default_country)
+    except ValueError as error:
+        print(f"antirelou: {error}", file=sys.stderr)
+        return None
+
+
+def cmd_block(arguments: argparse.Namespace) -> int:
+    config = _load(arguments.config)
+    if config is None:
+        return EX_CONFIG
+    number = _number_argument(config, arguments.number)
+    if number is None:
+        return EX_DATAERR
+    store = _open_store(config, write=True)
+    if store is None:
+        return EX_UNAVAILABLE
+    with store:
+        new = store.block(number, arguments.reason, datetime.now(UTC))
+    print(f"{number} {'blocked' if new else 'was already blocked (reason updated)'}: "
+          f"{arguments.reason}")
+    return 0
+
+
+def cmd_unblock(arguments: argparse.Namespace) -> int:
+    config = _load(arguments.config)
+    if config is None:
+        return EX_CONFIG
+    number = _number_argument(config, arguments.number)
+    if number is None:
+        return EX_DATAERR
+    store = _open_store(config, write=True)
+    if store is None:
+        return EX_UNAVAILABLE
+    with store:
+        removed = store.unblock(number, datetime.now(UTC))
+    print(f"{number} {'unblocked' if removed else 'was not blocked'}")
+    return 0
+
+
+def cmd_blocked(arguments: argparse.Namespace) -> int:
+    config = _load(arguments.config)
+    if config is None:
+        return EX_CONFIG
+    store = _open_store(config)
+    if store is None:
+        return EX_UNAVAILABLE
+    with store:
+        rows = store.read("SELECT number, reason, at FROM blocked ORDER BY at")
+    if not rows:
+        print("no blocked numbers / aucun numéro bloqué")
+    for row in rows:
+        print(f"{row['number']:16}  since {_local(row['at'])}  {row['reason']}")
     return 0
 
 

@@ -32,7 +32,7 @@ class FloodDetector:
         self._new_numbers: deque[datetime] = deque()
         self.since: datetime | None = None
         self.volume = 0  # messages seen during the current episode
-        self._calm_since: datetime | None = None
+        self._last_hot: datetime | None = None  # last time a rate was over its threshold
 
     @property
     def active(self) -> bool:
@@ -61,28 +61,29 @@ class FloodDetector:
         self._messages.append(at)
         if new_number:
             self._new_numbers.append(at)
+        hot = self._over_threshold(at)
+        if hot:
+            self._last_hot = at
         if self.active:
             self.volume += 1
             return None
-        if not self._over_threshold(at):
+        if not hot:
             return None
         messages, new_numbers = self.rates(at)
-        self.since, self.volume, self._calm_since = at, messages, None
+        self.since, self.volume = at, messages
         return Transition(True, at, f"{messages} messages and {new_numbers} new numbers in the "
                           f"last minute (thresholds {self.config.messages_per_minute} and "
                           f"{self.config.new_numbers_per_minute})")
 
     def tick(self, now: datetime) -> Transition | None:
         """Return a Transition if the raid is over: rates stayed low for `calm_after`."""
-        if not self.active:
+        if not self.active or self._over_threshold(now):
             return None
-        if self._over_threshold(now):
-            self._calm_since = None
-            return None
-        if self._calm_since is None:
-            self._calm_since = now
-        if (now - self._calm_since).total_seconds() < self.config.calm_after:
+        # Calm began when the last hot moment left the one-minute window.
+        calm_since = max(self._last_hot or self.since, self.since) + _WINDOW
+        if (now - calm_since).total_seconds() < self.config.calm_after:
             return None
         started, volume = self.since, self.volume
-        self.since, self._calm_since, self.volume = None, None, 0
-        return Transition(False, now, f"{volume} messages in {format_duration(max(1, (now - started).total_seconds()))}")
+        self.since, self.volume = None, 0
+        lasted = format_duration(max(1.0, (now - started).total_seconds()))
+        return Transition(False, now, f"{volume} messages in {lasted}")

@@ -9,6 +9,7 @@ import json
 import os
 from datetime import datetime
 
+from antirelou.config import Config
 from antirelou.store import Store
 
 HEARTBEAT_STALE_AFTER = 120.0
@@ -82,3 +83,21 @@ def message_records(store: Store, limit: int, sender: str | None = None) -> list
                       "segments_sent": row["reply_segments"]},
         })
     return records
+
+
+def budget_lines(store: Store, config: Config, now: datetime) -> list[str]:
+    """Return what each budget has left, one line each, as `status` shows them."""
+    spent = store.current_spending(now)
+    budgets = config.budgets
+
+    def left(used: int, limit: int | None, unit: str) -> str:
+        if limit is None:
+            return f"{used} {unit} (unlimited)"
+        return f"{used}/{limit} {unit}, {max(limit - used, 0)} left"
+
+    return [
+        f"last hour: {left(spent['segments_hour'], budgets.segments_per_hour, 'SMS')}",
+        f"last 24h:  {left(spent['segments_day'], budgets.segments_per_day, 'SMS')}",
+        f"30 days:   {left(spent['segments_month'], budgets.segments_per_month, 'SMS')}; "
+        f"{left(spent['numbers_month'], budgets.numbers_per_month, 'numbers')}",
+    ]

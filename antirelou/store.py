@@ -156,14 +156,21 @@ def _create_private(path: str) -> None:
 class Store:
     """Given a path, open (creating with mode 0600 and migrating) the log."""
 
-    def __init__(self, path: str, *, busy_timeout: float = 5.0, readonly: bool = False) -> None:
+    def __init__(self, path: str, *, busy_timeout: float = 5.0, readonly: bool = False,
+                 create: bool = True) -> None:
         self.path = path
         try:
+            if (readonly or not create) and not os.path.exists(path):
+                raise StoreError(f"{path}: no database yet (has the service ever run?)")
             if readonly:
-                if not os.path.exists(path):
-                    raise StoreError(f"{path}: no database yet (has the daemon ever run?)")
                 self._db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
                 self._db.execute("PRAGMA query_only = ON")
+                version = self.schema_version
+                if version < len(MIGRATIONS):
+                    self._db.close()
+                    raise StoreError(
+                        f"{path} is in an older format (schema {version}); restart "
+                        "the service to upgrade it: sudo systemctl restart antirelou")
             else:
                 _create_private(path)
                 self._db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
@@ -337,6 +344,12 @@ class Store:
         keys = ("segments_hour", "segments_day", "segments_month", "flood_segments_hour",
                 "numbers_month", "number_answered_this_month")
         return dict(zip(keys, row, strict=True))
+
+    def current_spending(self, now: datetime) -> dict[str, int]:
+        try:
+            return self.spending(self._db, now, None)
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: {error}") from error
 
     @staticmethod
     def seen_before(db: sqlite3.Connection, sender: str) -> bool:

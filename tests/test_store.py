@@ -85,3 +85,18 @@ def test_readonly_store_cannot_write(tmp_path):
 def test_readonly_store_without_database_says_so(tmp_path):
     with pytest.raises(StoreError, match="no database yet"):
         Store(str(tmp_path / "missing.db"), readonly=True)
+
+
+def test_store_upgrades_a_version_1_database_in_place(tmp_path):
+    path = str(tmp_path / "log.db")
+    database = sqlite3.connect(path)
+    database.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    database.execute("INSERT INTO events (at, kind, detail) VALUES ('2026', 'started', 'v1')")
+    database.commit()
+    database.close()
+    with pytest.raises(StoreError, match="older format"):
+        Store(path, readonly=True)
+    with Store(path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.read("SELECT detail FROM events")[0][0] == "v1"
+        assert store.block("+33612345678", "test", NOW)

@@ -1,0 +1,92 @@
+"""End to end under pressure: bursts, flood mode, budgets, block list, delayed replies."""
+
+from __future__ import annotations
+
+from conftest import eventually, query
+
+from antirelou.cli import main as cli
+from antirelou.config import load
+from antirelou.simulator import SimulatedDongle
+
+
+def replies(config) -> list[tuple]:
+    return query(config.database, "SELECT m.sender, r.status, r.reason FROM messages m "
+                                  "JOIN replies r ON r.message_id = m.id ORDER BY m.id")
+
+
+def test_burst_faster_than_sends_with_small_storage_loses_nothing(
+        tmp_path, start_daemon, write_config):
+    with SimulatedDongle(str(tmp_path / "modem"), memories={"SM": 5},
+                         send_latency=0.1) as dongle:
+        config = load(write_config("flood:\n  enabled: false\n"))
+        start_daemon(config.path)
+        inbound = [(f"+3361000{n:04d}", f"insulte numéro {n}") for n in range(30)]
+        for sender, text in inbound:
+            dongle.inject(sender, text)
+        assert eventually(lambda: len(replies(config)) == 30 and not dongle.stored()
+                          and dongle.pending_network == 0, 30)
+        logged = query(config.database, "SELECT sender, text FROM messages ORDER BY id")
+        assert sorted(logged) == sorted(inbound)
+        assert eventually(lambda: len(dongle.sent) == 30, 30)
+        assert len({sent.number for sent in dongle.sent}) == 30
+
+
+def test_flood_mode_still_answers_a_genuine_first_time_sender(dongle, start_daemon,
+                                                               write_config):
+    config = load(write_config("""\
+        flood:
+          messages_per_minute: 6
+          new_numbers_per_minute: 100
+        """))
+    start_daemon(config.path)
+    for n in range(12):
+        dongle.inject(f"+3361111{n % 3:04d}", f"raid {n}")
+    assert eventually(lambda: len(replies(config)) == 12)
+    assert query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'flood started'") \
+        == [(1,)]
+    dongle.inject("+33699999999", "bonjour, je suis une vraie personne")
+    assert eventually(lambda: ("+33699999999", "sent", "first message") in replies(config))
+    statuses = [status for _, status, _ in replies(config)]
+    assert statuses.count("sent") == 4  # three raiders once each, and the genuine sender
+    status = cli(["status", "-c", config.path])
+    assert status == 0
+
+
+def test_hourly_budget_spent_logs_but_does_not_answer(dongle, start_daemon, write_config):
+    config = load(write_config("budgets:\n  segments_per_hour: 2\n"))
+    start_daemon(config.path)
+    for n in range(3):
+        dongle.inject(f"+3362222{n:04d}", "message")
+    assert eventually(lambda: len(replies(config)) == 3 and len(dongle.sent) == 2)
+    assert replies(config)[2][1:] == ("skipped", "hourly budget spent (2 of 2 SMS)")
+
+
+def test_number_blocked_from_cli_while_running_gets_no_further_reply(
+        dongle, start_daemon, write_config):
+    config = load(write_config("replies:\n  delay: 2s\n"))
+    start_daemon(config.path)
+    dongle.inject("+33633333333", "premier message")
+    assert eventually(lambda: replies(config) == [("+33633333333", "queued", "first message")])
+    assert cli(["block", "06 33 33 33 33", "--reason", "menaces", "-c", config.path]) == 0
+    dongle.inject("+33633333333", "encore")
+    assert eventually(lambda: [status for _, status, _ in replies(config)]
+                      == ["skipped", "skipped"], 10)
+    reasons = [reason for *_, reason in replies(config)]
+    assert reasons[0] == "blocked before it was sent (menaces)"
+    assert "blocked (menaces)" in reasons[1]
+    assert dongle.sent == []
+    assert cli(["unblock", "+33633333333", "-c", config.path]) == 0
+
+
+def test_delayed_reply_survives_a_restart_and_is_sent_once(dongle, start_daemon,
+                                                           write_config):
+    config = load(write_config("replies:\n  delay: 2s\n"))
+    first = start_daemon(config.path)
+    dongle.inject("+33644444444", "salut")
+    assert eventually(lambda: [status for _, status, _ in replies(config)] == ["queued"])
+    assert first.stop() == 0
+    dongle.inject("+33644444444", "pendant l'arrêt")
+    start_daemon(config.path)
+    assert eventually(lambda: len(dongle.sent) == 1, 10)
+    assert eventually(lambda: [status for _, status, _ in replies(config)] == ["sent", "skipped"])
+    assert "already waiting" in replies(config)[1][2]
