@@ -25,6 +25,7 @@ from antirelou.intake import IntakeResult, Logged, commit_listing, expire_partia
 from antirelou.modem import (
     Modem,
     ModemError,
+    ModemTimeout,
     ModemUnavailable,
     Registration,
     SendFailed,
@@ -42,6 +43,8 @@ EXIT_CONFIG = 78  # sysexits EX_CONFIG; the unit does not restart on it (a wrong
 _STATUS_REFRESH = 60.0
 _EXPIRY_CHECK = 10.0
 _MAX_RECONNECT_DELAY = 60.0
+_HEALTHY_AFTER = 60.0  # a connection that served this long resets the reconnect delay
+_TIMEOUTS_BEFORE_RESET = 3
 
 
 class Daemon:
@@ -120,10 +123,12 @@ class Daemon:
 
     def _supervise(self) -> int:
         delay = 1.0
+        timeouts = 0
         while not self.stopping:
+            began = self.clock.monotonic()
             try:
-                self._connect()
-                delay = 1.0
+                if not self.modem.alive:
+                    self._connect()
                 self._serve()
             except SimLocked as error:
                 log.critical("SIM locked: %s", error)
@@ -132,14 +137,36 @@ class Daemon:
             except ModemError as error:
                 if self.stopping:
                     break
+                timeouts = timeouts + 1 if isinstance(error, ModemTimeout) else 0
                 self._set_state("modem lost", str(error))
                 log.error("modem problem: %s; retrying in %s", error, format_duration(delay))
                 self._event("modem lost", str(error))
+                if timeouts >= _TIMEOUTS_BEFORE_RESET:
+                    timeouts = 0
+                    self._reset_modem()
                 self.modem.close()
-                self._pause(delay)
-                delay = min(delay * 2, _MAX_RECONNECT_DELAY)
+            except StoreError as error:
+                # Messages stay on the modem until the database takes them again.
+                self._set_state("database error", str(error))
+                log.error("database problem: %s; messages stay on the modem, retrying in %s",
+                          error, format_duration(delay))
+            else:
+                continue
+            if self.clock.monotonic() - began > _HEALTHY_AFTER:
+                delay = 1.0
+            self._pause(delay)
+            delay = min(delay * 2, _MAX_RECONNECT_DELAY)
         log.info("stopping on request")
         return EXIT_OK
+
+    def _reset_modem(self) -> None:
+        """After repeated time-outs, restart the modem's firmware before reopening it."""
+        log.warning("the modem keeps timing out: restarting it (AT+CFUN=1,1)")
+        self._event("modem reset", "AT+CFUN=1,1 after repeated time-outs")
+        try:
+            self.modem.command("AT+CFUN=1,1", timeout=5)
+        except ModemError as error:
+            log.info("modem reset not acknowledged: %s", error)
 
     def _pause(self, seconds: float) -> None:
         """Wait, still answering systemd, until `seconds` pass or a stop is asked."""

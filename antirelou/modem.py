@@ -204,6 +204,7 @@ class Modem:
         """
         self.close()
         self.reader_error = None
+        self._cancel_pending_input()
         gsm = _SafeGsmModem(self.config.port, self.config.baudrate, self._notified,
                             self._reader_stopped)
         self._gsm = gsm
@@ -236,6 +237,19 @@ class Modem:
             imei=self._first_line("AT+CGSN", optional=True),
         )
         return self.identity
+
+    def _cancel_pending_input(self) -> None:
+        # A daemon killed between AT+CMGS's prompt and its Ctrl-Z leaves the modem
+        # reading a PDU: ESC cancels it, or our set-up would be taken for PDU text.
+        try:
+            with serial.Serial(self.config.port, self.config.baudrate, timeout=0.2) as port:
+                port.write(ESCAPE.encode() + b"\r")
+                port.read(256)
+        except (serial.SerialException, OSError) as error:
+            raise ModemUnavailable(
+                f"cannot open {self.config.port}: {error}. Is the dongle plugged in, and is "
+                "ModemManager kept off it?"
+            ) from error
 
     def close(self) -> None:
         gsm, self._gsm = self._gsm, None
@@ -290,6 +304,10 @@ class Modem:
         except (serial.SerialException, OSError) as error:
             raise ModemUnavailable(f"{self.config.port}: {error}") from error
         lines = lines or []
+        if lines and lines[0].strip() == command.strip() and command.startswith("AT"):
+            # We turned echo off; it is back on only if the modem restarted on its own.
+            raise ModemUnavailable("the modem restarted by itself (echo is back on); "
+                                   "setting it up again")
         # A notification that arrives while a command waits is filed in its answer.
         if any(line.startswith(_WAKE_PREFIXES) for line in lines):
             self.wake.set()
