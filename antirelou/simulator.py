@@ -6,15 +6,23 @@ the network" (inject), and records what the host sends (AT+CMGS).
 
 One daemon thread serves the master side. It is the only writer: answers, echo, unsolicited
 notices (+CMTI, ^SMMEMFULL) and injected garbage all go through `_emit`, under one write
-lock, and notices are only written between answers, never inside one. Faults plug in at two
-points: `Fault.on_command` (answer a command instead of the dongle) and `Fault.on_write`
-(change bytes on their way to the host).
+lock, and notices are only written between answers, never inside one. Faults plug in at four
+points: `Fault.on_command` (answer a command instead of the dongle), `Fault.extra_delay`
+(answer it late), `Fault.on_answer` (change one command's whole answer) and `Fault.on_write`
+(change any bytes on their way to the host).
+
+Hardware faults are methods of SimulatedDongle, safe to call from any thread while it serves:
+unplug/replug (the pty goes away, a new one appears behind the same link), hang/unhang
+(a wedged firmware), reboot (settings lost, port kept), garbage and garbage_inside_next,
+fail_next, slow_next, storage_full_notice and inject_malformed. Every one is recorded in
+`faults_log` with its monotonic time, so a long run can tell what happened when.
 """
 
 from __future__ import annotations
 
 import errno
 import itertools
+import math
 import os
 import pty
 import random
@@ -28,9 +36,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from antirelou.pdu import Submit, decode_submit, encode_deliver, join_parts
+from antirelou.pdu import Submit, decode_submit, encode_deliver, encode_deliver_raw, join_parts
 
-__all__ = ["Fault", "SentMessage", "SimulatedDongle", "serve_forever"]
+__all__ = ["MALFORMED_KINDS", "Fault", "SentMessage", "SimulatedDongle", "serve_forever"]
 
 CTRL_Z = 0x1A
 ESCAPE = 0x1B
@@ -52,6 +60,9 @@ _CME_TEXT = {
 _COMMAND = re.compile(r"([+^$%][A-Z0-9]+|&[A-Z]|[A-Z]?)(.*)", re.IGNORECASE | re.DOTALL)
 _PIN_ATTEMPTS = 3
 _LINE_LIMIT = 4096  # a host that never sends "\r" must not make us grow forever
+# What a Huawei stick prints when it comes back up (its periodic boot report).
+_BOOT_NOISE = b"\r\n^BOOT:20952309,0,0,0,6\r\n"
+MALFORMED_KINDS = ("truncated", "odd-length", "not-hex", "wrong-type", "bad-length")
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,10 @@ class _Answer:
 
 
 class Fault:
-    """Base of injectable faults: override one hook or both; set `spent` to be removed."""
+    """Base of injectable faults: override any hook; set `spent` to be removed.
+
+    Hooks run on the simulator's thread, in the order the faults were set.
+    """
 
     spent = False
 
@@ -110,21 +124,76 @@ class Fault:
         """Given a command line, return a final result line to answer instead, or None."""
         return None
 
+    def extra_delay(self, line: str) -> float:
+        """Given a command line, return the extra seconds to wait before answering it."""
+        return 0.0
+
+    def on_answer(self, line: str, data: bytes) -> bytes:
+        """Given a command line and its whole answer as bytes (information lines and final
+        result), return the bytes to write instead.
+        """
+        return data
+
     def on_write(self, data: bytes) -> bytes:
         """Given bytes about to reach the host, return the bytes to write instead."""
         return data
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
 
-class _FailNext(Fault):
-    def __init__(self, prefix: str, error: str) -> None:
-        self.prefix = prefix.upper()
+
+class _Matching(Fault):
+    """A fault for the next `count` commands that start with a prefix."""
+
+    def __init__(self, command_prefix: str, count: int) -> None:
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        self.prefix = command_prefix.upper()
+        self.left = count
+
+    def _take(self, line: str) -> bool:
+        """Given a command line, return whether it matches, using up one of the count."""
+        if self.spent or not line.upper().startswith(self.prefix):
+            return False
+        self.left -= 1
+        self.spent = self.left == 0
+        return True
+
+
+class _FailNext(_Matching):
+    def __init__(self, command_prefix: str, error: str, count: int = 1) -> None:
+        super().__init__(command_prefix, count)
         self.error = error
 
     def on_command(self, line: str) -> str | None:
-        if self.spent or not line.upper().startswith(self.prefix):
-            return None
-        self.spent = True
-        return self.error
+        return self.error if self._take(line) else None
+
+    def __repr__(self) -> str:
+        return f"fail_next({self.prefix!r}, {self.error!r}, count={self.left})"
+
+
+class _SlowNext(_Matching):
+    def __init__(self, command_prefix: str, seconds: float, count: int = 1) -> None:
+        super().__init__(command_prefix, count)
+        self.seconds = seconds
+
+    def extra_delay(self, line: str) -> float:
+        return self.seconds if self._take(line) else 0.0
+
+    def __repr__(self) -> str:
+        return f"slow_next({self.prefix!r}, {self.seconds:g}, count={self.left})"
+
+
+class _GarbageInside(_Matching):
+    def __init__(self, command_prefix: str, data: bytes) -> None:
+        super().__init__(command_prefix, 1)
+        self.data = bytes(data)
+
+    def on_answer(self, line: str, data: bytes) -> bytes:
+        return _insert_inside(data, self.data) if self._take(line) else data
+
+    def __repr__(self) -> str:
+        return f"garbage_inside_next({self.prefix!r}, {self.data!r})"
 
 
 class SimulatedDongle:
@@ -164,7 +233,16 @@ class SimulatedDongle:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._write_lock = threading.Lock()
+        # Serialises start/stop/unplug/replug; never held with _lock while joining the thread.
+        self._lifecycle_lock = threading.Lock()
         self._stopping = threading.Event()
+        self._started = False
+        self._plugged = False
+        # Monotonic time until which the firmware is wedged (math.inf: until unhang).
+        self._hung_until = 0.0
+        # Bumped by reboot so the serving thread forgets a half-received line.
+        self._input_epoch = 0
+        self._faults_log: list[tuple[float, str]] = []
         self._thread: threading.Thread | None = None
         self._master: int | None = None
         self._slave: int | None = None
@@ -193,48 +271,38 @@ class SimulatedDongle:
         Raise RuntimeError if already started, FileExistsError if `link` exists and is not
         a symlink.
         """
-        if self._thread is not None:
-            raise RuntimeError("the simulated dongle is already running")
-        self._master, self._slave = pty.openpty()
-        # Raw, so the line discipline neither echoes nor rewrites CR/LF for hosts that
-        # do not configure the port themselves.
-        tty.setraw(self._slave)
-        os.set_blocking(self._master, False)
-        self._slave_path = os.ttyname(self._slave)
-        self._wake_read, self._wake_write = os.pipe()
-        os.set_blocking(self._wake_write, False)
-        if self._link:
-            _replace_symlink(self._slave_path, self._link)
-        self._stopping.clear()
-        self._power_on()
-        self._thread = threading.Thread(target=self._serve, name="simulated-dongle", daemon=True)
-        self._thread.start()
+        with self._lifecycle_lock:
+            if self._started:
+                raise RuntimeError("the simulated dongle is already running")
+            self._wake_read, self._wake_write = os.pipe()
+            os.set_blocking(self._wake_write, False)
+            try:
+                self._open_port()
+            except BaseException:
+                self._close_wake_pipe()
+                raise
+            with self._lock:
+                self._power_on()
+                self._hung_until = 0.0
+                self._started = self._plugged = True
+            self._start_serving()
         self._notify()
         return self
 
     def stop(self) -> None:
         """Stop serving, close the pty and remove the link this dongle created."""
-        if self._thread is None:
-            return
-        self._stopping.set()
-        self._wake()
-        self._thread.join(timeout=5)
-        self._thread = None
-        if self._link and self._slave_path and os.path.islink(self._link):
-            try:
-                # Only our own link: someone may have pointed it elsewhere meanwhile.
-                if os.readlink(self._link) == self._slave_path:
-                    os.unlink(self._link)
-            except FileNotFoundError:
-                pass
-        for descriptor in (self._master, self._slave, self._wake_read, self._wake_write):
-            if descriptor is not None:
-                os.close(descriptor)
-        self._master = self._slave = self._wake_read = self._wake_write = None
+        with self._lifecycle_lock:
+            if not self._started:
+                return
+            self._stop_serving()
+            self._close_port(remove_link=True)
+            self._close_wake_pipe()
+            with self._lock:
+                self._started = self._plugged = False
         self._notify()
 
     def __enter__(self) -> SimulatedDongle:
-        if self._thread is None:
+        if not self._started:
             self.start()
         return self
 
@@ -243,7 +311,13 @@ class SimulatedDongle:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        """Whether started and not stopped (an unplugged dongle is still running)."""
+        return self._started
+
+    @property
+    def plugged(self) -> bool:
+        """Whether the USB device is there (False between unplug and replug)."""
+        return self._plugged
 
     @property
     def port(self) -> str:
@@ -336,37 +410,257 @@ class SimulatedDongle:
 
     # --- faults ----------------------------------------------------------------------------
 
+    @property
+    def faults_log(self) -> list[tuple[float, str]]:
+        """Every fault injected (and every armed fault that fired), as (time.monotonic(),
+        description), in order.
+        """
+        with self._lock:
+            return list(self._faults_log)
+
     def set_fault(self, fault: Fault) -> None:
         """Given a Fault, consult it for every command and every write until it is spent."""
-        with self._lock:
-            self._faults.append(fault)
+        self._add_fault(fault, f"set_fault {fault!r}")
 
     def clear_faults(self) -> None:
+        """Remove every fault set (fail_next, slow_next, garbage_inside_next, set_fault)."""
         with self._lock:
             self._faults.clear()
+            self._log_fault("clear_faults")
 
-    def fail_next(self, command_prefix: str, error: str) -> None:
-        """Answer the next command starting with command_prefix (e.g. "AT+CMGS") with the
-        final result line `error` (e.g. "+CMS ERROR: 500"), whatever AT+CMEE says. For
-        AT+CMGS the prompt still comes and the error answers the PDU, as a network would.
+    def fail_next(self, command_prefix: str, error: str, count: int = 1) -> None:
+        """Answer the next `count` commands starting with command_prefix (e.g. "AT+CMGL")
+        with the final result line `error` (e.g. "+CMS ERROR: 500", "+CME ERROR: 100",
+        "ERROR"), whatever AT+CMEE says. For AT+CMGS the prompt still comes and the error
+        answers the PDU, as a network would. Raise ValueError if count < 1.
         """
-        self.set_fault(_FailNext(command_prefix, error))
+        fault = _FailNext(command_prefix, error, count)
+        self._add_fault(fault, repr(fault))
+
+    def slow_next(self, command_prefix: str, seconds: float, count: int = 1) -> None:
+        """Answer the next `count` commands starting with command_prefix only after `seconds`
+        more (their effect too happens late). For AT+CMGS the prompt comes at once and the
+        answer to the PDU is late. Raise ValueError for a negative or infinite delay, or
+        count < 1.
+        """
+        if not 0 <= seconds < math.inf:
+            raise ValueError(f"a delay must be finite and >= 0, got {seconds}")
+        fault = _SlowNext(command_prefix, seconds, count)
+        self._add_fault(fault, repr(fault))
 
     def write_garbage(self, data: bytes) -> None:
-        """Write raw bytes to the host between two answers."""
+        """Write raw bytes (any bytes, invalid UTF-8 too) to the host between two answers."""
+        data = bytes(data)
         with self._lock:
-            self._outbox.append(bytes(data))
+            self._outbox.append(data)
+            self._log_fault(f"garbage {data!r}")
         self._wake()
+
+    def garbage(self, data: bytes) -> None:
+        """Write raw bytes to the host between two answers (same as write_garbage)."""
+        self.write_garbage(data)
+
+    def garbage_inside_next(self, command_prefix: str, data: bytes) -> None:
+        """Insert raw bytes inside the next answer to a command starting with command_prefix:
+        in the middle of its longest line (for AT+CMGL, a PDU line).
+        """
+        fault = _GarbageInside(command_prefix, data)
+        self._add_fault(fault, repr(fault))
+
+    def storage_full_notice(self, memory: str | None = None) -> None:
+        """Write `^SMMEMFULL: "<memory>"` now, between answers (memory: the receive storage
+        unless given), whether or not the storage is full.
+        """
+        with self._lock:
+            name = memory or self._memories[2]
+            self._outbox.append(f'\r\n^SMMEMFULL: "{name}"\r\n'.encode())
+            self._log_fault(f"storage_full_notice {name}")
+        self._wake()
+
+    def inject_malformed(self, kind: str, *, notify: bool = True) -> int | None:
+        """Given a kind of broken PDU (one of MALFORMED_KINDS: 'truncated', 'odd-length',
+        'not-hex', 'wrong-type' (an SMS-STATUS-REPORT), 'bad-length' (user data length
+        beyond the data)), store one in the receive storage like a received message; return
+        its index, or None if it waits in the network queue. Raise ValueError for another kind.
+        """
+        moment = datetime.now(UTC).replace(microsecond=0)
+        pdu = _malformed_pdu(kind, self._smsc, moment)
+        with self._lock:
+            index = self._deliver(pdu, notify)
+            self._log_fault(f"inject_malformed {kind} at index {index}")
+            self._changed.notify_all()
+        self._wake()
+        return index
+
+    def hang(self, seconds: float | None) -> None:
+        """Wedge the firmware for `seconds` (None or math.inf: until unhang): it answers
+        nothing, not even echo or notices, and the commands it receives meanwhile are lost.
+        Notices due meanwhile are written once it answers again. Raise ValueError if
+        seconds is negative.
+        """
+        if seconds is None:
+            seconds = math.inf
+        if not seconds >= 0:
+            raise ValueError(f"a hang lasts >= 0 seconds, got {seconds}")
+        with self._lock:
+            self._hung_until = time.monotonic() + seconds
+            self._log_fault("hang until unhang" if seconds == math.inf
+                            else f"hang {seconds:g} s")
+        self._wake()
+
+    def unhang(self) -> None:
+        """End a hang now."""
+        with self._lock:
+            self._hung_until = 0.0
+            self._log_fault("unhang")
+        self._wake()
+
+    def reboot(self, *, silence: float = 0.2) -> None:
+        """Reboot the modem without unplugging it: the port stays open, the modem swallows
+        input for `silence` seconds, then prints a ^BOOT line; echo, CMEE, CMGF, CNMI and
+        CPMS are back to their defaults and the PIN is asked again. Storage is kept; notices
+        not yet written are lost.
+        """
+        with self._lock:
+            self._power_on()
+            self._outbox.clear()
+            self._outbox.append(_BOOT_NOISE)
+            # Replaces any hang: a reboot is what un-wedges a firmware.
+            self._hung_until = time.monotonic() + silence
+            self._input_epoch += 1
+            self._log_fault(f"reboot ({silence:g} s silent)")
+        self._wake()
+
+    def unplug(self) -> None:
+        """Pull the USB device out: close the pty (the host's reads and writes then fail),
+        remove the link. Stored messages stay (they are on the SIM), and inject keeps
+        storing, without notices. Do nothing if already unplugged. Raise RuntimeError if
+        not started.
+        """
+        with self._lifecycle_lock:
+            if not self._started:
+                raise RuntimeError("start the simulated dongle first")
+            if not self._plugged:
+                return
+            self._stop_serving()
+            self._close_port(remove_link=True)
+            with self._lock:
+                self._plugged = False
+                self._outbox.clear()  # bytes the device had not written die with it
+                self._log_fault("unplug")
+        self._notify()
+
+    def replug(self) -> None:
+        """Plug the device back in: a new pty behind the same link (replaced atomically),
+        modem state as after power-up (echo on, settings reset, PIN asked again, no hang),
+        storage kept. If still plugged, the old pty goes away first (a quick re-enumeration
+        in which the link never goes missing). Raise RuntimeError if not started.
+        """
+        with self._lifecycle_lock:
+            if not self._started:
+                raise RuntimeError("start the simulated dongle first")
+            if self._plugged:
+                self._stop_serving()
+                self._close_port(remove_link=False)
+                with self._lock:
+                    self._plugged = False  # stays true to the pty if opening a new one fails
+            self._open_port()
+            with self._lock:
+                self._power_on()
+                self._outbox.clear()
+                self._hung_until = 0.0
+                self._input_epoch += 1
+                self._plugged = True
+                self._log_fault(f"replug on {self._slave_path}")
+            self._start_serving()
+        self._notify()
+
+    def _add_fault(self, fault: Fault, description: str) -> None:
+        with self._lock:
+            self._faults.append(fault)
+            self._log_fault(description)
+
+    def _log_fault(self, description: str) -> None:
+        """Record a fault (lock held)."""
+        self._faults_log.append((time.monotonic(), description))
+
+    def _active_faults(self) -> list[Fault]:
+        with self._lock:
+            return [fault for fault in self._faults if not fault.spent]
+
+    def _hang_remaining(self) -> float:
+        return max(0.0, self._hung_until - time.monotonic())
+
+    # --- life cycle helpers ----------------------------------------------------------------
+
+    def _open_port(self) -> None:
+        """Open a new pty and point the link at it (atomically: it never goes missing)."""
+        master, slave = pty.openpty()
+        try:
+            # Raw, so the line discipline neither echoes nor rewrites CR/LF for hosts that
+            # do not configure the port themselves.
+            tty.setraw(slave)
+            os.set_blocking(master, False)
+            slave_path = os.ttyname(slave)
+            if self._link:
+                _replace_symlink(slave_path, self._link)
+        except BaseException:
+            os.close(master)
+            os.close(slave)
+            raise
+        self._master, self._slave, self._slave_path = master, slave, slave_path
+
+    def _close_port(self, *, remove_link: bool) -> None:
+        """Close the pty, which hangs up the host's side, and maybe remove our link."""
+        if remove_link and self._link and self._slave_path and os.path.islink(self._link):
+            try:
+                # Only our own link: someone may have pointed it elsewhere meanwhile.
+                if os.readlink(self._link) == self._slave_path:
+                    os.unlink(self._link)
+            except FileNotFoundError:
+                pass
+        for descriptor in (self._master, self._slave):
+            if descriptor is not None:
+                os.close(descriptor)
+        self._master = self._slave = None
+
+    def _close_wake_pipe(self) -> None:
+        for descriptor in (self._wake_read, self._wake_write):
+            if descriptor is not None:
+                os.close(descriptor)
+        self._wake_read = self._wake_write = None
+
+    def _start_serving(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._serve, name="simulated-dongle", daemon=True)
+        self._thread.start()
+
+    def _stop_serving(self) -> None:
+        """Stop the serving thread and wait for it, so nothing uses the pty any more."""
+        if self._thread is None:
+            return
+        if threading.current_thread() is self._thread:
+            # Joining ourselves would deadlock: a Fault hook cannot unplug or stop.
+            raise RuntimeError("cannot stop or unplug from the simulated dongle's own thread")
+        self._stopping.set()
+        self._wake()
+        self._thread.join(timeout=5)
+        self._thread = None
+        self._stopping.clear()
 
     # --- serving ---------------------------------------------------------------------------
 
     def _serve(self) -> None:
         buffer = bytearray()
+        epoch = self._input_epoch
         while not self._stopping.is_set():
-            if self._awaiting_pdu is None:
+            hung_for = self._hang_remaining()
+            if not hung_for and self._awaiting_pdu is None:
                 self._flush_outbox()
+            # Wake when a hang ends, to write the notices it held back.
+            timeout = min(0.5, hung_for) if hung_for else 0.5
             try:
-                readable, _, _ = select.select([self._master, self._wake_read], [], [], 0.5)
+                readable, _, _ = select.select([self._master, self._wake_read], [], [], timeout)
             except (OSError, ValueError):
                 return
             if self._wake_read in readable:
@@ -386,6 +680,16 @@ class SimulatedDongle:
                 # EIO: no slave open at this instant; wait for a host to reopen it.
                 self._stopping.wait(0.05)
                 continue
+            if self._hang_remaining():
+                # A wedged firmware loses what it receives, a half-typed PDU included.
+                buffer = bytearray()
+                with self._lock:
+                    self._leave_pdu_mode()
+                continue
+            if self._input_epoch != epoch:
+                # A reboot forgot the half line received before it.
+                epoch = self._input_epoch
+                buffer = bytearray()
             for byte in data:
                 if self._stopping.is_set():
                     return
@@ -398,8 +702,10 @@ class SimulatedDongle:
                 self._finish_submit(buffer.decode("latin-1"))
                 return bytearray()
             if byte == ESCAPE:
-                self._awaiting_pdu = self._forced_send_error = None
-                self._answer(_Answer())
+                with self._lock:
+                    command = self._submit_command
+                    self._leave_pdu_mode()
+                self._answer(_Answer(), command)
                 return bytearray()
             if byte not in b"\r\n \t" and len(buffer) < _LINE_LIMIT:
                 buffer.append(byte)
@@ -425,7 +731,7 @@ class SimulatedDongle:
         with self._lock:
             self._command_log.append(line)
             self._changed.notify_all()
-            faults = list(self._faults)
+            faults = self._active_faults()
         if self._command_latency:
             self._stopping.wait(self._command_latency)
         forced = None
@@ -433,27 +739,38 @@ class SimulatedDongle:
             forced = fault.on_command(line)
             if forced is not None:
                 break
+        delay = sum(fault.extra_delay(line) for fault in faults)
         with self._lock:
-            self._faults = [fault for fault in self._faults if not fault.spent]
+            self._faults = self._active_faults()
+            if forced is not None:
+                self._log_fault(f"fired: {line} answered {forced}")
+            if delay:
+                self._log_fault(f"fired: {line} delayed {delay:g} s")
         name, rest = self._split_command(line[2:])
-        send_error = None
-        if forced is not None and name == "+CMGS" and rest.startswith("="):
-            # A network refuses a message after it is sent: answer the PDU, not the command.
+        send_error, send_delay = None, 0.0
+        if name == "+CMGS" and rest.startswith("=") and rest != "=?":
+            # A network refuses or delays a message after it is sent: the PDU's answer.
             send_error, forced = forced, None
+            send_delay, delay = delay, 0.0
+        if delay:
+            self._stopping.wait(delay)
         if forced is not None:
-            self._answer(_Answer(final=forced))
+            self._answer(_Answer(final=forced), line)
             return
         with self._lock:
             try:
                 answer = self._dispatch(name, rest)
             except _Refused as refusal:
                 answer = _Answer(final=refusal.final)
+            if answer is None:  # AT+CMGS: prompt written, the PDU comes next
+                self._forced_send_error = send_error
+                self._submit_delay = send_delay
+                self._submit_command = line
             self._changed.notify_all()
-        if answer is None:  # AT+CMGS: prompt written, the PDU comes next
-            self._forced_send_error = send_error
+        if answer is None:
             self._emit(b"\r\n> ")
             return
-        self._answer(answer)
+        self._answer(answer, line)
 
     @staticmethod
     def _split_command(body: str) -> tuple[str, str]:
@@ -477,11 +794,18 @@ class SimulatedDongle:
             raise _Refused("ERROR")
         return handler("action", rest)
 
-    def _answer(self, answer: _Answer) -> None:
+    def _answer(self, answer: _Answer, command: str) -> None:
+        """Write the whole answer to a command line, through the faults' on_answer."""
         text = ""
         if answer.lines:
             text = "\r\n" + "\r\n".join(answer.lines) + "\r\n"
-        self._emit((text + "\r\n" + answer.final + "\r\n").encode("latin-1"))
+        data = original = (text + "\r\n" + answer.final + "\r\n").encode("latin-1")
+        for fault in self._active_faults():
+            data = fault.on_answer(command, data)
+        if data != original:
+            with self._lock:
+                self._log_fault(f"fired: answer to {command} rewritten")
+        self._emit(data)
         self._notify()
 
     def _flush_outbox(self) -> None:
@@ -494,9 +818,9 @@ class SimulatedDongle:
 
     def _emit(self, data: bytes) -> None:
         """The one place bytes reach the host."""
-        with self._lock:
-            faults = list(self._faults)
-        for fault in faults:
+        if self._hang_remaining():
+            return  # a wedged firmware answers nothing, not even late
+        for fault in self._active_faults():
             data = fault.on_write(data)
         with self._write_lock:
             if self._bytes_per_second is None:
@@ -509,6 +833,8 @@ class SimulatedDongle:
                 self._line_free_at = (max(self._line_free_at, time.monotonic())
                                       + len(piece) / self._bytes_per_second)
                 self._write_all(piece)
+                if self._hang_remaining():
+                    return  # wedged in the middle of an answer: the rest never comes
                 delay = self._line_free_at - time.monotonic()
                 if delay > 0 and self._stopping.wait(delay):
                     return
@@ -548,8 +874,6 @@ class SimulatedDongle:
             self._network_format = 0
             self._registration_reports = 0
             self._smsc_type = 145
-            self._awaiting_pdu: int | None = None
-            self._forced_send_error: str | None = None
 
     def _reset_profile(self) -> None:
         """What ATZ restores."""
@@ -558,7 +882,14 @@ class SimulatedDongle:
         self._new_message_indications = (0, 0, 0, 0, 0)
         self._character_set = "IRA"
         self._csmp = "17,167,0,0"
-        self._awaiting_pdu = None
+        self._leave_pdu_mode()
+
+    def _leave_pdu_mode(self) -> None:
+        """Forget an AT+CMGS waiting for its PDU (lock held)."""
+        self._awaiting_pdu: int | None = None
+        self._forced_send_error: str | None = None
+        self._submit_delay = 0.0
+        self._submit_command = ""
 
     @property
     def _cmti_enabled(self) -> bool:
@@ -585,14 +916,15 @@ class SimulatedDongle:
     def _store(self, storage: _Storage, pdu: str, notify: bool) -> int:
         index = storage.free_index()
         storage.slots[index] = _Slot(STAT_REC_UNREAD, pdu)
-        if notify and self._cmti_enabled:
+        # Unplugged, the SIM still receives but nobody is there to be told.
+        if notify and self._cmti_enabled and self._plugged:
             self._outbox.append(f'\r\n+CMTI: "{storage.name}",{index}\r\n'.encode())
         if storage.full:
             self._report_full(storage, notify)
         return index
 
     def _report_full(self, storage: _Storage, notify: bool) -> None:
-        if notify and not storage.full_reported:
+        if notify and not storage.full_reported and self._plugged:
             storage.full_reported = True
             self._outbox.append(f'\r\n^SMMEMFULL: "{storage.name}"\r\n'.encode())
 
@@ -905,17 +1237,19 @@ class SimulatedDongle:
     def _finish_submit(self, pdu_hex: str) -> None:
         """The host ended a PDU with Ctrl-Z: "send" it and answer."""
         with self._lock:
-            expected, self._awaiting_pdu = self._awaiting_pdu, None
-            forced, self._forced_send_error = self._forced_send_error, None
+            expected, forced = self._awaiting_pdu, self._forced_send_error
+            command, extra_delay = self._submit_command, self._submit_delay
+            self._leave_pdu_mode()
         if self._echo:
             self._emit(pdu_hex.encode("latin-1"))
         latency = self._send_latency
         if isinstance(latency, tuple):
             latency = self._random.uniform(*latency)
+        latency += extra_delay
         if latency:
             self._stopping.wait(latency)
         if forced is not None:
-            self._answer(_Answer(final=forced))
+            self._answer(_Answer(final=forced), command)
             return
         with self._lock:
             try:
@@ -928,7 +1262,7 @@ class SimulatedDongle:
                 self._record_sent(submit, reference)
                 answer = _Answer([f"+CMGS: {reference}"])
             self._changed.notify_all()
-        self._answer(answer)
+        self._answer(answer, command)
 
     def _accept_submit(self, pdu_hex: str, expected_length: int | None) -> Submit:
         if _tpdu_length(pdu_hex) != expected_length:
@@ -1000,6 +1334,50 @@ def _tpdu_length(pdu_hex: str) -> int:
     if not data:
         return 0
     return max(0, len(data) - 1 - data[0])
+
+
+def _insert_inside(data: bytes, inserted: bytes) -> bytes:
+    """Given an answer and bytes, return the answer with the bytes in the middle of its
+    longest line (the first of equals).
+    """
+    position = longest_start = longest_length = 0
+    for line in data.split(b"\r\n"):
+        if len(line) > longest_length:
+            longest_start, longest_length = position, len(line)
+        position += len(line) + 2
+    middle = longest_start + longest_length // 2
+    return data[:middle] + inserted + data[middle:]
+
+
+def _malformed_pdu(kind: str, smsc: str, moment: datetime) -> str:
+    """Given a kind of damage (see MALFORMED_KINDS), an SMSC and a time, return a broken
+    receive-storage PDU (hex, SMSC field first). Raise ValueError for an unknown kind.
+    """
+    sender = "+33612345678"
+    text = f"Broken on purpose ({kind}), never decodable"  # GSM 7-bit: one septet each
+    valid = encode_deliver_raw(sender, text, timestamp=moment, smsc=smsc)
+    if kind == "truncated":
+        return valid[:len(valid) // 4 * 2]  # whole octets: only the second half is missing
+    if kind == "odd-length":
+        return valid[:-1]
+    if kind == "not-hex":
+        middle = len(valid) // 4 * 2
+        return valid[:middle] + "ZG" + valid[middle + 2:]
+    if kind == "wrong-type":
+        # An SMS-STATUS-REPORT (as a modem files with CNMI ds=2) built from the DELIVER's
+        # own fields: SMSC, recipient address, service centre time as discharge time too.
+        octets = bytes.fromhex(valid)
+        smsc_size = 1 + octets[0]
+        tpdu = octets[smsc_size:]
+        address_size = 2 + (tpdu[1] + 1) // 2
+        address = tpdu[1:1 + address_size]
+        timestamp = tpdu[1 + address_size + 2:1 + address_size + 9]
+        report = bytes([0x06, 0x2A]) + address + timestamp + timestamp + b"\x00"
+        return (octets[:smsc_size] + report).hex().upper()
+    if kind == "bad-length":
+        return encode_deliver_raw(sender, text, timestamp=moment, smsc=smsc,
+                                  user_data_length=len(text) + 40)
+    raise ValueError(f"unknown malformed PDU kind {kind!r}; one of {', '.join(MALFORMED_KINDS)}")
 
 
 def _replace_symlink(target: str, link: str) -> None:
