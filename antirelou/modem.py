@@ -132,10 +132,20 @@ class _SafeGsmModem(GsmModem):
     """gsmmodem's GsmModem with notifications and line decoding under our control."""
 
     def __init__(self, port: str, baudrate: int, on_notification: Callable[[list[str]], None],
-                 on_reader_stopped: Callable[[BaseException], None]) -> None:
+                 on_reader_stopped: Callable[[BaseException], None],
+                 command_timeout: float) -> None:
         super().__init__(port, baudrate, requestDelivery=False)
+        self.command_timeout = command_timeout
         self._on_notification = on_notification
         self.fatalErrorCallback = on_reader_stopped
+
+    def write(self, data: str, waitForResponse: bool = True, timeout: float | None = None,  # noqa: N803
+              **options: object) -> list[str] | None:
+        # gsmmodem's connect() waits 10 s per command; a hung modem must not hold
+        # our set-up that long.
+        return super().write(data, waitForResponse=waitForResponse,
+                             timeout=self.command_timeout if timeout is None else timeout,
+                             **options)
 
     def _handleModemNotification(self, lines: list[str]) -> None:
         # Replaces gsmmodem's thread-per-notification that reads *and deletes* messages.
@@ -206,7 +216,7 @@ class Modem:
         self.reader_error = None
         self._cancel_pending_input()
         gsm = _SafeGsmModem(self.config.port, self.config.baudrate, self._notified,
-                            self._reader_stopped)
+                            self._reader_stopped, self.config.command_timeout)
         self._gsm = gsm
         try:
             gsm.connect(pin=self.config.pin)

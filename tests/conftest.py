@@ -33,7 +33,7 @@ def write_config(tmp_path) -> Callable[..., str]:
             modem:
               port: {tmp_path / 'modem'}
               poll_interval: 1s
-              command_timeout: 3s
+              command_timeout: 2s
             {textwrap.indent(textwrap.dedent(modem_extra), '  ')}
             database: {tmp_path / 'antirelou.db'}
             """) + textwrap.dedent(extra)
