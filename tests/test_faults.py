@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 from conftest import eventually, query
 
 from antirelou.config import load
 from antirelou.simulator import MALFORMED_KINDS, SimulatedDongle
+
 
 def logged(config) -> list[tuple]:
     return query(config.database, "SELECT sender, text FROM messages ORDER BY id")
@@ -133,8 +135,6 @@ def test_database_not_writable_keeps_messages_on_the_modem(dongle, start_daemon,
     runner = start_daemon(config.path)
     # SQLite's own I/O cannot be made to fail from outside while it holds the file open;
     # a write lock held by another connection is the same failure seen from the daemon.
-    import sqlite3
-
     blocker = sqlite3.connect(config.database, timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")
     dongle.inject("+33611111111", "pendant la panne")
