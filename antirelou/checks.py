@@ -15,20 +15,41 @@ from antirelou.modem import Modem, ModemError, SimLocked
 from antirelou.pdu import segment_info
 from antirelou.report import daemon_liveness
 from antirelou.store import Store, StoreError
+from antirelou.templates import render
 
 EX_UNAVAILABLE = 69
 
 
 def describe_costs(config: Config) -> list[str]:
-    """Given a config, return lines saying what each reply text costs in SMS."""
-    info = segment_info(config.replies.text)
-    unit = "characters" if info.encoding == "gsm7" else "UTF-16 units"
-    lines = [f"reply text: {info.encoding.upper()}, {info.units} {unit}, "
-             f"{info.segments} SMS per reply"]
-    if info.ucs2_characters:
-        lines.append(
-            "  these characters force UCS-2 (70 characters per SMS instead of 160): "
-            + " ".join(repr(character) for character in info.ucs2_characters))
+    """Given a config, return lines saying what each reply text costs, and the worst case."""
+    lines = []
+    most = 0
+    for number, step in enumerate(config.replies.steps, start=1):
+        for text in step:
+            info = segment_info(render(text, datetime.now(UTC)))
+            most = max(most, info.segments)
+            unit = "characters" if info.encoding == "gsm7" else "UTF-16 units"
+            label = "reply text" if len(config.replies.steps) == 1 and len(step) == 1 \
+                else f"step {number}: {text[:30]!r}"
+            lines.append(f"{label}: {info.encoding.upper()}, {info.units} {unit}, "
+                         f"{info.segments} SMS per send")
+            if info.ucs2_characters:
+                lines.append(
+                    "  these characters force UCS-2 (70 characters per SMS instead of 160): "
+                    + " ".join(repr(character) for character in info.ucs2_characters))
+    budgets = config.budgets
+    per_day = [limit for limit in (
+        budgets.segments_per_day,
+        None if budgets.segments_per_hour is None else budgets.segments_per_hour * 24,
+    ) if limit is not None]
+    if per_day:
+        lines.append(f"worst case: {min(per_day)} SMS a day (budgets), each reply costing up to "
+                     f"{most} SMS")
+    else:
+        lines.append("worst case: NO daily limit (budgets.segments_per_day and "
+                     "segments_per_hour are unlimited): a raid could spend the whole credit")
+    if budgets.segments_per_month is not None:
+        lines.append(f"            {budgets.segments_per_month} SMS over 30 days")
     return lines
 
 

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from datetime import UTC, datetime
 
 from antirelou import __version__
@@ -30,6 +31,9 @@ Commands / commandes:
   antirelou check         vérifier la configuration et le modem / check config and modem
   antirelou status        le service tourne-t-il ? / is the service running?
   antirelou log           les derniers messages / the latest messages
+  antirelou stats         statistiques, budgets, raids / statistics, budgets, raids
+  antirelou block NUMÉRO  ne plus jamais répondre à ce numéro / never answer it again
+  antirelou unblock       débloquer / unblock;  antirelou blocked: la liste / the list
   antirelou run           le service lui-même (systemd le lance) / the service itself
   antirelou demo          démonstration sans matériel / demo without hardware
   antirelou simulate      un modem simulé / a simulated dongle
@@ -44,12 +48,19 @@ def _add_config(parser: argparse.ArgumentParser, dest: str = "config") -> None:
                         help=f"configuration file (default: $ANTIRELOU_CONFIG or {DEFAULT_PATH})")
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # sysexits' EX_USAGE rather than argparse's 2.
+        self.print_usage(sys.stderr)
+        self.exit(EX_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="antirelou", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="antirelou", description=DESCRIPTION, epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"antirelou {__version__}")
     _add_config(parser, dest="global_config")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser(
         "run", help="run the service in the foreground (what systemd starts)",
@@ -82,6 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--json", action="store_true",
                      help="one JSON object per line and message, for scripts")
     log.add_argument("--sender", metavar="NUMBER", help="only messages from this number")
+
+    stats = commands.add_parser(
+        "stats", help="messages per hour and day, top senders, replies, budgets, raids",
+        description="Statistics from the log: messages per hour (last 24 h) and per day (last "
+                    "7 days) as charts, distinct numbers, top senders, replies and SMS sent "
+                    "against each budget, flood episodes with start, end and volume.")
+    _add_config(stats)
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
 
     block = commands.add_parser(
         "block", help="never answer this number again",
@@ -139,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                         or os.environ.get("ANTIRELOU_CONFIG") or DEFAULT_PATH)
     handler = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "log": cmd_log,
                "simulate": cmd_simulate, "demo": cmd_demo, "block": cmd_block,
-               "unblock": cmd_unblock, "blocked": cmd_blocked}[arguments.command]
+               "unblock": cmd_unblock, "blocked": cmd_blocked,
+               "stats": cmd_stats}[arguments.command]
     try:
         return handler(arguments)
     except KeyboardInterrupt:
@@ -322,6 +342,29 @@ def cmd_log(arguments: argparse.Namespace) -> int:
     return 0
 
 
+# --- stats ----------------------------------------------------------------------------
+
+
+def cmd_stats(arguments: argparse.Namespace) -> int:
+    import shutil
+
+    from antirelou.stats import gather, render
+
+    config = _load(arguments.config)
+    if config is None:
+        return EX_CONFIG
+    store = _open_store(config)
+    if store is None:
+        return EX_UNAVAILABLE
+    with store:
+        stats = gather(store, config, datetime.now(UTC))
+    if arguments.json:
+        print(json.dumps(stats, ensure_ascii=False))
+    else:
+        print(render(stats, min(shutil.get_terminal_size().columns, 100)), end="")
+    return 0
+
+
 # --- block list ------------------------------------------------------------------------
 
 
@@ -403,15 +446,22 @@ def cmd_simulate(arguments: argparse.Namespace) -> int:
     with dongle:
         print(f"simulated dongle ready at {dongle.port}; type 'NUMBER TEXT' to send it an SMS, "
               "Ctrl-D or Ctrl-C to stop", flush=True)
-        printed = 0
+        reporter = threading.Thread(target=_print_sent, args=(dongle,), daemon=True)
+        reporter.start()
         for line in sys.stdin:
             sender, _, text = line.strip().partition(" ")
             if sender and text:
                 dongle.inject(sender, text)
-            for sent in dongle.sent[printed:]:
-                print(f"sent to {sent.number}: {sent.text}", flush=True)
-            printed = len(dongle.sent)
     return 0
+
+
+def _print_sent(dongle) -> None:
+    printed = [0]
+    while True:
+        dongle.wait_for(lambda: len(dongle.sent) > printed[0], 3600)
+        for sent in dongle.sent[printed[0]:]:
+            print(f"sent to {sent.number}: {sent.text}", flush=True)
+            printed[0] += 1
 
 
 def cmd_demo(arguments: argparse.Namespace) -> int:

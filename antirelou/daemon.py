@@ -52,7 +52,7 @@ class Daemon:
 
     def __init__(self, config: Config, *, clock=None, notifier: Notifier | None = None,
                  loader: Callable[[str], Config] = config_module.load,
-                 heartbeat_interval: float = 5.0,
+                 heartbeat_interval: float = 15.0,
                  on_logged: Callable[[Logged], None] | None = None) -> None:
         self.config = config
         self.clock = clock or SystemClock()

@@ -134,7 +134,9 @@ class _SafeGsmModem(GsmModem):
     def __init__(self, port: str, baudrate: int, on_notification: Callable[[list[str]], None],
                  on_reader_stopped: Callable[[BaseException], None],
                  command_timeout: float) -> None:
-        super().__init__(port, baudrate, requestDelivery=False)
+        # exclusive: a second antirelou (or `check` while the service runs) is refused
+        # the port instead of stealing half of its answers.
+        super().__init__(port, baudrate, requestDelivery=False, exclusive=True)
         self.command_timeout = command_timeout
         self._on_notification = on_notification
         self.fatalErrorCallback = on_reader_stopped
@@ -252,14 +254,16 @@ class Modem:
         # A daemon killed between AT+CMGS's prompt and its Ctrl-Z leaves the modem
         # reading a PDU: ESC cancels it, or our set-up would be taken for PDU text.
         try:
-            with serial.Serial(self.config.port, self.config.baudrate, timeout=0.2) as port:
+            with serial.Serial(self.config.port, self.config.baudrate, timeout=0.2,
+                               exclusive=True) as port:
                 port.write(ESCAPE.encode() + b"\r")
                 port.read(256)
         except (serial.SerialException, OSError) as error:
-            raise ModemUnavailable(
-                f"cannot open {self.config.port}: {error}. Is the dongle plugged in, and is "
-                "ModemManager kept off it?"
-            ) from error
+            busy = "lock" in str(error).lower() or "busy" in str(error).lower()
+            hint = ("another program holds it: is antirelou already running? "
+                    "(systemctl status antirelou)" if busy else
+                    "Is the dongle plugged in, and is ModemManager kept off it?")
+            raise ModemUnavailable(f"cannot open {self.config.port}: {error}. {hint}") from error
 
     def close(self) -> None:
         gsm, self._gsm = self._gsm, None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,6 +137,11 @@ class Reply:
     segments: int
 
 
+def _statements(script: str) -> list[str]:
+    # executescript() would commit our transaction; our scripts hold no ';' in literals.
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
+
+
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
 
@@ -174,7 +180,7 @@ class Store:
             else:
                 _create_private(path)
                 self._db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
-                self._db.execute("PRAGMA journal_mode = WAL")
+                self._use_wal(busy_timeout)
                 self._db.execute("PRAGMA synchronous = FULL")
                 self._migrate()
         except sqlite3.Error as error:
@@ -194,14 +200,36 @@ class Store:
     def schema_version(self) -> int:
         return self._db.execute("PRAGMA user_version").fetchone()[0]
 
+    def _use_wal(self, busy_timeout: float) -> None:
+        # Switching to WAL needs the file to itself and SQLite does not wait for it:
+        # another process opening the same new file at that moment gets "locked".
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     def _migrate(self) -> None:
-        version = self.schema_version
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path} was written by a newer antirelou (schema {version}); upgrade antirelou"
-            )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            self._db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {number}; COMMIT;")
+        # The version is read under the write lock: two processes opening a new file at
+        # once must not both create the tables.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise StoreError(f"{self.path} was written by a newer antirelou (schema "
+                                 f"{version}); upgrade antirelou")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _statements(script):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -8,11 +8,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
+import pytest
 from conftest import eventually, query
 
 from antirelou.config import load
+from antirelou.modem import Modem, ModemUnavailable
 
 
 def spawn(config_path: str, *arguments: str) -> subprocess.Popen:
@@ -137,3 +140,29 @@ def test_help_is_readable_for_every_command():
         result = antirelou(command, "--help")
         assert result.returncode == 0 and "--config" in result.stdout or command in (
             "simulate", "demo")
+
+
+def test_stats_json_counts_what_the_service_logged(dongle, start_daemon, write_config):
+    config = load(write_config())
+    start_daemon(config.path)
+    dongle.inject("+33611111111", "un")
+    dongle.inject("+33611111111", "deux")
+    assert eventually(lambda: len(dongle.sent) == 1 and query(
+        config.database, "SELECT COUNT(*) FROM replies WHERE status = 'skipped'") == [(1,)])
+    stats = json.loads(antirelou("stats", "--json", "-c", config.path).stdout)
+    assert stats["totals"]["last_24_hours"]["messages"] == 2
+    assert stats["top_senders"][0]["sender"] == "+33611111111"
+    assert antirelou("stats", "-c", config.path).returncode == 0
+
+
+def test_second_service_on_the_same_modem_is_refused(dongle, start_daemon, write_config):
+    config = load(write_config())
+    start_daemon(config.path)
+    result = antirelou("check", "-c", config.path)
+    assert result.returncode == 0 and "the service is running" in result.stdout
+    with pytest.raises(ModemUnavailable, match="already running"):
+        Modem(config.modem, threading.Event()).open()
+
+
+def test_usage_error_exits_64():
+    assert antirelou("frobnicate").returncode == 64
