@@ -128,6 +128,33 @@ class Registration:
                 f"{self.operator or '?'}, signal {signal}")
 
 
+def parse_listing(storage: str, lines: Sequence[str]) -> Listing:
+    """Given the answer lines of AT+CMGL in PDU mode, return the listing.
+
+    Never raises: a line that fits nowhere makes the listing unclean, so that
+    nothing is deleted in bulk on its account.
+    """
+    entries: list[StoredPdu] = []
+    clean = True
+    index = 0
+    while index < len(lines):
+        line = lines[index].strip()
+        match = _CMGL.match(line)
+        if match:
+            following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            if following and not following.startswith("+CMGL") and following != "OK":
+                entries.append(StoredPdu(int(match.group(1)), int(match.group(2)), following))
+                index += 2
+                continue
+            clean = False
+            log.warning("AT+CMGL gave slot %s without its PDU", match.group(1))
+        elif line and line != "OK" and not line.startswith(_WAKE_PREFIXES):
+            clean = False
+            log.warning("unexpected line in AT+CMGL answer: %r", line)
+        index += 1
+    return Listing(storage, tuple(entries), clean)
+
+
 class _SafeGsmModem(GsmModem):
     """gsmmodem's GsmModem with notifications and line decoding under our control."""
 
@@ -410,25 +437,7 @@ class Modem:
         """List every message in storage with one AT+CMGL (never one read per slot)."""
         wire_seconds = self.storage_total * _BYTES_PER_LISTED_SMS * 10 / self.config.baudrate
         lines = self.command("AT+CMGL=4", timeout=self.config.command_timeout + wire_seconds)
-        entries: list[StoredPdu] = []
-        clean = True
-        index = 0
-        while index < len(lines):
-            line = lines[index].strip()
-            match = _CMGL.match(line)
-            if match:
-                following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-                if following and not following.startswith("+CMGL") and following != "OK":
-                    entries.append(StoredPdu(int(match.group(1)), int(match.group(2)), following))
-                    index += 2
-                    continue
-                clean = False
-                log.warning("AT+CMGL gave slot %s without its PDU", match.group(1))
-            elif line != "OK" and not line.startswith(_WAKE_PREFIXES):
-                clean = False
-                log.warning("unexpected line in AT+CMGL answer: %r", line)
-            index += 1
-        return Listing(self.storage or "SM", tuple(entries), clean)
+        return parse_listing(self.storage or "SM", lines)
 
     def delete_read(self) -> None:
         """Delete every message marked read: exactly those the last listing returned."""
