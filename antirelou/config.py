@@ -108,6 +108,16 @@ class FloodConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    """The `alerts:` section: who is told when something needs a person."""
+
+    numbers: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+    min_interval: float = 1800.0
+    modem_lost_after: float = 600.0
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     """The `logging:` section."""
 
@@ -128,6 +138,7 @@ class Config:
     logging: LoggingConfig
     budgets: BudgetsConfig = BudgetsConfig()
     flood: FloodConfig = FloodConfig()
+    alerts: AlertsConfig = AlertsConfig()
 
 
 # --- Errors. ---
@@ -599,6 +610,51 @@ class TextSteps(Check):
         return "[]" if not value else str([list(step) for step in value])
 
 
+class StringList(Check):
+    """A list of plain strings, each checked by `item` (a function raising ValueError)."""
+
+    def __init__(self, expected: str, item: Callable[[str], str]) -> None:
+        self.expected = expected
+        self.item = item
+
+    def __call__(self, node: yaml.Node, context: _Context) -> tuple[str, ...]:
+        if _is_null(node):
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            raise self._wrong_type(node, " (write a list in [ ], or [] for none)")
+        values: list[str] = []
+        problems: list[tuple[str, yaml.Node]] = []
+        for item in node.value:
+            if not isinstance(item, yaml.ScalarNode):
+                problems.append((f"{_shown(item)} is not {self.expected}", item))
+                continue
+            try:
+                values.append(self.item(item.value.strip()))
+            except ValueError as error:
+                problems.append((str(error), item))
+        if problems:
+            invalid = Invalid(*problems[0])
+            invalid.problems.extend(problems[1:])
+            raise invalid
+        return tuple(values)
+
+    def format(self, value: tuple[str, ...]) -> str:
+        return "[" + ", ".join(_quoted(item) for item in value) + "]"
+
+
+def _phone_number(text: str) -> str:
+    compact = re.sub(r"[\s.\-]", "", text)
+    if not re.fullmatch(r"(\+|00)?\d{8,15}", compact):
+        raise ValueError(f"'{text}' is not a phone number: write it like \"+33612345678\"")
+    return compact
+
+
+def _command_word(text: str) -> str:
+    if not text:
+        raise ValueError("an empty word: remove it")
+    return text
+
+
 # --- The schema. ---
 
 REQUIRED = dataclasses.MISSING
@@ -889,6 +945,47 @@ SCHEMA = Section(
             ),
             "Mode raid (comme l'attaque de 2017 : 20 000 insultes en un après-midi).",
             "Flood mode (like the 2017 attack: 20,000 insults in one afternoon).",
+        ),
+        Section(
+            "alerts",
+            AlertsConfig,
+            (
+                Key(
+                    "numbers",
+                    StringList("a phone number", _phone_number),
+                    "Numéros des personnes qui s'occupent du service : ils reçoivent un SMS"
+                    " d'alerte (début et fin d'un raid, budget épuisé, clé perdue), comptés dans"
+                    " les budgets ; leurs SMS ne comptent jamais comme un raid et ne reçoivent"
+                    " jamais la réponse automatique.",
+                    "Phone numbers of the people running the service: they get an alert SMS"
+                    " (raid start and end, budget spent, dongle lost), counted in the budgets;"
+                    " their SMS never count as a raid and never get the automatic reply.",
+                ),
+                Key(
+                    "command",
+                    StringList("a word of a command", _command_word),
+                    "Facultatif : un programme lancé à chaque alerte, sans shell, avec ces mots"
+                    " puis deux arguments : le type d'alerte et sa description. Exemple :"
+                    " [\"/usr/local/bin/alerte\", \"--canal\", \"signal\"].",
+                    "Optional: a program run on each alert, without a shell, with these words"
+                    " then two arguments: the kind of alert and its description. Example:"
+                    " [\"/usr/local/bin/alert\", \"--channel\", \"signal\"].",
+                ),
+                Key(
+                    "min_interval",
+                    Duration(_MINUTE, 7 * _DAY),
+                    "Au plus une alerte de chaque type pendant cette durée.",
+                    "At most one alert of each kind within this time.",
+                ),
+                Key(
+                    "modem_lost_after",
+                    Duration(_MINUTE, _DAY),
+                    "Alerter quand la clé est perdue depuis plus longtemps que cela.",
+                    "Alert when the dongle has been lost for longer than this.",
+                ),
+            ),
+            "Alertes aux personnes qui s'occupent du service.",
+            "Alerts to the people running the service.",
         ),
         Section(
             "logging",

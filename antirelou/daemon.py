@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from antirelou import config as config_module
+from antirelou.alerts import Alerter
 from antirelou.clock import SystemClock
 from antirelou.config import Config, ConfigError, format_duration
 from antirelou.flood import FloodDetector, Transition
@@ -73,6 +74,9 @@ class Daemon:
         self.registration: Registration | None = None
         self.storage_used: int | None = None
         self.ready = threading.Event()
+        self.alerter: Alerter | None = None
+        self._lost_since: float | None = None
+        self._lost_alerted = False
         self._ready_sent = False
         self._last_error: str | None = None
 
@@ -110,6 +114,7 @@ class Daemon:
         if interrupted:
             log.warning("%d reply(ies) were being sent when antirelou last stopped; they are "
                         "marked 'unknown' and will not be sent again", interrupted)
+        self.alerter = Alerter(self.config, self.store)
         self._resume_flood()
         self._event("started", f"antirelou started (pid {os.getpid()})")
         try:
@@ -138,6 +143,8 @@ class Daemon:
                 if self.stopping:
                     break
                 timeouts = timeouts + 1 if isinstance(error, ModemTimeout) else 0
+                if self._lost_since is None:
+                    self._lost_since = self.clock.monotonic()
                 self._set_state("modem lost", str(error))
                 log.error("modem problem: %s; retrying in %s", error, format_duration(delay))
                 self._event("modem lost", str(error))
@@ -175,9 +182,20 @@ class Daemon:
             remaining = deadline - self.clock.monotonic()
             if remaining <= 0:
                 return
+            self._check_lost_too_long()
             self._heartbeat(self.state)
             self.wake.wait(min(remaining, self.heartbeat_interval))
             self.wake.clear()
+
+    def _check_lost_too_long(self) -> None:
+        if self._lost_since is None or self._lost_alerted:
+            return
+        lost_for = self.clock.monotonic() - self._lost_since
+        if lost_for >= self.config.alerts.modem_lost_after:
+            self._lost_alerted = True
+            # The SMS leaves once the modem is back; the command can tell at once.
+            self._alert("modem lost", f"no dongle for {format_duration(lost_for)}: "
+                        f"{self._last_error or 'unknown cause'}")
 
     def _connect(self) -> None:
         self._set_state("connecting", f"opening {self.config.modem.port}")
@@ -203,6 +221,7 @@ class Daemon:
                     f"{self.registration.describe()}")
         log.info("registered: %s", self.registration.describe())
         self._set_state("running", self.registration.describe())
+        self._lost_since, self._lost_alerted = None, False
         if not self._ready_sent:
             self.notifier.ready(self._status_line())
             self._ready_sent = True
@@ -296,9 +315,11 @@ class Daemon:
                         "(at most %d SMS an hour)", transition.detail,
                         self.config.flood.segments_per_hour)
             self._event("flood started", transition.detail)
+            self._alert("flood mode on", transition.detail)
         else:
             log.warning("flood mode off: %s", transition.detail)
             self._event("flood ended", transition.detail)
+            self._alert("flood mode off", transition.detail)
         self.notifier.status(self._status_line())
 
     def _report(self, result: IntakeResult) -> None:
@@ -314,6 +335,9 @@ class Daemon:
         log.info("message %d from %s (%d chars%s)%s", logged.message_id, logged.sender.display,
                  len(logged.text or ""), parts, flag)
         log.debug("message %d text: %r", logged.message_id, logged.text)
+        if logged.decision.budget_spent:
+            self._alert(f"{logged.decision.budget_spent} budget spent",
+                        f"{logged.decision.reason}; messages are still logged, not answered")
         if logged.decision.reply:
             log.info("reply to %s queued", logged.sender.display)
         else:
@@ -321,8 +345,39 @@ class Daemon:
         if self.on_logged:
             self.on_logged(logged)
 
+    def _alert(self, kind: str, detail: str) -> None:
+        if self.alerter is None:
+            return
+        try:
+            self.alerter.raise_alert(kind, detail, self.clock.now())
+        except StoreError as error:
+            log.error("cannot record alert %r: %s", kind, error)
+
+    def _send_alert(self) -> bool:
+        alert = self.store.next_alert()
+        if alert is None:
+            return False
+        alert_id, recipient, text = alert
+        self.store.update_alert(alert_id, self.clock.now(), status=SENDING)
+        try:
+            references = self.modem.send(recipient, text, alert_id)
+        except SendFailed as error:
+            status = FAILED if error.definite and error.segments_sent == 0 else UNKNOWN
+            self.store.update_alert(alert_id, self.clock.now(), status=status, error=str(error),
+                                    segments_sent=error.segments_sent)
+            log.error("alert to %s not sent: %s", recipient, error)
+            if isinstance(error.__cause__, ModemUnavailable):
+                raise error.__cause__ from error
+            return True
+        self.store.update_alert(alert_id, self.clock.now(), status=SENT,
+                                segments_sent=len(references))
+        log.info("alert sent to %s", recipient)
+        return True
+
     def send_one_due(self) -> bool:
-        """Send the oldest due reply, if any. Return True if one was attempted."""
+        """Send the oldest due alert or reply, if any. Return True if one was attempted."""
+        if self._send_alert():
+            return True
         now = self.clock.now()
         reply = self.store.next_due_reply(now)
         if reply is None:
@@ -390,6 +445,8 @@ class Daemon:
             new = _keep(new, self.config, restart_needed)
         self.config = new
         self.flood.config = new.flood
+        if self.alerter is not None:
+            self.alerter.config = new
         set_level(new.logging.level)
         log.info("configuration reloaded from %s", new.path)
         self._event("reloaded", new.path)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from antirelou.alerts import operator_numbers
 from antirelou.config import Config
 from antirelou.flood import FloodDetector, Transition
 from antirelou.modem import Listing
@@ -72,6 +73,7 @@ class _Batch:
     now: datetime
     flood: FloodDetector | None
     result: IntakeResult
+    operators: frozenset[str] = frozenset()
 
 
 def commit_listing(store: Store, listing: Listing, config: Config, now: datetime,
@@ -82,7 +84,7 @@ def commit_listing(store: Store, listing: Listing, config: Config, now: datetime
     database cannot be written.
     """
     result = IntakeResult()
-    batch = _Batch(config, now, flood, result)
+    batch = _Batch(config, now, flood, result, operator_numbers(config))
     result.plan.bulk = listing.clean
     with store.transaction() as db:
         known = {
@@ -126,7 +128,7 @@ def expire_partials(store: Store, config: Config, now: datetime,
                     flood: FloodDetector | None = None) -> IntakeResult:
     """Log, flagged incomplete, long messages whose missing parts never came."""
     cutoff = now - timedelta(seconds=config.modem.reassembly_timeout)
-    batch = _Batch(config, now, flood, IntakeResult())
+    batch = _Batch(config, now, flood, IntakeResult(), operator_numbers(config))
     with store.transaction() as db:
         for sender, reference, total in store.stale_groups(db, cutoff):
             _assemble(db, batch, store.waiting_parts(db, sender, reference, total), total)
@@ -165,7 +167,8 @@ def _log_message(db: sqlite3.Connection, batch: _Batch, pdu_ids: list[int],
         errors.append(f"incomplete: {len(parts)} of {parts_expected} parts arrived")
     error = "; ".join(errors) or None
     stored_sender = sender.e164 or first.sender
-    if batch.flood is not None:
+    operator = stored_sender in batch.operators
+    if batch.flood is not None and not operator:
         new_number = stored_sender is None or not Store.seen_before(db, stored_sender)
         transition = batch.flood.observe(now, new_number=new_number)
         if transition is not None:
@@ -178,9 +181,9 @@ def _log_message(db: sqlite3.Connection, batch: _Batch, pdu_ids: list[int],
     if sender.kind is NumberKind.INVALID and first.error:
         decision = Decision(False, f"the message could not be decoded ({first.error})")
     else:
-        decision = decide(sender, _history(db, sender), Usage(**Store.spending(db, now, sender.e164)),
-                          config, now, in_flood=bool(batch.flood and batch.flood.active),
-                          seed=message_id)
+        usage = Usage(**Store.spending(db, now, sender.e164))
+        decision = decide(sender, _history(db, sender, operator), usage, config, now,
+                          in_flood=bool(batch.flood and batch.flood.active), seed=message_id)
     Store.insert_reply(
         db, message_id=message_id, recipient=sender.e164 if decision.reply else sender.display,
         text=decision.text, status=QUEUED if decision.reply else SKIPPED,
@@ -191,8 +194,9 @@ def _log_message(db: sqlite3.Connection, batch: _Batch, pdu_ids: list[int],
         Logged(message_id, sender, text, len(parts), parts_expected, error, decision))
 
 
-def _history(db: sqlite3.Connection, sender: Number) -> History:
+def _history(db: sqlite3.Connection, sender: Number, operator: bool) -> History:
     if sender.e164 is None:
         return History()
     last_at, last_step, waiting, ever = Store.reply_history(db, sender.e164)
-    return History(last_at, last_step, waiting, ever, Store.blocked_reason(db, sender.e164))
+    return History(last_at, last_step, waiting, ever, Store.blocked_reason(db, sender.e164),
+                   operator)

@@ -26,6 +26,7 @@ class History:
     reply_waiting: bool = False  # a reply is queued (delayed) or being sent
     ever_answered: bool = False
     blocked: str | None = None  # the reason, if the number is on the block list
+    operator: bool = False  # one of alerts.numbers: never answered automatically
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ def decide(sender: Number, history: History, usage: Usage, config: Config, now: 
     for prefix in config.numbers.never_reply_prefixes:
         if sender.e164.startswith(prefix):
             return Decision(False, f"{sender.e164} is in a never-answered range ({prefix})")
+    if history.operator:
+        return Decision(False, f"{sender.e164} is an operator (alerts.numbers)")
     if history.blocked is not None:
         return Decision(False, f"{sender.e164} is blocked ({history.blocked})")
     if not replies.enabled:

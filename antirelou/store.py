@@ -93,6 +93,24 @@ MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     );
     """,
+    # version 3: alerts to the operators
+    """
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        segments INTEGER NOT NULL,
+        segments_sent INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX alerts_kind ON alerts(kind, created_at);
+    CREATE INDEX alerts_queued ON alerts(id) WHERE status = 'queued';
+    """,
 )
 
 # Replies that cost, or will cost, money: counted against the budgets.
@@ -371,7 +389,19 @@ class Store:
         ).fetchone()
         keys = ("segments_hour", "segments_day", "segments_month", "flood_segments_hour",
                 "numbers_month", "number_answered_this_month")
-        return dict(zip(keys, row, strict=True))
+        spent = dict(zip(keys, row, strict=True))
+        # Alerts to the operators are SMS too: they count against the same budgets.
+        alerts = db.execute(
+            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+            " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+            f" COALESCE(SUM(segments), 0) FROM alerts WHERE status IN {_SPENDING}"
+            " AND created_at >= ?",
+            (hour, day, month),
+        ).fetchone()
+        for key, value in zip(("segments_hour", "segments_day", "segments_month"), alerts,
+                              strict=True):
+            spent[key] += value
+        return spent
 
     def current_spending(self, now: datetime) -> dict[str, int]:
         try:
@@ -431,6 +461,33 @@ class Store:
             db.execute(f"UPDATE replies SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
                        (*values, iso(now), reply_id))
 
+    # --- alerts ------------------------------------------------------------------------
+
+    def last_alert_at(self, kind: str) -> datetime | None:
+        row = self.read("SELECT MAX(created_at) FROM alerts WHERE kind = ?", (kind,))[0]
+        return datetime.fromisoformat(row[0]) if row[0] else None
+
+    def insert_alert(self, *, kind: str, recipient: str, text: str, status: str, reason: str,
+                     segments: int, now: datetime) -> int:
+        with self.transaction() as db:
+            return db.execute(
+                "INSERT INTO alerts (kind, recipient, text, status, reason, segments,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, recipient, text, status, reason, segments, iso(now), iso(now)),
+            ).lastrowid
+
+    def next_alert(self) -> tuple[int, str, str] | None:
+        rows = self.read("SELECT id, recipient, text FROM alerts WHERE status = 'queued'"
+                         " ORDER BY id LIMIT 1")
+        return tuple(rows[0]) if rows else None
+
+    def update_alert(self, alert_id: int, now: datetime, **fields: object) -> None:
+        # Column names come from our own call sites, never from message text.
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self.transaction() as db:
+            db.execute(f"UPDATE alerts SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+                       (*fields.values(), iso(now), alert_id))
+
     def abandon_interrupted_sends(self, now: datetime) -> int:
         """After a crash, replies caught mid-send may or may not have left: never send them again."""
         with self.transaction() as db:
@@ -440,6 +497,8 @@ class Store:
                 " WHERE status = 'sending'",
                 (iso(now),),
             )
+            db.execute("UPDATE alerts SET status = 'unknown', updated_at = ? "
+                       "WHERE status = 'sending'", (iso(now),))
             return cursor.rowcount
 
     # --- events and heartbeat ----------------------------------------------------

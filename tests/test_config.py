@@ -69,7 +69,7 @@ BAD_CONFIGS = [
         MINIMAL + "limits:\n  daily: 10\n",
         "4:1: limits",
         "unknown section (expected one of: modem, database, numbers, replies, budgets, flood,"
-        " logging)",
+        " alerts, logging)",
         id="unknown-section-no-suggestion",
     ),
     pytest.param(

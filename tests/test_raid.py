@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import json
+import sys
+
 from conftest import eventually, query
 
 from antirelou.cli import main as cli
@@ -90,3 +94,31 @@ def test_delayed_reply_survives_a_restart_and_is_sent_once(dongle, start_daemon,
     assert eventually(lambda: len(dongle.sent) == 1, 10)
     assert eventually(lambda: [status for _, status, _ in replies(config)] == ["sent", "skipped"])
     assert "already waiting" in replies(config)[1][2]
+
+
+def test_operators_are_alerted_of_a_raid_and_never_answered(dongle, start_daemon, write_config,
+                                                            tmp_path):
+    record = tmp_path / "alerts.txt"
+    script = f"import sys; open({str(record)!r}, 'a').write(repr(sys.argv[1:]) + '\\n')"
+    config = load(write_config(f"""\
+        flood:
+          messages_per_minute: 5
+          new_numbers_per_minute: 100
+        alerts:
+          numbers: ["0600000001"]
+          command: [{json.dumps(sys.executable)}, "-c", {json.dumps(script)}, "--from-antirelou"]
+        """))
+    start_daemon(config.path)
+    dongle.inject("+33600000001", "c'est l'opératrice, test")
+    for n in range(6):
+        dongle.inject(f"+3361234{n:04d}", f"raid {n}")
+    assert eventually(lambda: "+33600000001" in [s.number for s in dongle.sent], 10)
+    alert = next(s for s in dongle.sent if s.number == "+33600000001")
+    assert alert.text.startswith("antirelou: flood mode on.")
+    operator_reply = replies(config)[0]
+    assert operator_reply == ("+33600000001", "skipped",
+                              "+33600000001 is an operator (alerts.numbers)")
+    assert eventually(lambda: record.exists() and "flood mode on" in record.read_text(), 10)
+    arguments = ast.literal_eval(record.read_text().splitlines()[0])
+    assert arguments[0] == "--from-antirelou" and arguments[1] == "flood mode on"
+    assert query(config.database, "SELECT segments FROM alerts WHERE status = 'sent'") == [(1,)]
