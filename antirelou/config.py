@@ -65,6 +65,13 @@ class RetryConfig:
     backoff: float = 60.0
 
 
+DEFAULT_COUNTRY_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("+33", "fr"), ("+32", "fr"), ("+41", "fr"), ("+352", "fr"), ("+377", "fr"),
+    ("+1", "en"), ("+44", "en"), ("+353", "en"), ("+61", "en"), ("+64", "en"),
+    ("+34", "es"), ("+49", "de"), ("+39", "it"), ("+351", "pt"),
+)
+
+
 @dataclass(frozen=True)
 class RepliesConfig:
     """The `replies:` section; durations are in seconds.
@@ -76,6 +83,8 @@ class RepliesConfig:
     enabled: bool = True
     text: str = "Si une femme dit non, inutile d'insister."
     sequence: tuple[tuple[str, ...], ...] = ()
+    languages: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
+    country_languages: tuple[tuple[str, str], ...] = DEFAULT_COUNTRY_LANGUAGES
     restart_after: float = 30 * 86400.0
     cooldown: float = 86400.0
     delay: float = 0.0
@@ -84,6 +93,12 @@ class RepliesConfig:
     @property
     def steps(self) -> tuple[tuple[str, ...], ...]:
         return self.sequence or ((self.text,),)
+
+    def steps_for(self, number: str) -> tuple[tuple[str, ...], ...]:
+        """Given a number in E.164 form, return the steps in its country's language, if any."""
+        prefixes = sorted(self.country_languages, key=lambda pair: -len(pair[0]))
+        language = next((name for prefix, name in prefixes if number.startswith(prefix)), None)
+        return dict(self.languages).get(language, self.steps)
 
 
 @dataclass(frozen=True)
@@ -655,6 +670,43 @@ def _command_word(text: str) -> str:
     return text
 
 
+class Mapping(Check):
+    """A mapping whose keys match `key_pattern` and whose values pass `value`."""
+
+    def __init__(self, expected: str, key_pattern: str, key_hint: str, value: Check) -> None:
+        self.expected = expected
+        self.key_pattern = key_pattern
+        self.key_hint = key_hint
+        self.value = value
+
+    def __call__(self, node: yaml.Node, context: _Context) -> tuple[tuple[str, Any], ...]:
+        if _is_null(node):
+            return ()
+        if not isinstance(node, yaml.MappingNode):
+            raise self._wrong_type(node)
+        pairs: list[tuple[str, Any]] = []
+        problems: list[tuple[str, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            # As written: an unquoted +44 is the integer 44 to YAML.
+            key = key_node.value.strip() if isinstance(key_node, yaml.ScalarNode) else ""
+            if not re.fullmatch(self.key_pattern, key):
+                problems.append((f"{_shown(key_node)} is not {self.key_hint}", key_node))
+                continue
+            try:
+                pairs.append((key, self.value(value_node, context)))
+            except Invalid as invalid:
+                problems.extend((message, where or value_node)
+                                for message, where in invalid.problems)
+        if problems:
+            invalid = Invalid(*problems[0])
+            invalid.problems.extend(problems[1:])
+            raise invalid
+        return tuple(pairs)
+
+    def format(self, value: tuple[tuple[str, Any], ...]) -> str:
+        return "{" + ", ".join(f'"{key}": {self.value.format(item)}' for key, item in value) + "}"
+
+
 # --- The schema. ---
 
 REQUIRED = dataclasses.MISSING
@@ -687,6 +739,8 @@ class Section:
 
 
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
+_LANGUAGE_CODES = ("fr", "en", "es", "de", "it", "pt", "nl", "ar", "tr", "pl", "ro", "ru", "uk",
+                   "zh", "wo", "ln", "br", "oc", "eu", "ca")
 
 SCHEMA = Section(
     "",
@@ -820,6 +874,24 @@ SCHEMA = Section(
                     "Optional: a sequence of replies. A number's 1st SMS gets the 1st, its 2nd"
                     " the 2nd, and so on; after the last, silence. Each step is a text, or a"
                     " list of texts one of which is picked at random. Empty: `text` alone.",
+                ),
+                Key(
+                    "languages",
+                    Mapping("texts per language", r"[a-z]{2,3}", "a language code such as en",
+                            TextSteps(max_segments=10)),
+                    "Facultatif : des réponses dans d'autres langues, choisies selon l'indicatif"
+                    " du numéro (voir country_languages) ; chaque langue a une suite comme"
+                    " `sequence`. Sinon, la réponse par défaut.",
+                    "Optional: replies in other languages, chosen from the number's country"
+                    " code (see country_languages); each language has a sequence like"
+                    " `sequence`. Otherwise, the default reply.",
+                ),
+                Key(
+                    "country_languages",
+                    Mapping("country codes and languages", r"\+\d{1,4}",
+                            "a country code such as \"+44\"", Choice(_LANGUAGE_CODES)),
+                    "La langue de chaque indicatif (le plus long l'emporte).",
+                    "The language of each country code (the longest match wins).",
                 ),
                 Key(
                     "restart_after",

@@ -79,7 +79,7 @@ def decide(sender: Number, history: History, usage: Usage, config: Config, now: 
     if history.reply_waiting:
         return Decision(False, "a reply to this number is already waiting to be sent")
 
-    steps = replies.steps
+    steps = replies.steps_for(sender.e164)
     step = 0
     if history.last_reply_at is not None:
         elapsed = (now - history.last_reply_at).total_seconds()

@@ -569,11 +569,13 @@ def test_loads_result_is_frozen():
 
 
 def _example_key_paths(node: yaml.Node, prefix: str = "") -> set[str]:
+    sections = {path for path, entry, _ in iter_keys() if isinstance(entry, Section)}
     paths = set()
     for key_node, value_node in node.value:
         path = prefix + key_node.value
         paths.add(path)
-        if isinstance(value_node, yaml.MappingNode):
+        # Only sections hold keys; a mapping value (country_languages) is data.
+        if isinstance(value_node, yaml.MappingNode) and path in sections:
             paths |= _example_key_paths(value_node, path + ".")
     return paths
 

@@ -123,3 +123,30 @@ def test_render_fills_only_known_placeholders():
     text = render("Le {date}. {sender} {0} {__class__}", moment)
     assert text.startswith("Le 8 mars 2026.")
     assert text.endswith("{sender} {0} {__class__}")
+
+
+@pytest.mark.parametrize(
+    ("sender", "expected"),
+    [
+        ("+447700900123", "No means no."),
+        ("+15551234567", "No means no."),
+        ("+33612345678", "Non, c'est non."),
+        ("+32471234567", "Non, c'est non."),
+        ("+4915112345678", "Non, c'est non."),  # German: no German text, so the default
+        ("+35312345678", "Níl."),  # longest prefix wins over a shorter one
+    ],
+)
+def test_decide_answers_in_the_language_of_the_country_code(sender, expected):
+    settings = config(replies=RepliesConfig(
+        text="Non, c'est non.",
+        languages=(("en", (("No means no.",),)), ("ga", (("Níl.",),))),
+        country_languages=(("+44", "en"), ("+1", "en"), ("+33", "fr"), ("+353", "ga"),
+                           ("+35", "fr")),
+    ))
+    decision = decide(classify(sender, 33), History(), Usage(), settings, NOW)
+    assert decision.text == expected
+
+
+def test_decide_an_operator_is_never_answered():
+    decision = decide(classify("+33612345678", 33), History(operator=True), Usage(), BASE, NOW)
+    assert not decision.reply and "operator" in decision.reason
