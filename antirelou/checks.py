@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from antirelou.config import Config
 from antirelou.modem import Modem, ModemError, SimLocked
-from antirelou.pdu import segment_info
+from antirelou.pdu import SegmentInfo, segment_info
 from antirelou.report import daemon_liveness
 from antirelou.store import Store, StoreError
 from antirelou.templates import render
@@ -24,20 +24,19 @@ def describe_costs(config: Config) -> list[str]:
     """Given a config, return lines saying what each reply text costs, and the worst case."""
     lines = []
     most = 0
-    for number, step in enumerate(config.replies.steps, start=1):
-        for text in step:
-            info = segment_info(render(text, datetime.now(UTC)))
-            most = max(most, info.segments)
-            unit = "characters" if info.encoding == "gsm7" else "UTF-16 units"
-            label = "reply text" if len(config.replies.steps) == 1 and len(step) == 1 \
-                else f"step {number}: {text[:30]!r}"
-            lines.append(f"{label}: {info.encoding.upper()}, {info.units} {unit}, "
-                         f"{info.segments} SMS per send")
-            if info.ucs2_characters:
-                lines.append(
-                    "  these characters force UCS-2 (70 characters per SMS instead of 160): "
-                    + " ".join(repr(character) for character in info.ucs2_characters))
+    sequences = [("", config.replies.steps)]
+    sequences += [(f"[{language}] ", steps) for language, steps in config.replies.languages]
+    single = len(sequences) == 1 and len(config.replies.steps) == 1 \
+        and len(config.replies.steps[0]) == 1
+    for language, steps in sequences:
+        for number, step in enumerate(steps, start=1):
+            for text in step:
+                info = segment_info(render(text, datetime.now(UTC)))
+                most = max(most, info.segments)
+                lines.extend(_cost_lines(info, "reply text" if single else
+                                         f"{language}step {number}: {text[:30]!r}"))
     budgets = config.budgets
+
     per_day = [limit for limit in (
         budgets.segments_per_day,
         None if budgets.segments_per_hour is None else budgets.segments_per_hour * 24,
@@ -50,6 +49,16 @@ def describe_costs(config: Config) -> list[str]:
                      "segments_per_hour are unlimited): a raid could spend the whole credit")
     if budgets.segments_per_month is not None:
         lines.append(f"            {budgets.segments_per_month} SMS over 30 days")
+    return lines
+
+
+def _cost_lines(info: SegmentInfo, label: str) -> list[str]:
+    unit = "characters" if info.encoding == "gsm7" else "UTF-16 units"
+    lines = [f"{label}: {info.encoding.upper()}, {info.units} {unit}, "
+             f"{info.segments} SMS per send"]
+    if info.ucs2_characters:
+        lines.append("  these characters force UCS-2 (70 characters per SMS instead of 160): "
+                     + " ".join(repr(character) for character in info.ucs2_characters))
     return lines
 
 
