@@ -46,6 +46,7 @@ _EXPIRY_CHECK = 10.0
 _MAX_RECONNECT_DELAY = 60.0
 _HEALTHY_AFTER = 60.0  # a connection that served this long resets the reconnect delay
 _TIMEOUTS_BEFORE_RESET = 3
+_STOP_GRACE = 6.0
 
 
 class Daemon:
@@ -83,6 +84,12 @@ class Daemon:
     # --- signals (they only set flags) -----------------------------------------
 
     def request_stop(self) -> None:
+        if not self._stop.is_set():
+            # A send still running after the grace period is abandoned (its reply is
+            # then 'unknown', never re-sent), so that we exit within systemd's 15 s.
+            timer = threading.Timer(_STOP_GRACE, self.modem.abandon_pending)
+            timer.daemon = True
+            timer.start()
         self._stop.set()
         self.wake.set()
 

@@ -233,6 +233,7 @@ class Modem:
         self.identity: Identity | None = None
         self._gsm: _SafeGsmModem | None = None
         self.reader_error: BaseException | None = None
+        self._abandoning = False
 
     # --- life cycle -----------------------------------------------------------
 
@@ -243,6 +244,7 @@ class Modem:
         """
         self.close()
         self.reader_error = None
+        self._abandoning = False
         self._cancel_pending_input()
         gsm = _SafeGsmModem(self.config.port, self.config.baudrate, self._notified,
                             self._reader_stopped, self.config.command_timeout)
@@ -292,6 +294,14 @@ class Modem:
                     "Is the dongle plugged in, and is ModemManager kept off it?")
             raise ModemUnavailable(f"cannot open {self.config.port}: {error}. {hint}") from error
 
+    def abandon_pending(self) -> None:
+        """Cut short the command in progress, if any (from another thread, at shutdown)."""
+        gsm = self._gsm
+        self._abandoning = True
+        event = getattr(gsm, "_responseEvent", None) if gsm is not None else None
+        if event is not None:
+            event.set()
+
     def close(self) -> None:
         gsm, self._gsm = self._gsm, None
         if gsm is None:
@@ -333,6 +343,11 @@ class Modem:
                                    + (f" ({self.reader_error})" if self.reader_error else ""))
         try:
             lines = gsm.write(command, timeout=timeout or self.config.command_timeout, **options)
+            if self._abandoning:
+                raise ModemUnavailable(f"{command.split('=')[0]} abandoned: the service is "
+                                       "stopping")
+        except ModemError:
+            raise
         except (CmsError, CmeError) as error:
             raise ModemRefused(f"{command.split('=')[0]}: {error}", error.code) from error
         except CommandError as error:
@@ -344,6 +359,11 @@ class Modem:
                                f"{timeout or self.config.command_timeout:g}s") from error
         except (serial.SerialException, OSError) as error:
             raise ModemUnavailable(f"{self.config.port}: {error}") from error
+        except Exception as error:
+            if self._abandoning:  # gsmmodem stumbles on the empty answer we cut short
+                raise ModemUnavailable(f"{command.split('=')[0]} abandoned: the service is "
+                                       "stopping") from error
+            raise
         lines = lines or []
         if lines and lines[0].strip() == command.strip() and command.startswith("AT"):
             # We turned echo off; it is back on only if the modem restarted on its own.

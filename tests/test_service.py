@@ -166,3 +166,23 @@ def test_second_service_on_the_same_modem_is_refused(dongle, start_daemon, write
 
 def test_usage_error_exits_64():
     assert antirelou("frobnicate").returncode == 64
+
+
+def test_sigterm_during_a_stuck_send_exits_0_within_10s_and_marks_it_unknown(
+        dongle, write_config):
+    config = load(write_config(modem_extra="send_timeout: 2m\n"))
+    process = spawn(config.path, "run")
+    try:
+        assert wait_running(config)
+        dongle.slow_next("AT+CMGS", 60)
+        dongle.inject("+33611111111", "salut")
+        assert dongle.wait_for(lambda: any(c.startswith("AT+CMGS") for c in dongle.command_log),
+                               10)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        process.kill()
+        process.communicate()
+    assert query(config.database, "SELECT status FROM replies") == [("unknown",)]
