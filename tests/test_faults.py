@@ -135,7 +135,7 @@ def test_database_not_writable_keeps_messages_on_the_modem(dongle, start_daemon,
     runner = start_daemon(config.path)
     # SQLite's own I/O cannot be made to fail from outside while it holds the file open;
     # a write lock held by another connection is the same failure seen from the daemon.
-    blocker = sqlite3.connect(config.database, timeout=0)
+    blocker = sqlite3.connect(config.database, timeout=10)
     blocker.execute("BEGIN EXCLUSIVE")
     dongle.inject("+33611111111", "pendant la panne")
     runner.daemon.wake.set()
