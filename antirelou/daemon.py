@@ -295,15 +295,16 @@ class Daemon:
             self.modem.delete_slots(plan.slots)
         self.store.mark_deleted(plan.pdu_ids)
         self.storage_used = 0
+        if self.state != "running":
+            log.info("the database takes messages again")
+            self._set_state("running", self.registration.describe() if self.registration
+                            else "")
         log.debug("drained %d PDU(s) (%d new) from %s", len(listing.entries), result.new_pdus,
                   listing.storage)
         return result.new_pdus
 
     def _expire(self) -> None:
-        try:
-            self._report(expire_partials(self.store, self.config, self.clock.now(), self.flood))
-        except StoreError as error:
-            log.error("cannot write the database: %s", error)
+        self._report(expire_partials(self.store, self.config, self.clock.now(), self.flood))
         transition = self.flood.tick(self.clock.now())
         if transition is not None:
             self._flood_changed(transition)
@@ -499,6 +500,7 @@ class Daemon:
             self.store.heartbeat(self.clock.now(), self.started_at, state, json.dumps(detail))
         except StoreError as error:
             log.error("cannot record heartbeat: %s", error)
+            self.state, self._last_error = "database error", str(error)
             return
         # Pinged only from this loop: if the loop is stuck, systemd restarts us.
         self.notifier.watchdog()
