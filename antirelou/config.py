@@ -176,7 +176,8 @@ class ConfigIssue:
         # The GNU "file:line:column: message" form, which editors and grep users recognise.
         where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
         what = f"{self.key_path}: {self.message}" if self.key_path else self.message
-        return f"{where}: {what}"
+        # One issue, one line: a value quoted in the message may hold a line break.
+        return f"{where}: {what}".replace("\r", "\\r").replace("\n", "\\n")
 
 
 class ConfigError(Exception):
@@ -395,8 +396,10 @@ class Integer(Check):
             quoted = isinstance(node, yaml.ScalarNode) and node.style in ("'", '"')
             raise self._wrong_type(node, " (write it without quotes)" if quoted else "")
         # Decimal as written: YAML 1.1 would read 033 as octal 27 and 1:30 as 90.
-        if not re.fullmatch(r"[-+]?\d+", node.value):
+        if not re.fullmatch(r"[-+]?[0-9]+", node.value):
             raise Invalid(f"'{node.value}' is not a plain whole number (write only digits)")
+        if len(node.value.lstrip("+-")) > 12:
+            raise Invalid(f"'{node.value[:20]}…' is far too large")
         value = int(node.value)
         if self.choices and value not in self.choices:
             listed = ", ".join(str(choice) for choice in self.choices)
@@ -659,7 +662,7 @@ class StringList(Check):
 
 def _phone_number(text: str) -> str:
     compact = re.sub(r"[\s.\-]", "", text)
-    if not re.fullmatch(r"(\+|00)?\d{8,15}", compact):
+    if not re.fullmatch(r"(\+|00)?[0-9]{8,15}", compact):
         raise ValueError(f"'{text}' is not a phone number: write it like \"+33612345678\"")
     return compact
 
@@ -1150,6 +1153,9 @@ def loads(text: str, path: str = "<string>") -> Config:
         raise ConfigError([_syntax_issue(path, error)]) from None
     except yaml.YAMLError as error:
         raise ConfigError([ConfigIssue(path, 1, 1, "", f"invalid YAML: {error}")]) from None
+    except RecursionError:
+        raise ConfigError([ConfigIssue(path, 1, 1, "", "invalid YAML: nested too deeply")]) \
+            from None
     if root is None or (_is_null(root) and not root.value):
         message = "the file is empty: it needs at least modem.port and database (see the example)"
         raise ConfigError([ConfigIssue(path, 1, 1, "", message)])

@@ -12,6 +12,7 @@ a listing after a crash between commit and delete records nothing twice.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from antirelou.policy import Decision, History, Usage, decide
 from antirelou.store import QUEUED, SKIPPED, PduRow, Store, iso
 
 log = logging.getLogger("antirelou.intake")
+
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 @dataclass(frozen=True)
@@ -93,13 +96,27 @@ def commit_listing(store: Store, listing: Listing, config: Config, now: datetime
                                   (listing.storage,))
         }
         groups: set[tuple[str | None, int, int]] = set()
+        seen: set[tuple[int, str]] = set()
         for entry in listing.entries:
-            result.plan.slots.append(entry.slot)
-            already = known.pop((entry.slot, entry.pdu), None)
+            key = (entry.slot, entry.pdu)
+            if key in seen:  # a modem that lists one slot twice: it is one message
+                result.plan.bulk = False
+                continue
+            seen.add(key)
+            already = known.pop(key, None)
             if already is not None:
+                result.plan.slots.append(entry.slot)
                 result.plan.pdu_ids.append(already)
                 result.plan.bulk = False
                 continue
+            # A line that is not hex may be damage on the wire: the PDU stays on the
+            # modem for one more listing, which may bring a clean copy. Listed again
+            # unchanged (the damage is in the storage itself), it is deleted then.
+            deletable = bool(_HEX.fullmatch(entry.pdu))
+            if deletable:
+                result.plan.slots.append(entry.slot)
+            else:
+                result.plan.bulk = False
             decoded = decode_deliver(entry.pdu)
             concat = decoded.concat
             is_part = decoded.error is None and concat is not None and concat.total > 1 \
@@ -108,7 +125,8 @@ def commit_listing(store: Store, listing: Listing, config: Config, now: datetime
                 db, entry, listing.storage, now, decoded.sender,
                 (concat.reference, concat.total, concat.sequence) if is_part else None,
             )
-            result.plan.pdu_ids.append(pdu_id)
+            if deletable:
+                result.plan.pdu_ids.append(pdu_id)
             result.new_pdus += 1
             if is_part:
                 groups.add((decoded.sender, concat.reference, concat.total))

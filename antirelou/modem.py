@@ -43,7 +43,7 @@ log = logging.getLogger("antirelou.modem")
 
 CTRL_Z = "\x1a"
 ESCAPE = "\x1b"
-_CMGL = re.compile(r"^\+CMGL:\s*(\d+),\s*(\d+)")
+_CMGL = re.compile(r"^\+CMGL:\s*([0-9]{1,6}),\s*([0-9]{1,3})")
 _CMGS = re.compile(r"^\+CMGS:\s*(\d+)")
 _CPMS_TEST = re.compile(r'"([A-Z]{2})"')
 _CPMS_SET = re.compile(r"^\+CPMS:\s*(\d+),(\d+)")

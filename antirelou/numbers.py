@@ -16,6 +16,8 @@ from enum import Enum
 _MIN_DIGITS = 8
 _MAX_DIGITS = 15
 _SEPARATORS = re.compile(r"[\s.\-()/]")
+# ASCII only: str.isdigit() also takes '²' and Arabic-Indic digits, which no modem can dial.
+_DIGITS = re.compile(r"[0-9]+")
 
 
 class NumberKind(Enum):
@@ -52,11 +54,11 @@ def classify(raw: str | None, default_country: int, *, alphanumeric: bool = Fals
         digits = compact[1:]
     elif compact.startswith("00"):
         digits = compact[2:]
-    elif compact.startswith("0") and compact.isdigit() and len(compact) > _MIN_DIGITS:
+    elif compact.startswith("0") and _DIGITS.fullmatch(compact) and len(compact) > _MIN_DIGITS:
         digits = f"{default_country}{compact[1:]}"
     else:
         digits = compact
-    if not digits.isdigit():
+    if not _DIGITS.fullmatch(digits):
         kind = NumberKind.ALPHANUMERIC if re.search(r"[A-Za-z]", compact) else NumberKind.INVALID
         return Number(raw, kind, None)
     if len(digits) < _MIN_DIGITS:
