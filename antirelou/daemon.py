@@ -322,11 +322,11 @@ class Daemon:
             log.warning("FLOOD MODE ON: %s; only numbers never answered get a reply now "
                         "(at most %d SMS an hour)", transition.detail,
                         self.config.flood.segments_per_hour)
-            self._event("flood started", transition.detail)
+            self._event("flood started", transition.detail, at=transition.at)
             self._alert("flood mode on", transition.detail)
         else:
             log.warning("flood mode off: %s", transition.detail)
-            self._event("flood ended", transition.detail)
+            self._event("flood ended", transition.detail, at=transition.at)
             self._alert("flood mode off", transition.detail)
         self.notifier.status(self._status_line())
 
@@ -476,9 +476,9 @@ class Daemon:
             return f"Running: {flood}{self.registration.describe()}"
         return f"{self.state.capitalize()}: {self._last_error or ''}".rstrip(": ")
 
-    def _event(self, kind: str, detail: str) -> None:
+    def _event(self, kind: str, detail: str, at: datetime | None = None) -> None:
         try:
-            self.store.event(self.clock.now(), kind, detail)
+            self.store.event(at or self.clock.now(), kind, detail)
         except StoreError as error:
             log.error("cannot record event %r: %s", kind, error)
 

@@ -288,10 +288,14 @@ class Modem:
                 port.write(ESCAPE.encode() + b"\r")
                 port.read(256)
         except (serial.SerialException, OSError) as error:
-            busy = "lock" in str(error).lower() or "busy" in str(error).lower()
-            hint = ("another program holds it: is antirelou already running? "
-                    "(systemctl status antirelou)" if busy else
-                    "Is the dongle plugged in, and is ModemManager kept off it?")
+            if "exclusively lock" in str(error):
+                hint = ("another antirelou holds it: is the service already running? "
+                        "(systemctl status antirelou)")
+            elif "busy" in str(error).lower():
+                hint = ("another program holds it, often ModemManager: see `sudo fuser -v "
+                        f"{self.config.port}`")
+            else:
+                hint = "Is the dongle plugged in, and is ModemManager kept off it?"
             raise ModemUnavailable(f"cannot open {self.config.port}: {error}. {hint}") from error
 
     def abandon_pending(self) -> None:

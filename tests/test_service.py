@@ -160,7 +160,7 @@ def test_second_service_on_the_same_modem_is_refused(dongle, start_daemon, write
     start_daemon(config.path)
     result = antirelou("check", "-c", config.path)
     assert result.returncode == 0 and "the service is running" in result.stdout
-    with pytest.raises(ModemUnavailable, match="already running"):
+    with pytest.raises(ModemUnavailable, match="another antirelou holds it"):
         Modem(config.modem, threading.Event()).open()
 
 
