@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                "stats": cmd_stats}[arguments.command]
     try:
         return handler(arguments)
+    except _Exit as leave:
+        return leave.status
     except KeyboardInterrupt:
         return 130
     except StoreError as error:
@@ -173,15 +175,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _load(path: str) -> Config | None:
+class _Exit(Exception):
+    """Leave the command with this status; the reason was already printed."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _load(path: str) -> Config:
     try:
         return load(path)
     except ConfigError as error:
         print(f"antirelou: the configuration is not valid:\n{error}", file=sys.stderr)
-        return None
+        raise _Exit(EX_CONFIG) from None
 
 
-def _open_store(config: Config, *, write: bool = False) -> Store | None:
+def _open_store(config: Config, *, write: bool = False,
+                missing_status: int = EX_UNAVAILABLE) -> Store:
     """Open the service's database as its owner, so that files SQLite creates beside it
     (-wal, -shm) stay readable by the service."""
     try:
@@ -189,7 +200,7 @@ def _open_store(config: Config, *, write: bool = False) -> Store | None:
         return Store(config.database, readonly=not write, create=False)
     except StoreError as error:
         print(f"antirelou: {error}", file=sys.stderr)
-        return None
+        raise _Exit(missing_status) from None
 
 
 def _become_owner_of(path: str) -> None:
@@ -229,8 +240,6 @@ def cmd_check(arguments: argparse.Namespace) -> int:
     from antirelou.checks import check_modem, describe_costs
 
     config = _load(arguments.config)
-    if config is None:
-        return EX_CONFIG
     print(f"configuration OK: {config.path}")
     for line in describe_costs(config):
         print(line)
@@ -244,11 +253,7 @@ def cmd_check(arguments: argparse.Namespace) -> int:
 
 def cmd_status(arguments: argparse.Namespace) -> int:
     config = _load(arguments.config)
-    if config is None:
-        return EX_CONFIG
-    store = _open_store(config)
-    if store is None:
-        return EX_NOT_RUNNING
+    store = _open_store(config, missing_status=EX_NOT_RUNNING)
     now = datetime.now(UTC)
     with store:
         alive, beat = daemon_liveness(store, now)
@@ -308,11 +313,7 @@ def cmd_log(arguments: argparse.Namespace) -> int:
     from antirelou.numbers import classify
 
     config = _load(arguments.config)
-    if config is None:
-        return EX_CONFIG
     store = _open_store(config)
-    if store is None:
-        return EX_UNAVAILABLE
     sender = None
     if arguments.sender:
         number = classify(arguments.sender, config.numbers.default_country)
@@ -351,12 +352,7 @@ def cmd_stats(arguments: argparse.Namespace) -> int:
     from antirelou.stats import gather, render
 
     config = _load(arguments.config)
-    if config is None:
-        return EX_CONFIG
-    store = _open_store(config)
-    if store is None:
-        return EX_UNAVAILABLE
-    with store:
+    with _open_store(config) as store:
         stats = gather(store, config, datetime.now(UTC))
     if arguments.json:
         print(json.dumps(stats, ensure_ascii=False))
@@ -368,27 +364,20 @@ def cmd_stats(arguments: argparse.Namespace) -> int:
 # --- block list ------------------------------------------------------------------------
 
 
-def _number_argument(config: Config, raw: str) -> str | None:
+def _number_argument(config: Config, raw: str) -> str:
     from antirelou.numbers import normalise
 
     try:
         return normalise(raw, config.numbers.default_country)
     except ValueError as error:
         print(f"antirelou: {error}", file=sys.stderr)
-        return None
+        raise _Exit(EX_DATAERR) from None
 
 
 def cmd_block(arguments: argparse.Namespace) -> int:
     config = _load(arguments.config)
-    if config is None:
-        return EX_CONFIG
     number = _number_argument(config, arguments.number)
-    if number is None:
-        return EX_DATAERR
-    store = _open_store(config, write=True)
-    if store is None:
-        return EX_UNAVAILABLE
-    with store:
+    with _open_store(config, write=True) as store:
         new = store.block(number, arguments.reason, datetime.now(UTC))
     print(f"{number} {'blocked' if new else 'was already blocked (reason updated)'}: "
           f"{arguments.reason}")
@@ -397,15 +386,8 @@ def cmd_block(arguments: argparse.Namespace) -> int:
 
 def cmd_unblock(arguments: argparse.Namespace) -> int:
     config = _load(arguments.config)
-    if config is None:
-        return EX_CONFIG
     number = _number_argument(config, arguments.number)
-    if number is None:
-        return EX_DATAERR
-    store = _open_store(config, write=True)
-    if store is None:
-        return EX_UNAVAILABLE
-    with store:
+    with _open_store(config, write=True) as store:
         removed = store.unblock(number, datetime.now(UTC))
     print(f"{number} {'unblocked' if removed else 'was not blocked'}")
     return 0
@@ -413,12 +395,7 @@ def cmd_unblock(arguments: argparse.Namespace) -> int:
 
 def cmd_blocked(arguments: argparse.Namespace) -> int:
     config = _load(arguments.config)
-    if config is None:
-        return EX_CONFIG
-    store = _open_store(config)
-    if store is None:
-        return EX_UNAVAILABLE
-    with store:
+    with _open_store(config) as store:
         rows = store.read("SELECT number, reason, at FROM blocked ORDER BY at")
     if not rows:
         print("no blocked numbers / aucun numéro bloqué")
