@@ -47,6 +47,7 @@ _MAX_RECONNECT_DELAY = 60.0
 _HEALTHY_AFTER = 60.0  # a connection that served this long resets the reconnect delay
 _TIMEOUTS_BEFORE_RESET = 3
 _STOP_GRACE = 6.0
+_DRAINS_BEFORE_SEND = 10  # listings in a row while the storage comes back full
 
 
 class Daemon:
@@ -249,7 +250,11 @@ class Daemon:
             monotonic = self.clock.monotonic()
             if self.wake.is_set() or monotonic >= next_poll:
                 self.wake.clear()
-                self.drain()
+                # A full storage means more may be waiting at the network: empty it
+                # again before the next send ties the line up for seconds.
+                for _ in range(_DRAINS_BEFORE_SEND):
+                    if self.drain() < max(self.modem.storage_total, 1) or self.stopping:
+                        break
                 next_poll = self.clock.monotonic() + self.config.modem.poll_interval
             if monotonic >= next_expiry:
                 self._expire()
@@ -273,7 +278,8 @@ class Daemon:
     # --- the work --------------------------------------------------------------------
 
     def drain(self) -> int:
-        """List the storage once, commit it, then delete what was committed. Return new PDUs."""
+        """List the storage once, commit it, then delete what was committed. Return how many
+        PDUs the storage held."""
         listing = self.modem.list_all()
         if not listing.entries:
             self.storage_used = 0
@@ -286,7 +292,7 @@ class Daemon:
             self._set_state("database error", str(error))
             log.error("cannot write the database, messages stay on the modem: %s", error)
             self.storage_used = len(listing.entries)
-            return 0
+            return 0  # nothing was deleted: listing again now would only fail again
         self._report(result)
         plan = result.plan
         if plan.bulk:
@@ -301,7 +307,7 @@ class Daemon:
                             else "")
         log.debug("drained %d PDU(s) (%d new) from %s", len(listing.entries), result.new_pdus,
                   listing.storage)
-        return result.new_pdus
+        return len(listing.entries)
 
     def _expire(self) -> None:
         self._report(expire_partials(self.store, self.config, self.clock.now(), self.flood))
