@@ -77,6 +77,7 @@ class Daemon:
         self.storage_used: int | None = None
         self.ready = threading.Event()
         self.alerter: Alerter | None = None
+        self._outcomes: list[tuple[int, dict[str, object]]] = []
         self._lost_since: float | None = None
         self._lost_alerted = False
         self._ready_sent = False
@@ -390,6 +391,7 @@ class Daemon:
 
     def send_one_due(self) -> bool:
         """Send the oldest due alert or reply, if any. Return True if one was attempted."""
+        self._flush_outcomes()
         if self._send_alert():
             return True
         now = self.clock.now()
@@ -410,36 +412,54 @@ class Daemon:
         try:
             references = self.modem.send(reply.recipient, reply.text, reply.id)
         except SendFailed as error:
+            if not error.definite or error.segments_sent:
+                # What left must be recorded even if the database is busy right now.
+                self._record_outcome(reply.id, status=UNKNOWN, error=str(error),
+                                     segments_sent=error.segments_sent)
+                log.error("reply to %s may or may not have left (%s); it will not be sent "
+                          "again", reply.recipient, error)
+                if isinstance(error.__cause__, ModemUnavailable):
+                    raise error.__cause__ from error
+                return True
             self._send_failed(reply, attempt, error)
             if isinstance(error.__cause__, ModemUnavailable):
                 raise error.__cause__ from error
             return True
-        self.store.update_reply(reply.id, self.clock.now(), status=SENT,
-                                segments_sent=len(references),
-                                modem_reference=",".join(map(str, references)), error=None)
+        self._record_outcome(reply.id, status=SENT, segments_sent=len(references),
+                             modem_reference=",".join(map(str, references)), error=None)
         log.info("reply to %s sent (%d SMS, reference %s)", reply.recipient, len(references),
                  ",".join(map(str, references)))
         return True
 
+    def _record_outcome(self, reply_id: int, **fields: object) -> None:
+        """Write what a send did; if the database refuses, keep it and write it later."""
+        try:
+            self.store.update_reply(reply_id, self.clock.now(), **fields)
+        except StoreError as error:
+            log.error("cannot record the outcome of reply %d yet (%s); will retry", reply_id,
+                      error)
+            self._outcomes.append((reply_id, fields))
+
+    def _flush_outcomes(self) -> None:
+        while self._outcomes:
+            reply_id, fields = self._outcomes[0]
+            self.store.update_reply(reply_id, self.clock.now(), **fields)  # StoreError: later
+            self._outcomes.pop(0)
+
     def _send_failed(self, reply, attempt: int, error: SendFailed) -> None:
+        """A refusal before anything left: try again later, a bounded number of times."""
         now = self.clock.now()
         retry = self.config.replies.retry
-        if error.definite and error.segments_sent == 0 and attempt < retry.attempts:
+        if attempt < retry.attempts:
             delay = retry.backoff * 2 ** (attempt - 1)
             self.store.update_reply(reply.id, now, status=QUEUED, error=str(error),
                                     due_at=now + timedelta(seconds=delay))
             log.warning("reply to %s failed (%s); attempt %d of %d in %s", reply.recipient,
                         error, attempt + 1, retry.attempts, format_duration(delay))
-        elif error.definite and error.segments_sent == 0:
+        else:
             self.store.update_reply(reply.id, now, status=FAILED, error=str(error))
             log.error("reply to %s failed for good after %d attempts: %s", reply.recipient,
                       attempt, error)
-        else:
-            # Part of it, or all of it, may have left: sending again could pay twice.
-            self.store.update_reply(reply.id, now, status=UNKNOWN, error=str(error),
-                                    segments_sent=error.segments_sent)
-            log.error("reply to %s may or may not have left (%s); it will not be sent again",
-                      reply.recipient, error)
 
     # --- configuration -----------------------------------------------------------------
 

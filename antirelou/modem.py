@@ -267,6 +267,10 @@ class Modem:
             raise ModemTimeout(f"no answer from the modem on {self.config.port}") from error
         except CommandError as error:
             raise ModemRefused(f"modem set-up refused: {error}") from error
+        except Exception as error:  # noqa: BLE001 - gsmmodem trips on odd answers (a reboot)
+            log.debug("modem set-up failed", exc_info=True)
+            raise ModemUnavailable(f"modem set-up failed on an unexpected answer: {error!r}") \
+                from error
         finally:
             if self._gsm is gsm and self.reader_error is None and not gsm.alive:
                 self.reader_error = ModemUnavailable("reader stopped during set-up")
@@ -363,11 +367,13 @@ class Modem:
                                f"{timeout or self.config.command_timeout:g}s") from error
         except (serial.SerialException, OSError) as error:
             raise ModemUnavailable(f"{self.config.port}: {error}") from error
-        except Exception as error:
-            if self._abandoning:  # gsmmodem stumbles on the empty answer we cut short
+        except Exception as error:  # noqa: BLE001 - gsmmodem trips on odd answers
+            if self._abandoning:  # the empty answer we cut short
                 raise ModemUnavailable(f"{command.split('=')[0]} abandoned: the service is "
                                        "stopping") from error
-            raise
+            log.debug("unexpected failure of %s", command, exc_info=True)
+            raise ModemUnavailable(f"{command.split('=')[0]}: unexpected answer ({error!r})") \
+                from error
         lines = lines or []
         if lines and lines[0].strip() == command.strip() and command.startswith("AT"):
             # We turned echo off; it is back on only if the modem restarted on its own.
