@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections import defaultdict
@@ -12,53 +11,12 @@ from datetime import datetime
 
 import pytest
 import serial
+from at_client import TIMEOUT, AtClient
 from gsmmodem.exceptions import CmeError, IncorrectPinError, PinRequiredError
 from gsmmodem.modem import GsmModem
 
 from antirelou.pdu import decode_deliver, encode_deliver, encode_submit, join_parts
 from antirelou.simulator import Fault, SimulatedDongle, serve_forever
-
-FINAL = re.compile(r"^(OK|ERROR|\+CM[ES] ERROR: .*|> )$")
-TIMEOUT = 5.0
-
-
-class AtClient:
-    """A plain pyserial host: write a command, read lines up to the final result."""
-
-    def __init__(self, connection: serial.Serial) -> None:
-        self.connection = connection
-
-    def read_line(self, timeout: float = TIMEOUT) -> str:
-        deadline = time.monotonic() + timeout
-        data = b""
-        while not data.endswith(b"\r\n"):
-            if data == b"> ":
-                return "> "
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"no complete line, got {data!r}")
-            self.connection.timeout = remaining
-            data += self.connection.read(1)
-        return data[:-2].decode("latin-1")
-
-    def read_answer(self, timeout: float = TIMEOUT) -> list[str]:
-        lines = []
-        while True:
-            line = self.read_line(timeout)
-            if line:
-                lines.append(line)
-            if FINAL.match(line):
-                return lines
-
-    def command(self, line: str, timeout: float = TIMEOUT) -> list[str]:
-        self.connection.write(line.encode("latin-1") + b"\r")
-        return self.read_answer(timeout)
-
-    def send_pdu(self, pdu_hex: str, tpdu_length: int) -> list[str]:
-        """Send one SMS the way gsmmodem does: the command, then the PDU and Ctrl-Z."""
-        assert self.command(f"AT+CMGS={tpdu_length}") == ["> "]
-        self.connection.write(pdu_hex.encode("ascii") + b"\x1a")
-        return self.read_answer()
 
 
 @pytest.fixture
