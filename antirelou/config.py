@@ -120,6 +120,7 @@ class FloodConfig:
     new_numbers_per_minute: int = 10
     calm_after: float = 1800.0
     segments_per_hour: int = 10
+    hold: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -1016,6 +1017,17 @@ SCHEMA = Section(
                     " budget de SMS par heure, plus petit.",
                     "During a raid, only numbers never answered get a reply, within this"
                     " smaller budget of SMS per hour.",
+                ),
+                Key(
+                    "hold",
+                    Duration(0, _HOUR),
+                    "Pendant un raid, une réponse attend ce temps avant de partir ; si le numéro"
+                    " a réécrit entre-temps (un raideur insiste), elle n'est pas envoyée. Le"
+                    " budget n'est compté qu'à l'envoi : il reste aux personnes qui n'écrivent"
+                    " qu'une fois.",
+                    "During a raid, a reply waits this long before it leaves; if the number"
+                    " wrote again meanwhile (a raider insists), it is not sent. The budget is"
+                    " only counted when sending: it stays for people who write only once.",
                 ),
             ),
             "Mode raid (comme l'attaque de 2017 : 20 000 insultes en un après-midi).",

@@ -32,6 +32,7 @@ from antirelou.modem import (
     SendFailed,
     SimLocked,
 )
+from antirelou.policy import Usage, budget_refusal
 from antirelou.store import FAILED, QUEUED, SENDING, SENT, SKIPPED, UNKNOWN, Store, StoreError
 from antirelou.systemd import Notifier, set_level
 
@@ -400,10 +401,19 @@ class Daemon:
             return False
         with self.store.transaction() as db:
             blocked = self.store.blocked_reason(db, reply.recipient)
+            usage = Usage(**self.store.spending(db, now, reply.recipient))
+        dropped = None
         if blocked is not None:
-            self.store.update_reply(reply.id, now, status=SKIPPED,
-                                    reason=f"blocked before it was sent ({blocked})")
-            log.info("reply to %s dropped: blocked (%s)", reply.recipient, blocked)
+            dropped = f"blocked before it was sent ({blocked})"
+        elif reply.in_flood and self.store.wrote_again(reply.recipient, reply.message_id):
+            dropped = "wrote again during the flood-mode hold: insisting, not answered"
+        elif reply.in_flood:
+            # Held flood replies reserved nothing: the budgets are checked now.
+            refusal = budget_refusal(usage, reply.segments, self.config, in_flood=True)
+            dropped = refusal[1] if refusal else None
+        if dropped is not None:
+            self.store.update_reply(reply.id, now, status=SKIPPED, reason=dropped)
+            log.info("reply to %s dropped: %s", reply.recipient, dropped)
             return True
         attempt = reply.attempts + 1
         # The intent is committed before the first byte goes out: after a crash

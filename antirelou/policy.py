@@ -60,7 +60,7 @@ def decide(sender: Number, history: History, usage: Usage, config: Config, now: 
     `seed` makes the pick among a step's texts repeatable (the daemon passes the
     message's id).
     """
-    replies, budgets, flood = config.replies, config.budgets, config.flood
+    replies, flood = config.replies, config.flood
     if sender.kind is NumberKind.ALPHANUMERIC:
         return Decision(False, f"sender {sender.display!r} is a name, not a phone number")
     if sender.kind is NumberKind.SHORT_CODE:
@@ -97,6 +97,20 @@ def decide(sender: Number, history: History, usage: Usage, config: Config, now: 
 
     text = render(random.Random(seed).choice(steps[step]), now)
     segments = segment_info(text).segments
+    refusal = budget_refusal(usage, segments, config, in_flood=in_flood)
+    if refusal is not None:
+        return Decision(False, refusal[1], budget_spent=refusal[0])
+    reason = "first message" if step == 0 else f"message {step + 1} of the sequence"
+    wait = max(replies.delay, flood.hold) if in_flood else replies.delay
+    return Decision(True, reason, text=text, due_at=now + timedelta(seconds=wait),
+                    step=step, segments=segments, in_flood=in_flood)
+
+
+def budget_refusal(usage: Usage, segments: int, config: Config, *,
+                   in_flood: bool) -> tuple[str, str] | None:
+    """Given what is spent and what a reply would cost, return (budget, reason) if a budget
+    forbids it, else None."""
+    budgets, flood = config.budgets, config.flood
     for spent, limit, name in (
         (usage.segments_hour, budgets.segments_per_hour, "hourly"),
         (usage.segments_day, budgets.segments_per_day, "daily"),
@@ -105,13 +119,9 @@ def decide(sender: Number, history: History, usage: Usage, config: Config, now: 
          flood.segments_per_hour if in_flood else None, "flood-mode hourly"),
     ):
         if limit is not None and spent + segments > limit:
-            return Decision(False, f"{name} budget spent ({spent} of {limit} SMS)",
-                            budget_spent=name)
+            return name, f"{name} budget spent ({spent} of {limit} SMS)"
     limit = budgets.numbers_per_month
     if limit is not None and not usage.number_answered_this_month and usage.numbers_month >= limit:
-        return Decision(False, f"monthly budget of numbers spent ({usage.numbers_month} of "
-                               f"{limit} different numbers answered in 30 days)",
-                        budget_spent="numbers")
-    reason = "first message" if step == 0 else f"message {step + 1} of the sequence"
-    return Decision(True, reason, text=text, due_at=now + timedelta(seconds=replies.delay),
-                    step=step, segments=segments, in_flood=in_flood)
+        return "numbers", (f"monthly budget of numbers spent ({usage.numbers_month} of {limit} "
+                           "different numbers answered in 30 days)")
+    return None

@@ -159,6 +159,7 @@ class Reply:
     status: str
     attempts: int
     segments: int
+    in_flood: bool
 
 
 def _statements(script: str) -> list[str]:
@@ -390,7 +391,9 @@ class Store:
             " COALESCE(SUM(CASE WHEN created_at >= ? AND in_flood = 1 THEN segments END), 0),"
             " COUNT(DISTINCT recipient),"
             " COALESCE(MAX(recipient = ?), 0)"
-            f" FROM replies WHERE status IN {_SPENDING} AND created_at >= ?",
+            f" FROM replies WHERE status IN {_SPENDING} AND created_at >= ?"
+            # A flood-mode reply on hold reserves nothing: it may never be sent.
+            " AND NOT (status = 'queued' AND in_flood = 1)",
             (hour, day, hour, recipient, month),
         ).fetchone()
         keys = ("segments_hour", "segments_day", "segments_month", "flood_segments_hour",
@@ -414,6 +417,11 @@ class Store:
             return self.spending(self._db, now, None)
         except sqlite3.Error as error:
             raise StoreError(f"{self.path}: {error}") from error
+
+    def wrote_again(self, sender: str, message_id: int) -> bool:
+        """Return whether `sender` sent another message after message `message_id`."""
+        return bool(self.read("SELECT 1 FROM messages WHERE sender = ? AND id > ? LIMIT 1",
+                              (sender, message_id)))
 
     @staticmethod
     def seen_before(db: sqlite3.Connection, sender: str) -> bool:
@@ -449,7 +457,8 @@ class Store:
 
     def next_due_reply(self, now: datetime) -> Reply | None:
         rows = self.read(
-            "SELECT id, message_id, recipient, text, status, attempts, segments FROM replies"
+            "SELECT id, message_id, recipient, text, status, attempts, segments, in_flood"
+            " FROM replies"
             " WHERE status = 'queued' AND due_at <= ? ORDER BY due_at, id LIMIT 1",
             (iso(now),),
         )

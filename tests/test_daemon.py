@@ -98,7 +98,7 @@ def test_daemon_drains_messages_left_on_the_sim_at_start(dongle, start_daemon, w
 
 def test_daemon_lists_once_instead_of_reading_each_slot(dongle, start_daemon, write_config):
     dongle.preload([(f"+336{n:08d}", f"message {n}") for n in range(20)])
-    config = load(write_config())
+    config = load(write_config("flood:\n  enabled: false\n"))
     start_daemon(config.path)
     assert eventually(lambda: settled(config, dongle, 20))
     log = dongle.command_log

@@ -150,3 +150,12 @@ def test_decide_answers_in_the_language_of_the_country_code(sender, expected):
 def test_decide_an_operator_is_never_answered():
     decision = decide(classify("+33612345678", 33), History(operator=True), Usage(), BASE, NOW)
     assert not decision.reply and "operator" in decision.reason
+
+
+def test_decide_holds_flood_mode_replies():
+    settings = config(flood=FloodConfig(hold=300), replies=RepliesConfig(delay=60))
+    number = classify("+33612345678", 33)
+    held = decide(number, History(), Usage(), settings, NOW, in_flood=True)
+    assert held.due_at == NOW + timedelta(seconds=300) and held.in_flood
+    calm = decide(number, History(), Usage(), settings, NOW)
+    assert calm.due_at == NOW + timedelta(seconds=60)

@@ -41,6 +41,7 @@ def test_flood_mode_still_answers_a_genuine_first_time_sender(dongle, start_daem
         flood:
           messages_per_minute: 6
           new_numbers_per_minute: 100
+          hold: 1s
         """))
     start_daemon(config.path)
     for n in range(12):
@@ -51,7 +52,7 @@ def test_flood_mode_still_answers_a_genuine_first_time_sender(dongle, start_daem
     dongle.inject("+33699999999", "bonjour, je suis une vraie personne")
     assert eventually(lambda: ("+33699999999", "sent", "first message") in replies(config))
     statuses = [status for _, status, _ in replies(config)]
-    assert statuses.count("sent") == 4  # three raiders once each, and the genuine sender
+    assert statuses.count("sent") == 4  # three raiders before the flood, and the genuine one
     status = cli(["status", "-c", config.path])
     assert status == 0
 
@@ -122,3 +123,27 @@ def test_operators_are_alerted_of_a_raid_and_never_answered(dongle, start_daemon
     arguments = ast.literal_eval(record.read_text().splitlines()[0])
     assert arguments[0] == "--from-antirelou" and arguments[1] == "flood mode on"
     assert query(config.database, "SELECT segments FROM alerts WHERE status = 'sent'") == [(1,)]
+
+
+def test_flood_hold_drops_raiders_who_insist_and_keeps_the_budget_for_others(
+        dongle, start_daemon, write_config):
+    config = load(write_config("""\
+        flood:
+          messages_per_minute: 3
+          new_numbers_per_minute: 100
+          segments_per_hour: 1
+          hold: 2s
+        """))
+    start_daemon(config.path)
+    for n in range(3):  # the third message starts flood mode
+        dongle.inject(f"+3363000{n:04d}", "raid")
+    dongle.inject("+33630000002", "raid encore")  # ...and its sender insists
+    assert eventually(lambda: len(dongle.sent) == 2)
+    for n in range(5):  # new raider numbers that insist during the hold
+        dongle.inject(f"+3364000{n:04d}", "raid")
+        dongle.inject(f"+3364000{n:04d}", "raid encore")
+    dongle.inject("+33699999999", "bonjour")  # one genuine sender, writing once
+    assert eventually(lambda: "+33699999999" in [s.number for s in dongle.sent], 15)
+    raiders = [r for r in replies(config) if r[0].startswith(("+3364000", "+33630000002"))]
+    assert not any(status == "sent" for _, status, _ in raiders)
+    assert any("insisting" in reason for _, _, reason in raiders)
