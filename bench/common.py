@@ -74,6 +74,26 @@ def _fits(text: str, encoding: str, segments: int) -> bool:
     return info.encoding == encoding and info.segments == segments
 
 
+def message_text(rng: random.Random, kind: str, number: int) -> tuple[str, int]:
+    """Given a kind ('gsm7', 'ucs2' or 'long'), return (text, segments): one segment, or two
+    (GSM 7-bit for odd `number`, UCS-2 for even)."""
+    for _ in range(1000):
+        if kind == "gsm7":
+            text, encoding, segments = _sentence(rng, _GSM7_WORDS, 10, 150), "gsm7", 1
+        elif kind == "ucs2":
+            text, encoding, segments = _sentence(rng, _GSM7_WORDS, 10, 55, _UCS2_WORDS), "ucs2", 1
+        elif number % 2:
+            text, encoding, segments = _sentence(rng, _GSM7_WORDS, 175, 290), "gsm7", 2
+        else:
+            text = _sentence(rng, _GSM7_WORDS, 80, 125, _UCS2_WORDS)
+            encoding, segments = "ucs2", 2
+        if encoding == "ucs2" and not any(mark in text for mark in _UCS2_MARKS):
+            continue
+        if _fits(text, encoding, segments):
+            return text, segments
+    raise BenchError(f"could not build a {kind} message")  # pragma: no cover
+
+
 def message_mix(count: int, seed: int = 2017, *, short_gsm7: float = 0.7,
                 short_ucs2: float = 0.2) -> list[Sms]:
     """Given a count and a seed, return the same SMS every time: `short_gsm7` of them one
@@ -103,23 +123,7 @@ def message_mix(count: int, seed: int = 2017, *, short_gsm7: float = 0.7,
             sender = new_sender()
         else:
             sender = rng.choice(insistent) if rng.random() < 0.2 else new_sender()
-        for _ in range(1000):
-            if kind == "gsm7":
-                text, encoding, segments = _sentence(rng, _GSM7_WORDS, 10, 150), "gsm7", 1
-            elif kind == "ucs2":
-                text = _sentence(rng, _GSM7_WORDS, 10, 55, _UCS2_WORDS)
-                encoding, segments = "ucs2", 1
-            elif number % 2:
-                text, encoding, segments = _sentence(rng, _GSM7_WORDS, 175, 290), "gsm7", 2
-            else:
-                text = _sentence(rng, _GSM7_WORDS, 80, 125, _UCS2_WORDS)
-                encoding, segments = "ucs2", 2
-            if encoding == "ucs2" and not any(mark in text for mark in _UCS2_MARKS):
-                continue
-            if _fits(text, encoding, segments):
-                break
-        else:  # pragma: no cover - the word lists make this practically impossible
-            raise BenchError(f"could not build a {kind} message")
+        text, segments = message_text(rng, kind, number)
         messages.append(Sms(sender, text, kind, segments))
     return messages
 

@@ -50,21 +50,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from common import (
-    _GSM7_WORDS,
-    _UCS2_MARKS,
-    _UCS2_WORDS,
     CLOCK_TICKS,
     REPO,
     BenchError,
     DaemonProcess,
     Sms,
-    _fits,
-    _sentence,
     check_database,
     command_seen,
     connect_readonly,
     dump_json,
     median,
+    message_text,
     read_usage,
     stop_on_signals,
     table,
@@ -136,25 +132,6 @@ class Arrival:
     genuine: bool
 
 
-def _text(rng: random.Random, kind: str, number: int) -> tuple[str, int]:
-    """A text of `kind` ('gsm7', 'ucs2' or 'long'), as bench/common.message_mix builds them."""
-    for _ in range(1000):
-        if kind == "gsm7":
-            text, encoding, segments = _sentence(rng, _GSM7_WORDS, 10, 150), "gsm7", 1
-        elif kind == "ucs2":
-            text, encoding, segments = _sentence(rng, _GSM7_WORDS, 10, 55, _UCS2_WORDS), "ucs2", 1
-        elif number % 2:
-            text, encoding, segments = _sentence(rng, _GSM7_WORDS, 175, 290), "gsm7", 2
-        else:
-            text = _sentence(rng, _GSM7_WORDS, 80, 125, _UCS2_WORDS)
-            encoding, segments = "ucs2", 2
-        if encoding == "ucs2" and not any(mark in text for mark in _UCS2_MARKS):
-            continue
-        if _fits(text, encoding, segments):
-            return text, segments
-    raise BenchError(f"could not build a {kind} message")  # pragma: no cover
-
-
 def build_traffic(count: int, raiders: int, genuine: int, max_rate: float,
                   seed: int) -> list[Arrival]:
     """Given the sizes and a seed, return the same arrivals every time, sorted by time.
@@ -194,11 +171,11 @@ def build_traffic(count: int, raiders: int, genuine: int, max_rate: float,
     kinds = ("gsm7", "ucs2", "long")
     for number, (at, sender) in enumerate(zip(times, senders, strict=True)):
         kind = rng.choices(kinds, (75, 20, 5))[0]
-        text, segments = _text(rng, kind, number)
+        text, segments = message_text(rng, kind, number)
         arrivals.append(Arrival(at, Sms(sender, text, kind, segments), False))
     for number in range(genuine):
         kind = rng.choices(kinds, (70, 20, 10))[0]
-        text, segments = _text(rng, kind, number)
+        text, segments = message_text(rng, kind, number)
         arrivals.append(Arrival(rng.uniform(0.0, end), Sms(new_number(), text, kind, segments),
                                 True))
     arrivals.sort(key=lambda arrival: arrival.at)
