@@ -406,6 +406,8 @@ class BenchDaemon(DaemonProcess):
 
 # --- the run -----------------------------------------------------------------------------
 
+FLOOD_HOLD = config_module.load(os.path.join(REPO, "etc", "antirelou.yaml")).flood.hold
+
 POLICY_TEMPLATE = """\
 budgets:
   segments_per_hour: {b.segments_per_hour}
@@ -418,6 +420,7 @@ flood:
   new_numbers_per_minute: {f.new_numbers_per_minute}
   calm_after: {calm}
   segments_per_hour: {f.segments_per_hour}
+  hold: {hold}
 """
 
 
@@ -434,7 +437,7 @@ def policy_yaml() -> str:
     return POLICY_TEMPLATE.format(
         b=argparse.Namespace(**limits), f=shipped.flood,
         enabled="true" if shipped.flood.enabled else "false",
-        calm=f"{int(shipped.flood.calm_after)}s")
+        calm=f"{int(shipped.flood.calm_after)}s", hold=f"{int(shipped.flood.hold)}s")
 
 
 def _scalar(db: sqlite3.Connection, sql: str, parameters: tuple = ()) -> int:
@@ -514,7 +517,9 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
             replies_done = wait_for_database(
                 daemon, database,
                 "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')",
-                lambda value: value == 0, 60.0 + 2 * SEND_LATENCY[1] * (queued + 1),
+                lambda value: value == 0,
+                # Flood-mode replies wait flood.hold (in policy time) before they leave.
+                60.0 + FLOOD_HOLD / arguments.clock_speed + 2 * SEND_LATENCY[1] * (queued + 1),
                 "the queued replies to be sent")
             at_end = daemon.usage()
             sampler.stopping.set()
