@@ -345,6 +345,8 @@ class Modem:
 
     def command(self, command: str, *, timeout: float | None = None, **options: object) -> list[str]:
         """Send one AT command and return its answer lines. Raise a ModemError."""
+        # Errors name the command, never a PDU: it holds a number and a message.
+        label = command.split("=")[0] if command.startswith("AT") else "the SMS PDU"
         gsm = self._gsm
         if gsm is None or not self.alive:
             raise ModemUnavailable(f"the modem on {self.config.port} is not connected"
@@ -352,27 +354,27 @@ class Modem:
         try:
             lines = gsm.write(command, timeout=timeout or self.config.command_timeout, **options)
             if self._abandoning:
-                raise ModemUnavailable(f"{command.split('=')[0]} abandoned: the service is "
+                raise ModemUnavailable(f"{label} abandoned: the service is "
                                        "stopping")
         except ModemError:
             raise
         except (CmsError, CmeError) as error:
-            raise ModemRefused(f"{command.split('=')[0]}: {error}", error.code) from error
+            raise ModemRefused(f"{label}: {error}", error.code) from error
         except CommandError as error:
-            raise ModemRefused(f"{command.split('=')[0]}: ERROR") from error
+            raise ModemRefused(f"{label}: ERROR") from error
         except TimeoutException as error:
             if not self.alive:
-                raise ModemUnavailable(f"the modem vanished during {command}") from error
-            raise ModemTimeout(f"no answer to {command.split('=')[0]} within "
+                raise ModemUnavailable(f"the modem vanished during {label}") from error
+            raise ModemTimeout(f"no answer to {label} within "
                                f"{timeout or self.config.command_timeout:g}s") from error
         except (serial.SerialException, OSError) as error:
             raise ModemUnavailable(f"{self.config.port}: {error}") from error
         except Exception as error:  # noqa: BLE001 - gsmmodem trips on odd answers
             if self._abandoning:  # the empty answer we cut short
-                raise ModemUnavailable(f"{command.split('=')[0]} abandoned: the service is "
+                raise ModemUnavailable(f"{label} abandoned: the service is "
                                        "stopping") from error
             log.debug("unexpected failure of %s", command, exc_info=True)
-            raise ModemUnavailable(f"{command.split('=')[0]}: unexpected answer ({error!r})") \
+            raise ModemUnavailable(f"{label}: unexpected answer ({error!r})") \
                 from error
         lines = lines or []
         if lines and lines[0].strip() == command.strip() and command.startswith("AT"):

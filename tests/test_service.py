@@ -31,6 +31,12 @@ def antirelou(*arguments: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
+def stops_cleanly_within_10s(process: subprocess.Popen) -> bool:
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    return process.wait(10) == 0 and time.monotonic() - started < 10
+
+
 def wait_running(config) -> bool:
     def running() -> bool:
         try:
@@ -48,10 +54,7 @@ def test_run_exits_0_within_10s_on_sigterm(dongle, write_config):
         assert wait_running(config)
         dongle.inject("+33611111111", "salut")
         assert dongle.wait_for(lambda: len(dongle.sent) == 1, 10)
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(10) == 0
-        assert time.monotonic() - started < 10
+        assert stops_cleanly_within_10s(process)
     finally:
         process.kill()
         process.communicate()
@@ -178,10 +181,7 @@ def test_sigterm_during_a_stuck_send_exits_0_within_10s_and_marks_it_unknown(
         dongle.inject("+33611111111", "salut")
         assert dongle.wait_for(lambda: any(c.startswith("AT+CMGS") for c in dongle.command_log),
                                10)
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(10) == 0
-        assert time.monotonic() - started < 10
+        assert stops_cleanly_within_10s(process)
     finally:
         process.kill()
         process.communicate()
