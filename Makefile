@@ -3,18 +3,24 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.bootstrapped
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast bench clean
 
-$(STAMP): setup.cfg pyproject.toml scripts/bootstrap
+$(STAMP): pyproject.toml scripts/bootstrap
 	sh scripts/bootstrap
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/antirelou demo --data demo-data
 
+# Everything: lint, format, the fast unit tests, then the end-to-end suites on the simulated dongle.
 test: $(STAMP)
 	$(PYTHON) -m ruff check antirelou tests bench
-	$(PYTHON) -m pytest -q -p no:cacheprovider
+	$(PYTHON) -m ruff format --check antirelou tests bench
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/unit tests/e2e
+
+# The edit loop: pure logic only (policy, config, codec, store, stats), a few seconds.
+test-fast: $(STAMP)
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/unit
 
 bench: $(STAMP)
 	$(PYTHON) bench/drain.py

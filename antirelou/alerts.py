@@ -46,14 +46,26 @@ class Alerter:
         segments = segment_info(text).segments
         for number in sorted(operator_numbers(self.config)):
             refused = self._over_budget(now, segments)
-            self.store.insert_alert(kind=kind, recipient=number, text=text,
-                                    status=SKIPPED if refused else QUEUED,
-                                    reason=refused or "alert", segments=0 if refused else segments,
-                                    now=now)
+            self.store.insert_alert(
+                kind=kind,
+                recipient=number,
+                text=text,
+                status=SKIPPED if refused else QUEUED,
+                reason=refused or "alert",
+                segments=0 if refused else segments,
+                now=now,
+            )
         if not alerts.numbers:
             # Still record it, so that the rate limit applies to the command too.
-            self.store.insert_alert(kind=kind, recipient="-", text=text, status=SKIPPED,
-                                    reason="no alerts.numbers", segments=0, now=now)
+            self.store.insert_alert(
+                kind=kind,
+                recipient="-",
+                text=text,
+                status=SKIPPED,
+                reason="no alerts.numbers",
+                segments=0,
+                now=now,
+            )
         if alerts.command:
             self._run([*alerts.command, kind, detail])
         return True
@@ -62,10 +74,11 @@ class Alerter:
         with self.store.transaction() as db:
             spent = Store.spending(db, now, None)
         budgets = self.config.budgets
-        for used, limit, name in ((spent["segments_hour"], budgets.segments_per_hour, "hourly"),
-                                  (spent["segments_day"], budgets.segments_per_day, "daily"),
-                                  (spent["segments_month"], budgets.segments_per_month,
-                                   "monthly")):
+        for used, limit, name in (
+            (spent.segments_hour, budgets.segments_per_hour, "hourly"),
+            (spent.segments_day, budgets.segments_per_day, "daily"),
+            (spent.segments_month, budgets.segments_per_month, "monthly"),
+        ):
             if limit is not None and used + segments > limit:
                 return f"{name} budget spent ({used} of {limit} SMS)"
         return None
@@ -74,8 +87,14 @@ class Alerter:
         self._children = [child for child in self._children if child.poll() is None]
         try:
             # No shell, no waiting: a slow or stuck command never holds the modem loop.
-            self._children.append(subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, start_new_session=True))
+            self._children.append(
+                subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
         except OSError as error:
             log.error("alerts.command %s could not be run: %s", argv[0], error)

@@ -26,27 +26,38 @@ def describe_costs(config: Config) -> list[str]:
     most = 0
     sequences = [("", config.replies.steps)]
     sequences += [(f"[{language}] ", steps) for language, steps in config.replies.languages]
-    single = len(sequences) == 1 and len(config.replies.steps) == 1 \
-        and len(config.replies.steps[0]) == 1
+    single = (
+        len(sequences) == 1 and len(config.replies.steps) == 1 and len(config.replies.steps[0]) == 1
+    )
     for language, steps in sequences:
         for number, step in enumerate(steps, start=1):
             for text in step:
                 info = segment_info(render(text, datetime.now(UTC)))
                 most = max(most, info.segments)
-                lines.extend(_cost_lines(info, "reply text" if single else
-                                         f"{language}step {number}: {text[:30]!r}"))
+                lines.extend(
+                    _cost_lines(
+                        info, "reply text" if single else f"{language}step {number}: {text[:30]!r}"
+                    )
+                )
     budgets = config.budgets
 
-    per_day = [limit for limit in (
-        budgets.segments_per_day,
-        None if budgets.segments_per_hour is None else budgets.segments_per_hour * 24,
-    ) if limit is not None]
+    per_day = [
+        limit
+        for limit in (
+            budgets.segments_per_day,
+            None if budgets.segments_per_hour is None else budgets.segments_per_hour * 24,
+        )
+        if limit is not None
+    ]
     if per_day:
-        lines.append(f"worst case: {min(per_day)} SMS a day (budgets), each reply costing up to "
-                     f"{most} SMS")
+        lines.append(
+            f"worst case: {min(per_day)} SMS a day (budgets), each reply costing up to {most} SMS"
+        )
     else:
-        lines.append("worst case: NO daily limit (budgets.segments_per_day and "
-                     "segments_per_hour are unlimited): a raid could spend the whole credit")
+        lines.append(
+            "worst case: NO daily limit (budgets.segments_per_day and "
+            "segments_per_hour are unlimited): a raid could spend the whole credit"
+        )
     if budgets.segments_per_month is not None:
         lines.append(f"            {budgets.segments_per_month} SMS over 30 days")
     return lines
@@ -54,11 +65,12 @@ def describe_costs(config: Config) -> list[str]:
 
 def _cost_lines(info: SegmentInfo, label: str) -> list[str]:
     unit = "characters" if info.encoding == "gsm7" else "UTF-16 units"
-    lines = [f"{label}: {info.encoding.upper()}, {info.units} {unit}, "
-             f"{info.segments} SMS per send"]
+    lines = [f"{label}: {info.encoding.upper()}, {info.units} {unit}, {info.segments} SMS per send"]
     if info.ucs2_characters:
-        lines.append("  these characters force UCS-2 (70 characters per SMS instead of 160): "
-                     + " ".join(repr(character) for character in info.ucs2_characters))
+        lines.append(
+            "  these characters force UCS-2 (70 characters per SMS instead of 160): "
+            + " ".join(repr(character) for character in info.ucs2_characters)
+        )
     return lines
 
 
@@ -79,36 +91,45 @@ def check_modem(config: Config, say: Callable[[str], None]) -> int:
     """Probe the modem named in the config; say what is found. Return an exit status."""
     port = config.modem.port
     if _daemon_running(config):
-        say(f"modem: not probed, the service is running and owns {port}; "
-            "see `antirelou status`")
+        say(f"modem: not probed, the service is running and owns {port}; see `antirelou status`")
         return 0
     if not os.path.exists(port):
-        say(f"modem: nothing at {port}. Plug the dongle in; check `ls -l /dev/serial/by-id/` "
-            "and the udev rule that creates this name (see README, 'Installer').")
+        say(
+            f"modem: nothing at {port}. Plug the dongle in; check `ls -l /dev/serial/by-id/` "
+            "and the udev rule that creates this name (see README, 'Installer')."
+        )
         return EX_UNAVAILABLE
     modem = Modem(config.modem, threading.Event())
     problems = 0
     try:
         identity = modem.open()
-        say(f"modem: {identity.manufacturer} {identity.model} (revision {identity.revision or '?'}"
-            f", IMEI {identity.imei or '?'}) on {port}")
+        say(
+            f"modem: {identity.manufacturer} {identity.model} (revision {identity.revision or '?'}"
+            f", IMEI {identity.imei or '?'}) on {port}"
+        )
         say("SIM: unlocked")
         registration = modem.registration()
         if registration.registered:
             say(f"network: {registration.describe()}")
         else:
             problems += 1
-            say(f"network: NOT REGISTERED ({registration.describe()}). Check that the SIM has "
-                "credit and is active (try it in a phone), and the antenna/position of the dongle.")
+            say(
+                f"network: NOT REGISTERED ({registration.describe()}). Check that the SIM has "
+                "credit and is active (try it in a phone), and the antenna/position of the dongle."
+            )
         if registration.signal is not None and registration.signal < 10:
-            say(f"signal: weak ({registration.signal}/31): move the dongle (USB extension cable) "
-                "nearer a window.")
+            say(
+                f"signal: weak ({registration.signal}/31): move the dongle (USB extension cable) "
+                "nearer a window."
+            )
         used, total = modem.storage_usage()
         say(f"storage: {modem.storage}, {used}/{total} slots used")
         if used >= total:
             problems += 1
-            say("storage: FULL: new SMS wait at the operator until it is emptied; start the "
-                "service, it empties the storage into its log.")
+            say(
+                "storage: FULL: new SMS wait at the operator until it is emptied; start the "
+                "service, it empties the storage into its log."
+            )
     except SimLocked as error:
         say(f"SIM: {error}")
         return EX_UNAVAILABLE

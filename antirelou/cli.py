@@ -44,8 +44,14 @@ Each command has its own help: antirelou log --help
 
 def _add_config(parser: argparse.ArgumentParser, dest: str = "config") -> None:
     # Accepted before and after the command: `antirelou -c F log` and `antirelou log -c F`.
-    parser.add_argument("-c", "--config", dest=dest, default=None, metavar="FILE",
-                        help=f"configuration file (default: $ANTIRELOU_CONFIG or {DEFAULT_PATH})")
+    parser.add_argument(
+        "-c",
+        "--config",
+        dest=dest,
+        default=None,
+        metavar="FILE",
+        help=f"configuration file (default: $ANTIRELOU_CONFIG or {DEFAULT_PATH})",
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,94 +62,146 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="antirelou", description=DESCRIPTION, epilog=EPILOG,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="antirelou",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"antirelou {__version__}")
     _add_config(parser, dest="global_config")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser(
-        "run", help="run the service in the foreground (what systemd starts)",
+        "run",
+        help="run the service in the foreground (what systemd starts)",
         description="Run the service in the foreground until SIGTERM or Ctrl-C. SIGHUP reloads "
-                    "the configuration. Normally started by systemd: systemctl start antirelou.")
+        "the configuration. Normally started by systemd: systemctl start antirelou.",
+    )
     _add_config(run)
 
     check = commands.add_parser(
-        "check", help="check the configuration, then the modem if it is plugged in",
+        "check",
+        help="check the configuration, then the modem if it is plugged in",
         description="Check the configuration file; print what each reply costs; then, unless "
-                    "the service is running (it owns the modem), probe the modem: identity, "
-                    "SIM, signal, network, storage. Exit 0 if all is well, 78 if the "
-                    "configuration is wrong, 69 if the modem is not usable.")
+        "the service is running (it owns the modem), probe the modem: identity, "
+        "SIM, signal, network, storage. Exit 0 if all is well, 78 if the "
+        "configuration is wrong, 69 if the modem is not usable.",
+    )
     _add_config(check)
     check.add_argument("--no-modem", action="store_true", help="only check the configuration")
 
     status = commands.add_parser(
-        "status", help="is the service running, and how is the modem?",
+        "status",
+        help="is the service running, and how is the modem?",
         description="Show whether the service is alive, its modem, signal, operator, storage "
-                    "use and today's counts. Exit 0 if running, 3 if not.")
+        "use and today's counts. Exit 0 if running, 3 if not.",
+    )
     _add_config(status)
     status.add_argument("--json", action="store_true", help="print one JSON object")
 
     log = commands.add_parser(
-        "log", help="show the latest messages and what was answered",
-        description="Show the latest messages received, newest last, with what was done.")
+        "log",
+        help="show the latest messages and what was answered",
+        description="Show the latest messages received, newest last, with what was done.",
+    )
     _add_config(log)
-    log.add_argument("-n", "--limit", type=int, default=20, metavar="N",
-                     help="how many messages (default 20; 0 for all)")
-    log.add_argument("--json", action="store_true",
-                     help="one JSON object per line and message, for scripts")
+    log.add_argument(
+        "-n",
+        "--limit",
+        type=int,
+        default=20,
+        metavar="N",
+        help="how many messages (default 20; 0 for all)",
+    )
+    log.add_argument(
+        "--json", action="store_true", help="one JSON object per line and message, for scripts"
+    )
     log.add_argument("--sender", metavar="NUMBER", help="only messages from this number")
 
     stats = commands.add_parser(
-        "stats", help="messages per hour and day, top senders, replies, budgets, raids",
+        "stats",
+        help="messages per hour and day, top senders, replies, budgets, raids",
         description="Statistics from the log: messages per hour (last 24 h) and per day (last "
-                    "7 days) as charts, distinct numbers, top senders, replies and SMS sent "
-                    "against each budget, flood episodes with start, end and volume.")
+        "7 days) as charts, distinct numbers, top senders, replies and SMS sent "
+        "against each budget, flood episodes with start, end and volume.",
+    )
     _add_config(stats)
     stats.add_argument("--json", action="store_true", help="print one JSON object")
 
     block = commands.add_parser(
-        "block", help="never answer this number again",
+        "block",
+        help="never answer this number again",
         description="Put a number on the block list: its messages are still logged, never "
-                    "answered, and replies waiting for it are dropped. The running service "
-                    "sees it within seconds. 0612345678, +33612345678 and 0033612345678 are "
-                    "the same number.")
+        "answered, and replies waiting for it are dropped. The running service "
+        "sees it within seconds. 0612345678, +33612345678 and 0033612345678 are "
+        "the same number.",
+    )
     _add_config(block)
     block.add_argument("number", metavar="NUMBER")
-    block.add_argument("--reason", default="blocked by an operator", metavar="TEXT",
-                       help="why (shown in the log)")
-    unblock = commands.add_parser("unblock", help="take a number off the block list",
-                                  description="Take a number off the block list.")
+    block.add_argument(
+        "--reason", default="blocked by an operator", metavar="TEXT", help="why (shown in the log)"
+    )
+    unblock = commands.add_parser(
+        "unblock",
+        help="take a number off the block list",
+        description="Take a number off the block list.",
+    )
     _add_config(unblock)
     unblock.add_argument("number", metavar="NUMBER")
-    blocked = commands.add_parser("blocked", help="list the blocked numbers",
-                                  description="List the blocked numbers, with why and when.")
+    blocked = commands.add_parser(
+        "blocked",
+        help="list the blocked numbers",
+        description="List the blocked numbers, with why and when.",
+    )
     _add_config(blocked)
 
     simulate = commands.add_parser(
-        "simulate", help="run a simulated dongle, to try a configuration without hardware",
+        "simulate",
+        help="run a simulated dongle, to try a configuration without hardware",
         description="Start a simulated USB GSM dongle on a pseudo-terminal reachable at --link. "
-                    "Point modem.port at that path and run the service. Each line typed on "
-                    "standard input, 'NUMBER TEXT', arrives as an SMS from NUMBER. Replies "
-                    "sent by the service are printed. Ctrl-C stops it.")
-    simulate.add_argument("--link", required=True, metavar="PATH",
-                          help="path of the symlink to create, e.g. /tmp/antirelou-modem")
-    simulate.add_argument("--storage", type=int, default=30, metavar="SLOTS",
-                          help="SIM message storage slots (default 30)")
+        "Point modem.port at that path and run the service. Each line typed on "
+        "standard input, 'NUMBER TEXT', arrives as an SMS from NUMBER. Replies "
+        "sent by the service are printed. Ctrl-C stops it.",
+    )
+    simulate.add_argument(
+        "--link",
+        required=True,
+        metavar="PATH",
+        help="path of the symlink to create, e.g. /tmp/antirelou-modem",
+    )
+    simulate.add_argument(
+        "--storage",
+        type=int,
+        default=30,
+        metavar="SLOTS",
+        help="SIM message storage slots (default 30)",
+    )
     simulate.add_argument("--pin", metavar="PIN", help="make the SIM ask for this PIN")
-    simulate.add_argument("--latency", default="20ms", metavar="DURATION",
-                          help="delay before each answer (default 20ms)")
-    simulate.add_argument("--send-latency", default="1s", metavar="DURATION",
-                          help="time to send one SMS (default 1s)")
+    simulate.add_argument(
+        "--latency",
+        default="20ms",
+        metavar="DURATION",
+        help="delay before each answer (default 20ms)",
+    )
+    simulate.add_argument(
+        "--send-latency", default="1s", metavar="DURATION", help="time to send one SMS (default 1s)"
+    )
 
     demo = commands.add_parser(
-        "demo", help="a short scene on a simulated dongle, no hardware needed",
+        "demo",
+        help="a short scene on a simulated dongle, no hardware needed",
         description="Run the service against a simulated dongle and play a short scene: a few "
-                    "one-off senders, one insistent harasser, a long message in several parts, "
-                    "an operator notice. Leaves its configuration and database in --data, so "
-                    "that `antirelou -c DATA/antirelou.yaml log` and `status` can be tried after.")
-    demo.add_argument("--data", default="demo-data", metavar="DIR",
-                      help="folder for the demo's configuration and database (default demo-data)")
+        "one-off senders, one insistent harasser, a long message in several parts, "
+        "an operator notice. Leaves its configuration and database in --data, so "
+        "that `antirelou -c DATA/antirelou.yaml log` and `status` can be tried after.",
+    )
+    demo.add_argument(
+        "--data",
+        default="demo-data",
+        metavar="DIR",
+        help="folder for the demo's configuration and database (default demo-data)",
+    )
     demo.add_argument("--fast", action="store_true", help="no pauses between scenes")
     return parser
 
@@ -154,12 +212,24 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command is None:
         parser.print_help()
         return EX_USAGE
-    arguments.config = (getattr(arguments, "config", None) or arguments.global_config
-                        or os.environ.get("ANTIRELOU_CONFIG") or DEFAULT_PATH)
-    handler = {"run": cmd_run, "check": cmd_check, "status": cmd_status, "log": cmd_log,
-               "simulate": cmd_simulate, "demo": cmd_demo, "block": cmd_block,
-               "unblock": cmd_unblock, "blocked": cmd_blocked,
-               "stats": cmd_stats}[arguments.command]
+    arguments.config = (
+        getattr(arguments, "config", None)
+        or arguments.global_config
+        or os.environ.get("ANTIRELOU_CONFIG")
+        or DEFAULT_PATH
+    )
+    handler = {
+        "run": cmd_run,
+        "check": cmd_check,
+        "status": cmd_status,
+        "log": cmd_log,
+        "simulate": cmd_simulate,
+        "demo": cmd_demo,
+        "block": cmd_block,
+        "unblock": cmd_unblock,
+        "blocked": cmd_blocked,
+        "stats": cmd_stats,
+    }[arguments.command]
     try:
         return handler(arguments)
     except _Exit as leave:
@@ -191,8 +261,9 @@ def _load(path: str) -> Config:
         raise _Exit(EX_CONFIG) from None
 
 
-def _open_store(config: Config, *, write: bool = False,
-                missing_status: int = EX_UNAVAILABLE) -> Store:
+def _open_store(
+    config: Config, *, write: bool = False, missing_status: int = EX_UNAVAILABLE
+) -> Store:
     """Open the service's database as its owner, so that files SQLite creates beside it
     (-wal, -shm) stay readable by the service."""
     try:
@@ -258,41 +329,63 @@ def cmd_status(arguments: argparse.Namespace) -> int:
     with store:
         alive, beat = daemon_liveness(store, now)
         counts = today_counts(store, now)
-        events = [dict(row) for row in store.read(
-            "SELECT at, kind, detail FROM events ORDER BY id DESC LIMIT 5")]
+        events = [
+            dict(row)
+            for row in store.read("SELECT at, kind, detail FROM events ORDER BY id DESC LIMIT 5")
+        ]
         budgets = budget_lines(store, config, now)
     if arguments.json:
-        print(json.dumps({"running": alive, "heartbeat": beat, "today": counts,
-                          "budgets": budgets, "recent_events": events}, default=str))
+        print(
+            json.dumps(
+                {
+                    "running": alive,
+                    "heartbeat": beat,
+                    "today": counts,
+                    "budgets": budgets,
+                    "recent_events": events,
+                },
+                default=str,
+            )
+        )
         return 0 if alive else EX_NOT_RUNNING
     if beat is None:
         print("antirelou: has never run with this database")
         return EX_NOT_RUNNING
     detail = beat["detail"]
     if alive:
-        print(f"antirelou: {beat['state']} since {_local(beat['started_at'])} "
-              f"(pid {beat['pid']}), last heartbeat {int(beat['age'])}s ago")
+        print(
+            f"antirelou: {beat['state']} since {_local(beat['started_at'])} "
+            f"(pid {beat['pid']}), last heartbeat {int(beat['age'])}s ago"
+        )
     else:
         print(f"antirelou: NOT RUNNING (last seen {_local(beat['at'])}, state {beat['state']})")
     if detail.get("state_detail"):
         print(f"  problem:  {detail['state_detail']}")
     modem = detail.get("modem") or {}
     if modem:
-        print(f"  modem:    {modem.get('manufacturer')} {modem.get('model')} on "
-              f"{detail.get('port')} (IMEI {modem.get('imei') or '?'})")
+        print(
+            f"  modem:    {modem.get('manufacturer')} {modem.get('model')} on "
+            f"{detail.get('port')} (IMEI {modem.get('imei') or '?'})"
+        )
     if detail.get("network"):
         print(f"  network:  {detail['network']}")
     if detail.get("storage"):
         used = detail.get("storage_used")
-        print(f"  storage:  {detail['storage']} {'?' if used is None else used}/"
-              f"{detail.get('storage_total')} slots used")
-    print(f"  today:    {counts['messages']} messages from {counts['senders']} numbers; "
-          f"replies: {counts['replies_sent']} sent ({counts['segments_sent']} SMS), "
-          f"{counts['replies_skipped']} skipped, {counts['replies_queued']} waiting, "
-          f"{counts['replies_failed'] + counts['replies_unknown']} failed or unknown")
+        print(
+            f"  storage:  {detail['storage']} {'?' if used is None else used}/"
+            f"{detail.get('storage_total')} slots used"
+        )
+    print(
+        f"  today:    {counts['messages']} messages from {counts['senders']} numbers; "
+        f"replies: {counts['replies_sent']} sent ({counts['segments_sent']} SMS), "
+        f"{counts['replies_skipped']} skipped, {counts['replies_queued']} waiting, "
+        f"{counts['replies_failed'] + counts['replies_unknown']} failed or unknown"
+    )
     if alive and detail.get("flood_since"):
-        print(f"  FLOOD MODE since {_local(detail['flood_since'])}: only numbers never "
-              "answered get a reply")
+        print(
+            f"  FLOOD MODE since {_local(detail['flood_since'])}: only numbers never "
+            "answered get a reply"
+        )
     print("  budgets:")
     for line in budgets:
         print(f"    {line}")
@@ -308,6 +401,7 @@ def _local(moment: str) -> str:
 
 
 # --- log ---------------------------------------------------------------------------
+
 
 def cmd_log(arguments: argparse.Namespace) -> int:
     from antirelou.numbers import classify
@@ -338,8 +432,10 @@ def cmd_log(arguments: argparse.Namespace) -> int:
             what = f"skipped: {reply['reason']}"
         elif reply["status"] == "sent":
             what = f"sent ({reply['segments_sent']} SMS)"
-        print(f"{_local(record['received_at'])}  {(record['sender'] or '?')[:16]:16}  "
-              f"{text:42}  {what}")
+        print(
+            f"{_local(record['received_at'])}  {(record['sender'] or '?')[:16]:16}  "
+            f"{text:42}  {what}"
+        )
     return 0
 
 
@@ -379,8 +475,10 @@ def cmd_block(arguments: argparse.Namespace) -> int:
     number = _number_argument(config, arguments.number)
     with _open_store(config, write=True) as store:
         new = store.block(number, arguments.reason, datetime.now(UTC))
-    print(f"{number} {'blocked' if new else 'was already blocked (reason updated)'}: "
-          f"{arguments.reason}")
+    print(
+        f"{number} {'blocked' if new else 'was already blocked (reason updated)'}: "
+        f"{arguments.reason}"
+    )
     return 0
 
 
@@ -417,12 +515,20 @@ def cmd_simulate(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"antirelou simulate: {error}", file=sys.stderr)
         return EX_USAGE
-    dongle = SimulatedDongle(arguments.link, memories={"SM": arguments.storage},
-                             pin=arguments.pin, command_latency=latency,
-                             send_latency=send_latency, baudrate=115200)
+    dongle = SimulatedDongle(
+        arguments.link,
+        memories={"SM": arguments.storage},
+        pin=arguments.pin,
+        command_latency=latency,
+        send_latency=send_latency,
+        baudrate=115200,
+    )
     with dongle:
-        print(f"simulated dongle ready at {dongle.port}; type 'NUMBER TEXT' to send it an SMS, "
-              "Ctrl-D or Ctrl-C to stop", flush=True)
+        print(
+            f"simulated dongle ready at {dongle.port}; type 'NUMBER TEXT' to send it an SMS, "
+            "Ctrl-D or Ctrl-C to stop",
+            flush=True,
+        )
         reporter = threading.Thread(target=_print_sent, args=(dongle,), daemon=True)
         reporter.start()
         for line in sys.stdin:
@@ -436,7 +542,7 @@ def _print_sent(dongle) -> None:
     printed = [0]
     while True:
         dongle.wait_for(lambda: len(dongle.sent) > printed[0], 3600)
-        for sent in dongle.sent[printed[0]:]:
+        for sent in dongle.sent[printed[0] :]:
             print(f"sent to {sent.number}: {sent.text}", flush=True)
             printed[0] += 1
 
@@ -445,5 +551,3 @@ def cmd_demo(arguments: argparse.Namespace) -> int:
     from antirelou.demo import run_demo
 
     return run_demo(arguments.data, fast=arguments.fast)
-
-

@@ -1,13 +1,16 @@
 """Time as the rest of antirelou sees it: passed in, never a module global.
 
-Given to every object that needs the time, so tests can hand in a FakeClock
-and decide how time passes.
+The daemon reads wall time (`now`: records, budgets, flood windows), monotonic time
+(`monotonic`: poll, heartbeat, reconnect delays) and waits (`wait`) through the clock it is
+given: `SystemClock` in service, `ScaledClock` in the benches (policy windows run faster,
+the modem's timings stay real), `FakeClock` in tests. "Today" is defined here, once.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -20,12 +23,39 @@ class SystemClock:
     def monotonic(self) -> float:
         return time.monotonic()
 
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """Wait until `event` is set or `seconds` of monotonic time pass; return whether it was
+        set."""
+        return event.wait(max(seconds, 0.0))
+
+
+class ScaledClock(SystemClock):
+    """Wall time running `speed` times faster than the real one from the moment the clock is
+    made; monotonic time and waits stay real, so the modem's timings are never skipped.
+
+    For the benches: a 5-minute flood hold or an hourly budget passes in seconds.
+    """
+
+    def __init__(
+        self,
+        speed: float,
+        *,
+        origin: datetime | None = None,
+        origin_monotonic: float | None = None,
+    ) -> None:
+        """`origin` is the wall time at monotonic time `origin_monotonic` (both default to
+        now); a bench that starts the daemon passes its own, so both agree on the mapping."""
+        self.speed = speed
+        self._origin = origin or datetime.now(UTC)
+        self._origin_monotonic = time.monotonic() if origin_monotonic is None else origin_monotonic
+
+    def now(self) -> datetime:
+        elapsed = time.monotonic() - self._origin_monotonic
+        return self._origin + timedelta(seconds=elapsed * self.speed)
 
 
 class FakeClock:
-    """A clock that moves only when told to (`advance`), for tests."""
+    """A clock that moves only when told to (`advance`), or when something waits on it."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
@@ -45,5 +75,34 @@ class FakeClock:
             self._now += timedelta(seconds=seconds)
             self._monotonic += seconds
 
-    def sleep(self, seconds: float) -> None:
-        self.advance(seconds)
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """Return at once: True if `event` is set, else after moving time `seconds` on."""
+        if event.is_set():
+            return True
+        self.advance(max(seconds, 0.0))
+        return event.is_set()
+
+
+def local_day_start(moment: datetime) -> datetime:
+    """Given an aware time, return the start of its day in the machine's local time (aware).
+
+    "Today" everywhere (`status`, `stats`, the demo) means this: operators live in local time,
+    the log keeps UTC.
+    """
+    local = moment.astimezone()
+    midnight = datetime.combine(local.date(), datetime.min.time())
+    # A naive datetime's astimezone() reads it as local time with the offset in force that
+    # day, so a day on which the clocks change lasts 23 or 25 hours, as it should.
+    return midnight.astimezone()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, *, interval: float = 0.02) -> bool:
+    """Given a condition, poll it until it holds or `timeout` real seconds pass; return whether
+    it held. The one waiting loop of the tests, the benches and the demo."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return condition()
+        time.sleep(interval)

@@ -66,9 +66,20 @@ class RetryConfig:
 
 
 DEFAULT_COUNTRY_LANGUAGES: tuple[tuple[str, str], ...] = (
-    ("+33", "fr"), ("+32", "fr"), ("+41", "fr"), ("+352", "fr"), ("+377", "fr"),
-    ("+1", "en"), ("+44", "en"), ("+353", "en"), ("+61", "en"), ("+64", "en"),
-    ("+34", "es"), ("+49", "de"), ("+39", "it"), ("+351", "pt"),
+    ("+33", "fr"),
+    ("+32", "fr"),
+    ("+41", "fr"),
+    ("+352", "fr"),
+    ("+377", "fr"),
+    ("+1", "en"),
+    ("+44", "en"),
+    ("+353", "en"),
+    ("+61", "en"),
+    ("+64", "en"),
+    ("+34", "es"),
+    ("+49", "de"),
+    ("+39", "it"),
+    ("+351", "pt"),
 )
 
 
@@ -583,8 +594,11 @@ class Limit(Check):
         self.integer = Integer(0, maximum)
 
     def __call__(self, node: yaml.Node, context: _Context) -> int | None:
-        if _is_null(node) or (isinstance(node, yaml.ScalarNode) and node.tag == _STR
-                              and node.value.strip().lower() in ("unlimited", "illimité")):
+        if _is_null(node) or (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag == _STR
+            and node.value.strip().lower() in ("unlimited", "illimité")
+        ):
             return None
         return self.integer(node, context)
 
@@ -614,8 +628,9 @@ class TextSteps(Check):
                 try:
                     texts.append(self.text(choice, context))
                 except Invalid as invalid:
-                    problems.extend((message, where or choice) for message, where in
-                                    invalid.problems)
+                    problems.extend(
+                        (message, where or choice) for message, where in invalid.problems
+                    )
             if not choices:
                 problems.append(("a step with no text: write at least one", item))
             steps.append(tuple(texts))
@@ -699,8 +714,9 @@ class Mapping(Check):
             try:
                 pairs.append((key, self.value(value_node, context)))
             except Invalid as invalid:
-                problems.extend((message, where or value_node)
-                                for message, where in invalid.problems)
+                problems.extend(
+                    (message, where or value_node) for message, where in invalid.problems
+                )
         if problems:
             invalid = Invalid(*problems[0])
             invalid.problems.extend(problems[1:])
@@ -743,8 +759,28 @@ class Section:
 
 
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
-_LANGUAGE_CODES = ("fr", "en", "es", "de", "it", "pt", "nl", "ar", "tr", "pl", "ro", "ru", "uk",
-                   "zh", "wo", "ln", "br", "oc", "eu", "ca")
+_LANGUAGE_CODES = (
+    "fr",
+    "en",
+    "es",
+    "de",
+    "it",
+    "pt",
+    "nl",
+    "ar",
+    "tr",
+    "pl",
+    "ro",
+    "ru",
+    "uk",
+    "zh",
+    "wo",
+    "ln",
+    "br",
+    "oc",
+    "eu",
+    "ca",
+)
 
 SCHEMA = Section(
     "",
@@ -881,8 +917,12 @@ SCHEMA = Section(
                 ),
                 Key(
                     "languages",
-                    Mapping("texts per language", r"[a-z]{2,3}", "a language code such as en",
-                            TextSteps(max_segments=10)),
+                    Mapping(
+                        "texts per language",
+                        r"[a-z]{2,3}",
+                        "a language code such as en",
+                        TextSteps(max_segments=10),
+                    ),
                     "Facultatif : des réponses dans d'autres langues, choisies selon l'indicatif"
                     " du numéro (voir country_languages) ; chaque langue a une suite comme"
                     " `sequence`. Sinon, la réponse par défaut.",
@@ -892,8 +932,12 @@ SCHEMA = Section(
                 ),
                 Key(
                     "country_languages",
-                    Mapping("country codes and languages", r"\+\d{1,4}",
-                            "a country code such as \"+44\"", Choice(_LANGUAGE_CODES)),
+                    Mapping(
+                        "country codes and languages",
+                        r"\+\d{1,4}",
+                        'a country code such as "+44"',
+                        Choice(_LANGUAGE_CODES),
+                    ),
                     "La langue de chaque indicatif (le plus long l'emporte).",
                     "The language of each country code (the longest match wins).",
                 ),
@@ -972,7 +1016,7 @@ SCHEMA = Section(
                     Limit(),
                     "Numéros différents auxquels on répond au plus par mois : les forfaits"
                     " « illimités » coupent la ligne au-delà d'environ 150 correspondants.",
-                    "At most this many different numbers answered per month: \"unlimited\""
+                    'At most this many different numbers answered per month: "unlimited"'
                     " plans suspend the line beyond about 150 correspondents.",
                 ),
             ),
@@ -1053,10 +1097,10 @@ SCHEMA = Section(
                     StringList("a word of a command", _command_word),
                     "Facultatif : un programme lancé à chaque alerte, sans shell, avec ces mots"
                     " puis deux arguments : le type d'alerte et sa description. Exemple :"
-                    " [\"/usr/local/bin/alerte\", \"--canal\", \"signal\"].",
+                    ' ["/usr/local/bin/alerte", "--canal", "signal"].',
                     "Optional: a program run on each alert, without a shell, with these words"
                     " then two arguments: the kind of alert and its description. Example:"
-                    " [\"/usr/local/bin/alert\", \"--channel\", \"signal\"].",
+                    ' ["/usr/local/bin/alert", "--channel", "signal"].',
                 ),
                 Key(
                     "min_interval",
@@ -1166,8 +1210,9 @@ def loads(text: str, path: str = "<string>") -> Config:
     except yaml.YAMLError as error:
         raise ConfigError([ConfigIssue(path, 1, 1, "", f"invalid YAML: {error}")]) from None
     except RecursionError:
-        raise ConfigError([ConfigIssue(path, 1, 1, "", "invalid YAML: nested too deeply")]) \
-            from None
+        raise ConfigError(
+            [ConfigIssue(path, 1, 1, "", "invalid YAML: nested too deeply")]
+        ) from None
     if root is None or (_is_null(root) and not root.value):
         message = "the file is empty: it needs at least modem.port and database (see the example)"
         raise ConfigError([ConfigIssue(path, 1, 1, "", message)])

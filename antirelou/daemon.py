@@ -8,7 +8,6 @@ next poll or the next due reply. Draining between sends keeps a slow network
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -22,6 +21,7 @@ from antirelou.alerts import Alerter
 from antirelou.clock import SystemClock
 from antirelou.config import Config, ConfigError, format_duration
 from antirelou.flood import FloodDetector, Transition
+from antirelou.heartbeat import Heartbeat, ModemIdentity
 from antirelou.intake import IntakeResult, Logged, commit_listing, expire_partials
 from antirelou.modem import (
     Modem,
@@ -32,7 +32,7 @@ from antirelou.modem import (
     SendFailed,
     SimLocked,
 )
-from antirelou.policy import Usage, budget_refusal
+from antirelou.policy import budget_refusal
 from antirelou.store import FAILED, QUEUED, SENDING, SENT, SKIPPED, UNKNOWN, Store, StoreError
 from antirelou.systemd import Notifier, set_level
 
@@ -54,10 +54,16 @@ _DRAINS_BEFORE_SEND = 10  # listings in a row while the storage comes back full
 class Daemon:
     """Given a loaded config, run the service until asked to stop."""
 
-    def __init__(self, config: Config, *, clock=None, notifier: Notifier | None = None,
-                 loader: Callable[[str], Config] = config_module.load,
-                 heartbeat_interval: float = 15.0,
-                 on_logged: Callable[[Logged], None] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock=None,
+        notifier: Notifier | None = None,
+        loader: Callable[[str], Config] = config_module.load,
+        heartbeat_interval: float = 15.0,
+        on_logged: Callable[[Logged], None] | None = None,
+    ) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         self.notifier = notifier or Notifier()
@@ -122,8 +128,11 @@ class Daemon:
         now = self.clock.now()
         interrupted = self.store.abandon_interrupted_sends(now)
         if interrupted:
-            log.warning("%d reply(ies) were being sent when antirelou last stopped; they are "
-                        "marked 'unknown' and will not be sent again", interrupted)
+            log.warning(
+                "%d reply(ies) were being sent when antirelou last stopped; they are "
+                "marked 'unknown' and will not be sent again",
+                interrupted,
+            )
         self.alerter = Alerter(self.config, self.store)
         self._resume_flood()
         self._event("started", f"antirelou started (pid {os.getpid()})")
@@ -165,8 +174,11 @@ class Daemon:
             except StoreError as error:
                 # Messages stay on the modem until the database takes them again.
                 self._set_state("database error", str(error))
-                log.error("database problem: %s; messages stay on the modem, retrying in %s",
-                          error, format_duration(delay))
+                log.error(
+                    "database problem: %s; messages stay on the modem, retrying in %s",
+                    error,
+                    format_duration(delay),
+                )
             else:
                 continue
             if self.clock.monotonic() - began > _HEALTHY_AFTER:
@@ -204,15 +216,23 @@ class Daemon:
         if lost_for >= self.config.alerts.modem_lost_after:
             self._lost_alerted = True
             # The SMS leaves once the modem is back; the command can tell at once.
-            self._alert("modem lost", f"no dongle for {format_duration(lost_for)}: "
-                        f"{self._last_error or 'unknown cause'}")
+            self._alert(
+                "modem lost",
+                f"no dongle for {format_duration(lost_for)}: {self._last_error or 'unknown cause'}",
+            )
 
     def _connect(self) -> None:
         self._set_state("connecting", f"opening {self.config.modem.port}")
         identity = self.modem.open()
-        log.info("modem %s %s on %s (IMEI %s), storage %s with %d slots", identity.manufacturer,
-                 identity.model, self.config.modem.port, identity.imei or "?",
-                 self.modem.storage, self.modem.storage_total)
+        log.info(
+            "modem %s %s on %s (IMEI %s), storage %s with %d slots",
+            identity.manufacturer,
+            identity.model,
+            self.config.modem.port,
+            identity.imei or "?",
+            self.modem.storage,
+            self.modem.storage_total,
+        )
         deadline = self.clock.monotonic() + self.config.modem.registration_timeout
         while not self.stopping:
             self.registration = self.modem.registration()
@@ -222,13 +242,15 @@ class Daemon:
                 raise ModemUnavailable(
                     f"not registered on the network after "
                     f"{format_duration(self.config.modem.registration_timeout)} "
-                    f"({self.registration.describe()}): check the SIM, its credit and the antenna")
+                    f"({self.registration.describe()}): check the SIM, its credit and the antenna"
+                )
             self._set_state("waiting for network", self.registration.describe())
             self._pause(2.0)
         if self.stopping:
             return
-        self._event("connected", f"{identity.manufacturer} {identity.model}, "
-                    f"{self.registration.describe()}")
+        self._event(
+            "connected", f"{identity.manufacturer} {identity.model}, {self.registration.describe()}"
+        )
         log.info("registered: %s", self.registration.describe())
         self._set_state("running", self.registration.describe())
         self._lost_since, self._lost_alerted = None, False
@@ -287,8 +309,7 @@ class Daemon:
             self.storage_used = 0
             return 0
         try:
-            result = commit_listing(self.store, listing, self.config, self.clock.now(),
-                                    self.flood)
+            result = commit_listing(self.store, listing, self.config, self.clock.now(), self.flood)
         except StoreError as error:
             # Nothing is deleted that is not committed: the messages wait on the modem.
             self._set_state("database error", str(error))
@@ -305,10 +326,13 @@ class Daemon:
         self.storage_used = 0
         if self.state != "running":
             log.info("the database takes messages again")
-            self._set_state("running", self.registration.describe() if self.registration
-                            else "")
-        log.debug("drained %d PDU(s) (%d new) from %s", len(listing.entries), result.new_pdus,
-                  listing.storage)
+            self._set_state("running", self.registration.describe() if self.registration else "")
+        log.debug(
+            "drained %d PDU(s) (%d new) from %s",
+            len(listing.entries),
+            result.new_pdus,
+            listing.storage,
+        )
         return len(listing.entries)
 
     def _expire(self) -> None:
@@ -318,8 +342,10 @@ class Daemon:
             self._flood_changed(transition)
 
     def _resume_flood(self) -> None:
-        rows = self.store.read("SELECT at, kind FROM events WHERE kind IN "
-                               "('flood started', 'flood ended') ORDER BY id DESC LIMIT 1")
+        rows = self.store.read(
+            "SELECT at, kind FROM events WHERE kind IN "
+            "('flood started', 'flood ended') ORDER BY id DESC LIMIT 1"
+        )
         if rows and rows[0]["kind"] == "flood started":
             since = datetime.fromisoformat(rows[0]["at"])
             self.flood.resume(since)
@@ -327,9 +353,12 @@ class Daemon:
 
     def _flood_changed(self, transition: Transition) -> None:
         if transition.started:
-            log.warning("FLOOD MODE ON: %s; only numbers never answered get a reply now "
-                        "(at most %d SMS an hour)", transition.detail,
-                        self.config.flood.segments_per_hour)
+            log.warning(
+                "FLOOD MODE ON: %s; only numbers never answered get a reply now "
+                "(at most %d SMS an hour)",
+                transition.detail,
+                self.config.flood.segments_per_hour,
+            )
             self._event("flood started", transition.detail, at=transition.at)
             self._alert("flood mode on", transition.detail)
         else:
@@ -345,15 +374,24 @@ class Daemon:
             self._report_message(logged)
 
     def _report_message(self, logged: Logged) -> None:
-        parts = f", {logged.parts}/{logged.parts_expected} parts" if logged.parts_expected > 1 \
-            else ""
+        parts = (
+            f", {logged.parts}/{logged.parts_expected} parts" if logged.parts_expected > 1 else ""
+        )
         flag = f" [{logged.error}]" if logged.error else ""
-        log.info("message %d from %s (%d chars%s)%s", logged.message_id, logged.sender.display,
-                 len(logged.text or ""), parts, flag)
+        log.info(
+            "message %d from %s (%d chars%s)%s",
+            logged.message_id,
+            logged.sender.display,
+            len(logged.text or ""),
+            parts,
+            flag,
+        )
         log.debug("message %d text: %r", logged.message_id, logged.text)
         if logged.decision.budget_spent:
-            self._alert(f"{logged.decision.budget_spent} budget spent",
-                        f"{logged.decision.reason}; messages are still logged, not answered")
+            self._alert(
+                f"{logged.decision.budget_spent} budget spent",
+                f"{logged.decision.reason}; messages are still logged, not answered",
+            )
         if logged.decision.reply:
             log.info("reply to %s queued", logged.sender.display)
         else:
@@ -379,14 +417,20 @@ class Daemon:
             references = self.modem.send(recipient, text, alert_id)
         except SendFailed as error:
             status = FAILED if error.definite and error.segments_sent == 0 else UNKNOWN
-            self.store.update_alert(alert_id, self.clock.now(), status=status, error=str(error),
-                                    segments_sent=error.segments_sent)
+            self.store.update_alert(
+                alert_id,
+                self.clock.now(),
+                status=status,
+                error=str(error),
+                segments_sent=error.segments_sent,
+            )
             log.error("alert to %s not sent: %s", recipient, error)
             if isinstance(error.__cause__, ModemUnavailable):
                 raise error.__cause__ from error
             return True
-        self.store.update_alert(alert_id, self.clock.now(), status=SENT,
-                                segments_sent=len(references))
+        self.store.update_alert(
+            alert_id, self.clock.now(), status=SENT, segments_sent=len(references)
+        )
         log.info("alert sent to %s", recipient)
         return True
 
@@ -401,7 +445,7 @@ class Daemon:
             return False
         with self.store.transaction() as db:
             blocked = self.store.blocked_reason(db, reply.recipient)
-            usage = Usage(**self.store.spending(db, now, reply.recipient))
+            usage = self.store.spending(db, now, reply.recipient)
         dropped = None
         if blocked is not None:
             dropped = f"blocked before it was sent ({blocked})"
@@ -424,10 +468,14 @@ class Daemon:
         except SendFailed as error:
             if not error.definite or error.segments_sent:
                 # What left must be recorded even if the database is busy right now.
-                self._record_outcome(reply.id, status=UNKNOWN, error=str(error),
-                                     segments_sent=error.segments_sent)
-                log.error("reply to %s may or may not have left (%s); it will not be sent "
-                          "again", reply.recipient, error)
+                self._record_outcome(
+                    reply.id, status=UNKNOWN, error=str(error), segments_sent=error.segments_sent
+                )
+                log.error(
+                    "reply to %s may or may not have left (%s); it will not be sent again",
+                    reply.recipient,
+                    error,
+                )
                 if isinstance(error.__cause__, ModemUnavailable):
                     raise error.__cause__ from error
                 return True
@@ -435,10 +483,19 @@ class Daemon:
             if isinstance(error.__cause__, ModemUnavailable):
                 raise error.__cause__ from error
             return True
-        self._record_outcome(reply.id, status=SENT, segments_sent=len(references),
-                             modem_reference=",".join(map(str, references)), error=None)
-        log.info("reply to %s sent (%d SMS, reference %s)", reply.recipient, len(references),
-                 ",".join(map(str, references)))
+        self._record_outcome(
+            reply.id,
+            status=SENT,
+            segments_sent=len(references),
+            modem_reference=",".join(map(str, references)),
+            error=None,
+        )
+        log.info(
+            "reply to %s sent (%d SMS, reference %s)",
+            reply.recipient,
+            len(references),
+            ",".join(map(str, references)),
+        )
         return True
 
     def _record_outcome(self, reply_id: int, **fields: object) -> None:
@@ -446,8 +503,7 @@ class Daemon:
         try:
             self.store.update_reply(reply_id, self.clock.now(), **fields)
         except StoreError as error:
-            log.error("cannot record the outcome of reply %d yet (%s); will retry", reply_id,
-                      error)
+            log.error("cannot record the outcome of reply %d yet (%s); will retry", reply_id, error)
             self._outcomes.append((reply_id, fields))
 
     def _flush_outcomes(self) -> None:
@@ -462,14 +518,26 @@ class Daemon:
         retry = self.config.replies.retry
         if attempt < retry.attempts:
             delay = retry.backoff * 2 ** (attempt - 1)
-            self.store.update_reply(reply.id, now, status=QUEUED, error=str(error),
-                                    due_at=now + timedelta(seconds=delay))
-            log.warning("reply to %s failed (%s); attempt %d of %d in %s", reply.recipient,
-                        error, attempt + 1, retry.attempts, format_duration(delay))
+            self.store.update_reply(
+                reply.id,
+                now,
+                status=QUEUED,
+                error=str(error),
+                due_at=now + timedelta(seconds=delay),
+            )
+            log.warning(
+                "reply to %s failed (%s); attempt %d of %d in %s",
+                reply.recipient,
+                error,
+                attempt + 1,
+                retry.attempts,
+                format_duration(delay),
+            )
         else:
             self.store.update_reply(reply.id, now, status=FAILED, error=str(error))
-            log.error("reply to %s failed for good after %d attempts: %s", reply.recipient,
-                      attempt, error)
+            log.error(
+                "reply to %s failed for good after %d attempts: %s", reply.recipient, attempt, error
+            )
 
     # --- configuration -----------------------------------------------------------------
 
@@ -481,11 +549,16 @@ class Daemon:
             log.error("configuration reload refused, keeping the running one:\n%s", error)
             self._event("reload refused", str(error))
             return False
-        restart_needed = [name for name in ("modem", "database")
-                          if getattr(new, name) != getattr(self.config, name)]
+        restart_needed = [
+            name
+            for name in ("modem", "database")
+            if getattr(new, name) != getattr(self.config, name)
+        ]
         if restart_needed:
-            log.warning("changes to %s take effect at the next restart "
-                        "(systemctl restart antirelou)", " and ".join(restart_needed))
+            log.warning(
+                "changes to %s take effect at the next restart (systemctl restart antirelou)",
+                " and ".join(restart_needed),
+            )
             new = _keep(new, self.config, restart_needed)
         self.config = new
         self.flood.config = new.flood
@@ -519,21 +592,29 @@ class Daemon:
             log.error("cannot record event %r: %s", kind, error)
 
     def _heartbeat(self, state: str) -> None:
-        registration = self.registration
-        detail = {
-            "state_detail": self._last_error,
-            "port": self.config.modem.port,
-            "modem": None if self.modem.identity is None else self.modem.identity.__dict__,
-            "network": None if registration is None else registration.describe(),
-            "operator": None if registration is None else registration.operator,
-            "signal": None if registration is None else registration.signal,
-            "storage": self.modem.storage,
-            "storage_total": self.modem.storage_total,
-            "storage_used": self.storage_used,
-            "flood_since": None if self.flood.since is None else self.flood.since.isoformat(),
-        }
+        registration, identity = self.registration, self.modem.identity
+        beat = Heartbeat(
+            pid=os.getpid(),
+            at=self.clock.now(),
+            started_at=self.started_at,
+            state=state,
+            state_detail=self._last_error,
+            port=self.config.modem.port,
+            modem=None
+            if identity is None
+            else ModemIdentity(
+                identity.manufacturer, identity.model, identity.revision, identity.imei
+            ),
+            network=None if registration is None else registration.describe(),
+            operator=None if registration is None else registration.operator,
+            signal=None if registration is None else registration.signal,
+            storage=self.modem.storage,
+            storage_total=self.modem.storage_total,
+            storage_used=self.storage_used,
+            flood_since=self.flood.since,
+        )
         try:
-            self.store.heartbeat(self.clock.now(), self.started_at, state, json.dumps(detail))
+            self.store.heartbeat(beat)
         except StoreError as error:
             log.error("cannot record heartbeat: %s", error)
             self.state, self._last_error = "database error", str(error)

@@ -48,8 +48,11 @@ SCENE: list[tuple[str, str, str]] = [
     ("+33655555555", "Allez, sois pas comme ça", "the insistent one, 2nd message"),
     ("+33655555555", "Réponds !!! 😡", "the insistent one, 3rd message (emoji)"),
     ("+33644444444", LONG_MESSAGE, "a long message (several SMS)"),
-    ("Orange", "Votre facture de 2,00 EUR est disponible dans votre Espace Client.",
-     "an operator notice (alphanumeric sender)"),
+    (
+        "Orange",
+        "Votre facture de 2,00 EUR est disponible dans votre Espace Client.",
+        "an operator notice (alphanumeric sender)",
+    ),
     ("36179", "Jeu concours ! Envoyez GAGNE au 36179 (0,80 EUR/SMS)", "a premium short code"),
     ("0611223344", "Bonsoir, on s'est croisés au bar", "a national-format number"),
 ]
@@ -92,10 +95,13 @@ def run_demo(data: str, *, fast: bool = False) -> int:
     configure_logging(config.logging.level)
     pause = 0.0 if fast else 0.6
 
-    _say("antirelou demo: a simulated USB dongle (20 ms per AT command, 115200 baud, "
-         "0.5-1.5 s per sent SMS) and the real service.")
-    dongle = SimulatedDongle(link, command_latency=0.02, send_latency=(0.5, 1.5),
-                             baudrate=115200, seed=2017)
+    _say(
+        "antirelou demo: a simulated USB dongle (20 ms per AT command, 115200 baud, "
+        "0.5-1.5 s per sent SMS) and the real service."
+    )
+    dongle = SimulatedDongle(
+        link, command_latency=0.02, send_latency=(0.5, 1.5), baudrate=115200, seed=2017
+    )
     with dongle:
         daemon = Daemon(config, on_logged=_describe)
         runner = threading.Thread(target=daemon.run, name="antirelou-daemon", daemon=True)
@@ -121,8 +127,9 @@ def run_demo(data: str, *, fast: bool = False) -> int:
 
         def settled() -> bool:
             with Store(config.database, readonly=True) as store:
-                pending = store.read("SELECT COUNT(*) FROM replies WHERE status IN "
-                                     "('queued', 'sending')")[0][0]
+                pending = store.read(
+                    "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')"
+                )[0][0]
                 count = store.read("SELECT COUNT(*) FROM messages")[0][0]
             return pending == 0 and count >= len(SCENE) and not dongle.stored()
 
@@ -135,12 +142,13 @@ def run_demo(data: str, *, fast: bool = False) -> int:
         counts = today_counts(store, daemon.clock.now())
     _say("\nSummary / bilan:")
     _say(f"  {counts['messages']} messages logged from {counts['senders']} senders")
-    _say(f"  {counts['replies_sent']} replies sent ({counts['segments_sent']} SMS), "
-         f"{counts['replies_skipped']} messages not answered, "
-         f"{counts['replies_failed'] + counts['replies_unknown']} failed")
+    _say(
+        f"  {counts['replies_sent']} replies sent ({counts['segments_sent']} SMS), "
+        f"{counts['replies_skipped']} messages not answered, "
+        f"{counts['replies_failed'] + counts['replies_unknown']} failed"
+    )
     _say(f"  storage left on the dongle: {len(dongle.stored())} messages")
     _say("\nNow try / essayez maintenant:")
     _say(f"  .venv/bin/antirelou -c {os.path.relpath(config_path)} log")
     _say(f"  .venv/bin/antirelou -c {os.path.relpath(config_path)} status")
     return 0 if counts["messages"] >= len(SCENE) else 1
-

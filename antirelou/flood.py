@@ -51,8 +51,10 @@ class FloodDetector:
 
     def _over_threshold(self, now: datetime) -> bool:
         messages, new_numbers = self.rates(now)
-        return (messages >= self.config.messages_per_minute
-                or new_numbers >= self.config.new_numbers_per_minute)
+        return (
+            messages >= self.config.messages_per_minute
+            or new_numbers >= self.config.new_numbers_per_minute
+        )
 
     def observe(self, at: datetime, *, new_number: bool) -> Transition | None:
         """Count one inbound message; return a Transition if this starts a raid."""
@@ -71,9 +73,13 @@ class FloodDetector:
             return None
         messages, new_numbers = self.rates(at)
         self.since, self.volume = at, messages
-        return Transition(True, at, f"{messages} messages and {new_numbers} new numbers in the "
-                          f"last minute (thresholds {self.config.messages_per_minute} and "
-                          f"{self.config.new_numbers_per_minute})")
+        return Transition(
+            True,
+            at,
+            f"{messages} messages and {new_numbers} new numbers in the "
+            f"last minute (thresholds {self.config.messages_per_minute} and "
+            f"{self.config.new_numbers_per_minute})",
+        )
 
     def tick(self, now: datetime) -> Transition | None:
         """Return a Transition if the raid is over: rates stayed low for `calm_after`."""

@@ -24,7 +24,7 @@ from antirelou.flood import FloodDetector, Transition
 from antirelou.modem import Listing
 from antirelou.numbers import Number, NumberKind, classify
 from antirelou.pdu import Deliver, decode_deliver, join_parts
-from antirelou.policy import Decision, History, Usage, decide
+from antirelou.policy import Decision, History, decide
 from antirelou.store import QUEUED, SKIPPED, PduRow, Store, iso
 
 log = logging.getLogger("antirelou.intake")
@@ -79,8 +79,13 @@ class _Batch:
     operators: frozenset[str] = frozenset()
 
 
-def commit_listing(store: Store, listing: Listing, config: Config, now: datetime,
-                   flood: FloodDetector | None = None) -> IntakeResult:
+def commit_listing(
+    store: Store,
+    listing: Listing,
+    config: Config,
+    now: datetime,
+    flood: FloodDetector | None = None,
+) -> IntakeResult:
     """Given one AT+CMGL listing, commit it; return what was logged and what may be deleted.
 
     Raise StoreError (nothing committed, nothing may be deleted) if the
@@ -92,8 +97,10 @@ def commit_listing(store: Store, listing: Listing, config: Config, now: datetime
     with store.transaction() as db:
         known = {
             (row["slot"], row["pdu"]): row["id"]
-            for row in db.execute("SELECT id, slot, pdu FROM pdus WHERE on_modem = 1 AND storage = ?",
-                                  (listing.storage,))
+            for row in db.execute(
+                "SELECT id, slot, pdu FROM pdus WHERE on_modem = 1 AND storage = ?",
+                (listing.storage,),
+            )
         }
         groups: set[tuple[str | None, int, int]] = set()
         seen: set[tuple[int, str]] = set()
@@ -119,10 +126,18 @@ def commit_listing(store: Store, listing: Listing, config: Config, now: datetime
                 result.plan.bulk = False
             decoded = decode_deliver(entry.pdu)
             concat = decoded.concat
-            is_part = decoded.error is None and concat is not None and concat.total > 1 \
+            is_part = (
+                decoded.error is None
+                and concat is not None
+                and concat.total > 1
                 and 1 <= concat.sequence <= concat.total
+            )
             pdu_id = store.insert_pdu(
-                db, entry, listing.storage, now, decoded.sender,
+                db,
+                entry,
+                listing.storage,
+                now,
+                decoded.sender,
                 (concat.reference, concat.total, concat.sequence) if is_part else None,
             )
             if deletable:
@@ -142,8 +157,9 @@ def commit_listing(store: Store, listing: Listing, config: Config, now: datetime
     return result
 
 
-def expire_partials(store: Store, config: Config, now: datetime,
-                    flood: FloodDetector | None = None) -> IntakeResult:
+def expire_partials(
+    store: Store, config: Config, now: datetime, flood: FloodDetector | None = None
+) -> IntakeResult:
     """Log, flagged incomplete, long messages whose missing parts never came."""
     cutoff = now - timedelta(seconds=config.modem.reassembly_timeout)
     batch = _Batch(config, now, flood, IntakeResult(), operator_numbers(config))
@@ -170,12 +186,19 @@ def _assemble(db: sqlite3.Connection, batch: _Batch, parts: Sequence[PduRow], to
     _log_message(db, batch, [row.id for row in parts], ordered, total, received_at)
 
 
-def _log_message(db: sqlite3.Connection, batch: _Batch, pdu_ids: list[int],
-                 parts: list[Deliver], parts_expected: int, received_at: str) -> None:
+def _log_message(
+    db: sqlite3.Connection,
+    batch: _Batch,
+    pdu_ids: list[int],
+    parts: list[Deliver],
+    parts_expected: int,
+    received_at: str,
+) -> None:
     config, now = batch.config, batch.now
     first = parts[0]
-    sender = classify(first.sender, config.numbers.default_country,
-                      alphanumeric=first.sender_alphanumeric)
+    sender = classify(
+        first.sender, config.numbers.default_country, alphanumeric=first.sender_alphanumeric
+    )
     if len(parts) > 1 or parts_expected > 1:
         text: str | None = join_parts(parts)
     else:
@@ -192,29 +215,52 @@ def _log_message(db: sqlite3.Connection, batch: _Batch, pdu_ids: list[int],
         if transition is not None:
             batch.result.transitions.append(transition)
     message_id = Store.insert_message(
-        db, pdu_ids=pdu_ids, sender=stored_sender, sender_kind=sender.kind.value,
-        text=text, smsc_time=first.smsc_time, received_at=received_at,
-        parts_expected=parts_expected, encoding=first.encoding, error=error,
+        db,
+        pdu_ids=pdu_ids,
+        sender=stored_sender,
+        sender_kind=sender.kind.value,
+        text=text,
+        smsc_time=first.smsc_time,
+        received_at=received_at,
+        parts_expected=parts_expected,
+        encoding=first.encoding,
+        error=error,
     )
     if sender.kind is NumberKind.INVALID and first.error:
         decision = Decision(False, f"the message could not be decoded ({first.error})")
     else:
-        usage = Usage(**Store.spending(db, now, sender.e164))
-        decision = decide(sender, _history(db, sender, operator), usage, config, now,
-                          in_flood=bool(batch.flood and batch.flood.active), seed=message_id)
+        usage = Store.spending(db, now, sender.e164)
+        decision = decide(
+            sender,
+            _history(db, sender, operator),
+            usage,
+            config,
+            now,
+            in_flood=bool(batch.flood and batch.flood.active),
+            seed=message_id,
+        )
     Store.insert_reply(
-        db, message_id=message_id, recipient=sender.e164 if decision.reply else sender.display,
-        text=decision.text, status=QUEUED if decision.reply else SKIPPED,
-        reason=decision.reason, segments=decision.segments, due_at=decision.due_at, now=now,
-        step=decision.step, in_flood=decision.in_flood,
+        db,
+        message_id=message_id,
+        recipient=sender.e164 if decision.reply else sender.display,
+        text=decision.text,
+        status=QUEUED if decision.reply else SKIPPED,
+        reason=decision.reason,
+        segments=decision.segments,
+        due_at=decision.due_at,
+        now=now,
+        step=decision.step,
+        in_flood=decision.in_flood,
     )
     batch.result.logged.append(
-        Logged(message_id, sender, text, len(parts), parts_expected, error, decision))
+        Logged(message_id, sender, text, len(parts), parts_expected, error, decision)
+    )
 
 
 def _history(db: sqlite3.Connection, sender: Number, operator: bool) -> History:
     if sender.e164 is None:
         return History()
     last_at, last_step, waiting, ever = Store.reply_history(db, sender.e164)
-    return History(last_at, last_step, waiting, ever, Store.blocked_reason(db, sender.e164),
-                   operator)
+    return History(
+        last_at, last_step, waiting, ever, Store.blocked_reason(db, sender.e164), operator
+    )

@@ -85,8 +85,9 @@ class SimLocked(ModemError):
 class SendFailed(ModemError):
     """A reply did not (entirely) leave. `definite` is False when it may have."""
 
-    def __init__(self, message: str, *, segments_sent: int, definite: bool,
-                 references: Sequence[int] = ()) -> None:
+    def __init__(
+        self, message: str, *, segments_sent: int, definite: bool, references: Sequence[int] = ()
+    ) -> None:
         super().__init__(message)
         self.segments_sent = segments_sent
         self.definite = definite
@@ -121,11 +122,19 @@ class Registration:
         return self.status in (1, 5)
 
     def describe(self) -> str:
-        names = {0: "not searching", 1: "home network", 2: "searching", 3: "registration denied",
-                 4: "unknown", 5: "roaming"}
+        names = {
+            0: "not searching",
+            1: "home network",
+            2: "searching",
+            3: "registration denied",
+            4: "unknown",
+            5: "roaming",
+        }
         signal = "unknown" if self.signal is None else f"{self.signal}/31"
-        return (f"{names.get(self.status, f'status {self.status}')}, operator "
-                f"{self.operator or '?'}, signal {signal}")
+        return (
+            f"{names.get(self.status, f'status {self.status}')}, operator "
+            f"{self.operator or '?'}, signal {signal}"
+        )
 
 
 def parse_listing(storage: str, lines: Sequence[str]) -> Listing:
@@ -158,9 +167,14 @@ def parse_listing(storage: str, lines: Sequence[str]) -> Listing:
 class _SafeGsmModem(GsmModem):
     """gsmmodem's GsmModem with notifications and line decoding under our control."""
 
-    def __init__(self, port: str, baudrate: int, on_notification: Callable[[list[str]], None],
-                 on_reader_stopped: Callable[[BaseException], None],
-                 command_timeout: float) -> None:
+    def __init__(
+        self,
+        port: str,
+        baudrate: int,
+        on_notification: Callable[[list[str]], None],
+        on_reader_stopped: Callable[[BaseException], None],
+        command_timeout: float,
+    ) -> None:
         # exclusive: a second antirelou (or `check` while the service runs) is refused
         # the port instead of stealing half of its answers.
         super().__init__(port, baudrate, requestDelivery=False, exclusive=True)
@@ -168,13 +182,21 @@ class _SafeGsmModem(GsmModem):
         self._on_notification = on_notification
         self.fatalErrorCallback = on_reader_stopped
 
-    def write(self, data: str, waitForResponse: bool = True, timeout: float | None = None,  # noqa: N803
-              **options: object) -> list[str] | None:
+    def write(
+        self,
+        data: str,
+        waitForResponse: bool = True,
+        timeout: float | None = None,
+        **options: object,
+    ) -> list[str] | None:
         # gsmmodem's connect() waits 10 s per command; a hung modem must not hold
         # our set-up that long.
-        return super().write(data, waitForResponse=waitForResponse,
-                             timeout=self.command_timeout if timeout is None else timeout,
-                             **options)
+        return super().write(
+            data,
+            waitForResponse=waitForResponse,
+            timeout=self.command_timeout if timeout is None else timeout,
+            **options,
+        )
 
     def _handleModemNotification(self, lines: list[str]) -> None:
         # Replaces gsmmodem's thread-per-notification that reads *and deletes* messages.
@@ -195,7 +217,7 @@ class _SafeGsmModem(GsmModem):
                     end = buffer.find(b"\r\n")
                     if end < 0:
                         break
-                    raw, buffer = bytes(buffer[:end]), buffer[end + 2:]
+                    raw, buffer = bytes(buffer[:end]), buffer[end + 2 :]
                     if raw:
                         self._handle_line(raw.decode("utf-8", errors="replace"), True)
                 expected = self._expectResponseTermSeq
@@ -215,7 +237,7 @@ class _SafeGsmModem(GsmModem):
             self._handleLineRead(line, checkForResponseTerm=check_terminator)
         except (OSError, serial.SerialException):
             raise
-        except Exception:  # noqa: BLE001 - one odd line must not stop the reader
+        except Exception:  # one odd line must not stop the reader
             log.exception("could not handle line from modem: %r", line)
 
 
@@ -246,8 +268,13 @@ class Modem:
         self.reader_error = None
         self._abandoning = False
         self._cancel_pending_input()
-        gsm = _SafeGsmModem(self.config.port, self.config.baudrate, self._notified,
-                            self._reader_stopped, self.config.command_timeout)
+        gsm = _SafeGsmModem(
+            self.config.port,
+            self.config.baudrate,
+            self._notified,
+            self._reader_stopped,
+            self.config.command_timeout,
+        )
         self._gsm = gsm
         try:
             gsm.connect(pin=self.config.pin)
@@ -267,10 +294,11 @@ class Modem:
             raise ModemTimeout(f"no answer from the modem on {self.config.port}") from error
         except CommandError as error:
             raise ModemRefused(f"modem set-up refused: {error}") from error
-        except Exception as error:  # noqa: BLE001 - gsmmodem trips on odd answers (a reboot)
+        except Exception as error:  # gsmmodem trips on odd answers (a reboot)
             log.debug("modem set-up failed", exc_info=True)
-            raise ModemUnavailable(f"modem set-up failed on an unexpected answer: {error!r}") \
-                from error
+            raise ModemUnavailable(
+                f"modem set-up failed on an unexpected answer: {error!r}"
+            ) from error
         finally:
             if self._gsm is gsm and self.reader_error is None and not gsm.alive:
                 self.reader_error = ModemUnavailable("reader stopped during set-up")
@@ -287,17 +315,22 @@ class Modem:
         # A daemon killed between AT+CMGS's prompt and its Ctrl-Z leaves the modem
         # reading a PDU: ESC cancels it, or our set-up would be taken for PDU text.
         try:
-            with serial.Serial(self.config.port, self.config.baudrate, timeout=0.2,
-                               exclusive=True) as port:
+            with serial.Serial(
+                self.config.port, self.config.baudrate, timeout=0.2, exclusive=True
+            ) as port:
                 port.write(ESCAPE.encode() + b"\r")
                 port.read(256)
         except (serial.SerialException, OSError) as error:
             if "exclusively lock" in str(error):
-                hint = ("another antirelou holds it: is the service already running? "
-                        "(systemctl status antirelou)")
+                hint = (
+                    "another antirelou holds it: is the service already running? "
+                    "(systemctl status antirelou)"
+                )
             elif "busy" in str(error).lower():
-                hint = ("another program holds it, often ModemManager: see `sudo fuser -v "
-                        f"{self.config.port}`")
+                hint = (
+                    "another program holds it, often ModemManager: see `sudo fuser -v "
+                    f"{self.config.port}`"
+                )
             else:
                 hint = "Is the dongle plugged in, and is ModemManager kept off it?"
             raise ModemUnavailable(f"cannot open {self.config.port}: {error}. {hint}") from error
@@ -343,19 +376,22 @@ class Modem:
 
     # --- commands -------------------------------------------------------------
 
-    def command(self, command: str, *, timeout: float | None = None, **options: object) -> list[str]:
+    def command(
+        self, command: str, *, timeout: float | None = None, **options: object
+    ) -> list[str]:
         """Send one AT command and return its answer lines. Raise a ModemError."""
         # Errors name the command, never a PDU: it holds a number and a message.
         label = command.split("=")[0] if command.startswith("AT") else "the SMS PDU"
         gsm = self._gsm
         if gsm is None or not self.alive:
-            raise ModemUnavailable(f"the modem on {self.config.port} is not connected"
-                                   + (f" ({self.reader_error})" if self.reader_error else ""))
+            raise ModemUnavailable(
+                f"the modem on {self.config.port} is not connected"
+                + (f" ({self.reader_error})" if self.reader_error else "")
+            )
         try:
             lines = gsm.write(command, timeout=timeout or self.config.command_timeout, **options)
             if self._abandoning:
-                raise ModemUnavailable(f"{label} abandoned: the service is "
-                                       "stopping")
+                raise ModemUnavailable(f"{label} abandoned: the service is stopping")
         except ModemError:
             raise
         except (CmsError, CmeError) as error:
@@ -365,22 +401,22 @@ class Modem:
         except TimeoutException as error:
             if not self.alive:
                 raise ModemUnavailable(f"the modem vanished during {label}") from error
-            raise ModemTimeout(f"no answer to {label} within "
-                               f"{timeout or self.config.command_timeout:g}s") from error
+            raise ModemTimeout(
+                f"no answer to {label} within {timeout or self.config.command_timeout:g}s"
+            ) from error
         except (serial.SerialException, OSError) as error:
             raise ModemUnavailable(f"{self.config.port}: {error}") from error
-        except Exception as error:  # noqa: BLE001 - gsmmodem trips on odd answers
+        except Exception as error:  # gsmmodem trips on odd answers
             if self._abandoning:  # the empty answer we cut short
-                raise ModemUnavailable(f"{label} abandoned: the service is "
-                                       "stopping") from error
+                raise ModemUnavailable(f"{label} abandoned: the service is stopping") from error
             log.debug("unexpected failure of %s", command, exc_info=True)
-            raise ModemUnavailable(f"{label}: unexpected answer ({error!r})") \
-                from error
+            raise ModemUnavailable(f"{label}: unexpected answer ({error!r})") from error
         lines = lines or []
         if lines and lines[0].strip() == command.strip() and command.startswith("AT"):
             # We turned echo off; it is back on only if the modem restarted on its own.
-            raise ModemUnavailable("the modem restarted by itself (echo is back on); "
-                                   "setting it up again")
+            raise ModemUnavailable(
+                "the modem restarted by itself (echo is back on); setting it up again"
+            )
         # A notification that arrives while a command waits is filed in its answer.
         if any(line.startswith(_WAKE_PREFIXES) for line in lines):
             self.wake.set()
@@ -405,8 +441,9 @@ class Modem:
         wanted = self.config.storage
         if wanted != "auto":
             if offered and wanted not in offered:
-                raise ModemRefused(f"modem.storage is {wanted} but this modem only offers "
-                                   f"{', '.join(offered)}")
+                raise ModemRefused(
+                    f"modem.storage is {wanted} but this modem only offers {', '.join(offered)}"
+                )
             candidates = [wanted]
         else:
             candidates = [name for name in ("ME", "MT", "SM") if name in offered] or ["SM"]
@@ -495,29 +532,45 @@ class Modem:
             # other writer from slipping between them.
             with lock:
                 try:
-                    self.command(f"AT+CMGS={pdu.tpdu_length}", timeout=5,
-                                 expectedResponseTermSeq="> ")
+                    self.command(
+                        f"AT+CMGS={pdu.tpdu_length}", timeout=5, expectedResponseTermSeq="> "
+                    )
                 except ModemError as error:
                     # No PDU was written: this segment certainly did not leave.
                     if isinstance(error, ModemTimeout):
                         self._cancel_prompt()
-                    raise SendFailed(f"{what}: {error}", segments_sent=len(references),
-                                     definite=True, references=references) from error
+                    raise SendFailed(
+                        f"{what}: {error}",
+                        segments_sent=len(references),
+                        definite=True,
+                        references=references,
+                    ) from error
                 try:
-                    lines = self.command(pdu.hex, timeout=self.config.send_timeout,
-                                         writeTerm=CTRL_Z)
+                    lines = self.command(
+                        pdu.hex, timeout=self.config.send_timeout, writeTerm=CTRL_Z
+                    )
                 except ModemRefused as error:
-                    raise SendFailed(f"{what} refused: {error}", segments_sent=len(references),
-                                     definite=True, references=references) from error
+                    raise SendFailed(
+                        f"{what} refused: {error}",
+                        segments_sent=len(references),
+                        definite=True,
+                        references=references,
+                    ) from error
                 except ModemError as error:
-                    raise SendFailed(f"{what}: {error}; it may have left",
-                                     segments_sent=len(references), definite=False,
-                                     references=references) from error
+                    raise SendFailed(
+                        f"{what}: {error}; it may have left",
+                        segments_sent=len(references),
+                        definite=False,
+                        references=references,
+                    ) from error
             match = next((m for m in map(_CMGS.match, lines) if m), None)
             if match is None:
-                raise SendFailed(f"{what}: no +CMGS reference in {lines!r}",
-                                 segments_sent=len(references), definite=False,
-                                 references=references)
+                raise SendFailed(
+                    f"{what}: no +CMGS reference in {lines!r}",
+                    segments_sent=len(references),
+                    definite=False,
+                    references=references,
+                )
             references.append(int(match.group(1)))
         return references
 

@@ -43,8 +43,16 @@ __all__ = [
 _ESCAPE = 0x1B
 # 23.038 §6.2.1.1, default extension table (form feed included, CR2 and SS2 are controls).
 _EXTENSION = {
-    "\x0c": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
-    "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65,
+    "\x0c": 0x0A,
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
 }
 _EXTENSION_DECODE = {code: character for character, code in _EXTENSION.items()}
 # 0x1B is the escape, not a character a text may contain.
@@ -134,7 +142,7 @@ def decode_deliver(pdu_hex: str) -> Deliver:
         return _decode_deliver(pdu_hex, found)
     except _Malformed as problem:
         return _failed(str(problem), found)
-    except Exception as problem:  # the promise is "never raises", whatever the input
+    except Exception as problem:  # noqa: BLE001 - the promise is "never raises", whatever the input
         return _failed(f"decoder failure: {problem!r}", found)
 
 
@@ -245,12 +253,12 @@ class _Reader:
                 f"PDU truncated: {what} needs {count} octet(s) at offset {self.position}, "
                 f"only {len(self.data) - self.position} left"
             )
-        chunk = self.data[self.position:end]
+        chunk = self.data[self.position : end]
         self.position = end
         return chunk
 
     def rest(self) -> bytes:
-        chunk = self.data[self.position:]
+        chunk = self.data[self.position :]
         self.position = len(self.data)
         return chunk
 
@@ -317,8 +325,15 @@ def _decode_timestamp(octets: bytes) -> datetime | None:
         offset = timedelta(minutes=15 * quarters)
         # Same century pivot as strptime's %y (and gsmmodem): 69-99 are the 1900s.
         century = 1900 if year >= 69 else 2000
-        return datetime(century + year, month, day, hour, minute, second,
-                        tzinfo=timezone(-offset if octets[6] & 0x08 else offset))
+        return datetime(
+            century + year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            tzinfo=timezone(-offset if octets[6] & 0x08 else offset),
+        )
     except ValueError:
         return None
 
@@ -346,8 +361,9 @@ def _alphabet(data_coding: int) -> str:
     return "gsm7"
 
 
-def _read_user_data(reader: _Reader, first_octet: int, data_coding: int,
-                    found: dict) -> tuple[str, Concat | None]:
+def _read_user_data(
+    reader: _Reader, first_octet: int, data_coding: int, found: dict
+) -> tuple[str, Concat | None]:
     """Read TP-UDL and TP-UD; return (text as UTF-16 code units, concatenation)."""
     encoding = _alphabet(data_coding)
     length = reader.byte("user data length")
@@ -394,7 +410,7 @@ def _find_concat(header: bytes) -> Concat | None:
     position = 0
     while position + 2 <= len(header):
         identifier, size = header[position], header[position + 1]
-        data = header[position + 2:position + 2 + size]
+        data = header[position + 2 : position + 2 + size]
         position += 2 + size
         if len(data) < size:
             break  # element runs past the header: ignore it, keep the text
@@ -460,8 +476,9 @@ def segment_info(text: str) -> SegmentInfo:
     ucs2_characters: tuple[str, ...] = ()
     if encoding == "ucs2":
         ucs2_characters = tuple(dict.fromkeys(c for c in text if _gsm7_cost(c) is None))
-    return SegmentInfo(encoding=encoding, units=sum(costs), segments=len(chunks),
-                       ucs2_characters=ucs2_characters)
+    return SegmentInfo(
+        encoding=encoding, units=sum(costs), segments=len(chunks), ucs2_characters=ucs2_characters
+    )
 
 
 def _gsm7_cost(character: str) -> int | None:
@@ -482,8 +499,11 @@ def _costs(text: str) -> tuple[str, list[int]]:
 
 def _chunk_bounds(costs: list[int], encoding: str) -> list[tuple[int, int]]:
     """Return (start, end) character ranges, one per SMS, never cutting a character."""
-    single, part = ((GSM7_SINGLE_LIMIT, GSM7_PART_LIMIT) if encoding == "gsm7"
-                    else (UCS2_SINGLE_LIMIT, UCS2_PART_LIMIT))
+    single, part = (
+        (GSM7_SINGLE_LIMIT, GSM7_PART_LIMIT)
+        if encoding == "gsm7"
+        else (UCS2_SINGLE_LIMIT, UCS2_PART_LIMIT)
+    )
     if sum(costs) <= single:
         return [(0, len(costs))]
     bounds = []
@@ -506,8 +526,14 @@ def _split(text: str) -> tuple[str, list[str]]:
 # --- encoding ------------------------------------------------------------------------------
 
 
-def encode_submit(number: str, text: str, reference: int, *, concat_reference: int = 0,
-                  request_report: bool = False) -> list[SubmitPdu]:
+def encode_submit(
+    number: str,
+    text: str,
+    reference: int,
+    *,
+    concat_reference: int = 0,
+    request_report: bool = False,
+) -> list[SubmitPdu]:
     """Given a destination number ('+336…' or national digits), a text and a TP-MR (0-255),
     return one SMS-SUBMIT per segment, without SMSC (the modem's own is used).
 
@@ -526,14 +552,24 @@ def encode_submit(number: str, text: str, reference: int, *, concat_reference: i
             header = concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
         first_octet = 0x01 | (0x20 if request_report else 0) | (0x40 if header else 0)
         user_data_length, user_data = _encode_user_data(chunk, encoding, header)
-        tpdu = (bytes([first_octet, (reference + sequence - 1) & 0xFF]) + address
-                + bytes([0x00, _DATA_CODING[encoding], user_data_length]) + user_data)
+        tpdu = (
+            bytes([first_octet, (reference + sequence - 1) & 0xFF])
+            + address
+            + bytes([0x00, _DATA_CODING[encoding], user_data_length])
+            + user_data
+        )
         pdus.append(SubmitPdu(hex="00" + tpdu.hex().upper(), tpdu_length=len(tpdu)))
     return pdus
 
 
-def encode_deliver(sender: str, text: str, timestamp: datetime, *,
-                   smsc: str = _DEFAULT_SMSC, concat_reference: int | None = None) -> list[str]:
+def encode_deliver(
+    sender: str,
+    text: str,
+    timestamp: datetime,
+    *,
+    smsc: str = _DEFAULT_SMSC,
+    concat_reference: int | None = None,
+) -> list[str]:
     """Given a sender, a text and the SMSC time, return the SMS-DELIVER PDUs (hex, SMSC field
     in front, as a modem stores them) a network would deliver, one per segment.
 
@@ -551,16 +587,31 @@ def encode_deliver(sender: str, text: str, timestamp: datetime, *,
         header = b""
         if len(chunks) > 1:
             header = concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
-        pdus.append(encode_deliver_raw(
-            sender, chunk, data_coding=_DATA_CODING[encoding], timestamp=timestamp,
-            smsc=smsc, header=header, more_messages=sequence < len(chunks)))
+        pdus.append(
+            encode_deliver_raw(
+                sender,
+                chunk,
+                data_coding=_DATA_CODING[encoding],
+                timestamp=timestamp,
+                smsc=smsc,
+                header=header,
+                more_messages=sequence < len(chunks),
+            )
+        )
     return pdus
 
 
-def encode_deliver_raw(sender: str, payload: str | bytes, *, data_coding: int = 0x00,
-                       timestamp: datetime | None = None, smsc: str | None = _DEFAULT_SMSC,
-                       header: bytes = b"", more_messages: bool = False,
-                       user_data_length: int | None = None) -> str:
+def encode_deliver_raw(
+    sender: str,
+    payload: str | bytes,
+    *,
+    data_coding: int = 0x00,
+    timestamp: datetime | None = None,
+    smsc: str | None = _DEFAULT_SMSC,
+    header: bytes = b"",
+    more_messages: bool = False,
+    user_data_length: int | None = None,
+) -> str:
     """Given a sender and a payload, return one SMS-DELIVER as hex, built as told (for tests
     that need odd PDUs: 16-bit concat headers, 8-bit data, wrong lengths).
 
@@ -586,14 +637,20 @@ def encode_deliver_raw(sender: str, payload: str | bytes, *, data_coding: int = 
     length, user_data = _pack_user_data(units, encoding, header)
     first_octet = 0x00 | (0 if more_messages else 0x04) | (0x40 if header else 0)
     moment = timestamp if timestamp is not None else datetime.now(UTC)
-    tpdu = (bytes([first_octet]) + _encode_address(sender, alphanumeric_allowed=True)
-            + bytes([0x00, data_coding]) + _encode_timestamp(moment)
-            + bytes([length if user_data_length is None else user_data_length]) + user_data)
+    tpdu = (
+        bytes([first_octet])
+        + _encode_address(sender, alphanumeric_allowed=True)
+        + bytes([0x00, data_coding])
+        + _encode_timestamp(moment)
+        + bytes([length if user_data_length is None else user_data_length])
+        + user_data
+    )
     return (_encode_smsc(smsc) + tpdu).hex().upper()
 
 
-def concat_information_element(reference: int, total: int, sequence: int, *,
-                               sixteen_bit: bool = False) -> bytes:
+def concat_information_element(
+    reference: int, total: int, sequence: int, *, sixteen_bit: bool = False
+) -> bytes:
     """Given a concat reference, part count and 1-based part number, return the user data
     header information element (IEI 00, or 08 with sixteen_bit). Raise ValueError if a value
     does not fit its field.
@@ -617,8 +674,7 @@ def _encode_user_data(chunk: str, encoding: str, header: bytes) -> tuple[int, by
     return _pack_user_data(units, encoding, header)
 
 
-def _pack_user_data(units: bytes | list[int], encoding: str,
-                    header: bytes) -> tuple[int, bytes]:
+def _pack_user_data(units: bytes | list[int], encoding: str, header: bytes) -> tuple[int, bytes]:
     """Return (TP-UDL, TP-UD) for the given units and header information elements."""
     with_length = bytes([len(header)]) + header if header else b""
     if encoding != "gsm7":
@@ -628,7 +684,7 @@ def _pack_user_data(units: bytes | list[int], encoding: str,
     # the header plus its fill bits takes exactly header_septets septets.
     header_septets = (len(with_length) * 8 + 6) // 7
     packed = _pack_septets([0] * header_septets + list(units))
-    return header_septets + len(units), with_length + packed[len(with_length):]
+    return header_septets + len(units), with_length + packed[len(with_length) :]
 
 
 def _encode_gsm7(text: str) -> list[int]:
@@ -695,8 +751,15 @@ def _encode_timestamp(moment: datetime) -> bytes:
     quarters = round(offset.total_seconds() / 900)
     if not 1969 <= moment.year <= 2068 or abs(quarters) > 79:
         raise ValueError(f"timestamp {moment.isoformat()} cannot be encoded in TP-SCTS")
-    fields = (moment.year % 100, moment.month, moment.day, moment.hour, moment.minute,
-              moment.second, abs(quarters))
+    fields = (
+        moment.year % 100,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        abs(quarters),
+    )
     octets = bytearray((value % 10) << 4 | value // 10 for value in fields)
     if quarters < 0:
         octets[6] |= 0x08

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from antirelou.budgets import Spending
 from antirelou.config import Config, format_duration
 from antirelou.numbers import Number, NumberKind
 from antirelou.pdu import segment_info
@@ -30,18 +31,6 @@ class History:
 
 
 @dataclass(frozen=True)
-class Usage:
-    """SMS segments already committed to replies, for the budgets."""
-
-    segments_hour: int = 0
-    segments_day: int = 0
-    segments_month: int = 0
-    flood_segments_hour: int = 0
-    numbers_month: int = 0
-    number_answered_this_month: bool = False
-
-
-@dataclass(frozen=True)
 class Decision:
     reply: bool
     reason: str
@@ -53,8 +42,16 @@ class Decision:
     budget_spent: str | None = field(default=None, compare=False)  # which budget, if that is why
 
 
-def decide(sender: Number, history: History, usage: Usage, config: Config, now: datetime, *,
-           in_flood: bool = False, seed: int = 0) -> Decision:
+def decide(
+    sender: Number,
+    history: History,
+    usage: Spending,
+    config: Config,
+    now: datetime,
+    *,
+    in_flood: bool = False,
+    seed: int = 0,
+) -> Decision:
     """Given a message's sender, what the log knows and the config, return the decision.
 
     `seed` makes the pick among a step's texts repeatable (the daemon passes the
@@ -86,12 +83,18 @@ def decide(sender: Number, history: History, usage: Usage, config: Config, now: 
         if elapsed < replies.restart_after:
             step = (history.last_step or 0) + 1
             if step >= len(steps):
-                return Decision(False, f"sequence finished ({len(steps)} repl"
-                                f"{'y' if len(steps) == 1 else 'ies'} sent; starts again "
-                                f"{format_duration(replies.restart_after)} after the last one)")
+                return Decision(
+                    False,
+                    f"sequence finished ({len(steps)} repl"
+                    f"{'y' if len(steps) == 1 else 'ies'} sent; starts again "
+                    f"{format_duration(replies.restart_after)} after the last one)",
+                )
         if elapsed < replies.cooldown:
-            return Decision(False, f"already answered {format_duration(max(elapsed, 1))} ago"
-                                   f" (cooldown {format_duration(replies.cooldown)})")
+            return Decision(
+                False,
+                f"already answered {format_duration(max(elapsed, 1))} ago"
+                f" (cooldown {format_duration(replies.cooldown)})",
+            )
     if in_flood and history.ever_answered:
         return Decision(False, "flood mode: only numbers never answered get a reply")
 
@@ -102,12 +105,20 @@ def decide(sender: Number, history: History, usage: Usage, config: Config, now: 
         return Decision(False, refusal[1], budget_spent=refusal[0])
     reason = "first message" if step == 0 else f"message {step + 1} of the sequence"
     wait = max(replies.delay, flood.hold) if in_flood else replies.delay
-    return Decision(True, reason, text=text, due_at=now + timedelta(seconds=wait),
-                    step=step, segments=segments, in_flood=in_flood)
+    return Decision(
+        True,
+        reason,
+        text=text,
+        due_at=now + timedelta(seconds=wait),
+        step=step,
+        segments=segments,
+        in_flood=in_flood,
+    )
 
 
-def budget_refusal(usage: Usage, segments: int, config: Config, *,
-                   in_flood: bool) -> tuple[str, str] | None:
+def budget_refusal(
+    usage: Spending, segments: int, config: Config, *, in_flood: bool
+) -> tuple[str, str] | None:
     """Given what is spent and what a reply would cost, return (budget, reason) if a budget
     forbids it, else None."""
     budgets, flood = config.budgets, config.flood
@@ -115,13 +126,18 @@ def budget_refusal(usage: Usage, segments: int, config: Config, *,
         (usage.segments_hour, budgets.segments_per_hour, "hourly"),
         (usage.segments_day, budgets.segments_per_day, "daily"),
         (usage.segments_month, budgets.segments_per_month, "monthly"),
-        (usage.flood_segments_hour if in_flood else 0,
-         flood.segments_per_hour if in_flood else None, "flood-mode hourly"),
+        (
+            usage.flood_segments_hour if in_flood else 0,
+            flood.segments_per_hour if in_flood else None,
+            "flood-mode hourly",
+        ),
     ):
         if limit is not None and spent + segments > limit:
             return name, f"{name} budget spent ({spent} of {limit} SMS)"
     limit = budgets.numbers_per_month
     if limit is not None and not usage.number_answered_this_month and usage.numbers_month >= limit:
-        return "numbers", (f"monthly budget of numbers spent ({usage.numbers_month} of {limit} "
-                           "different numbers answered in 30 days)")
+        return "numbers", (
+            f"monthly budget of numbers spent ({usage.numbers_month} of {limit} "
+            "different numbers answered in 30 days)"
+        )
     return None

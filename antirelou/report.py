@@ -5,8 +5,6 @@ Read-only queries shared by `status`, `log` and `check`.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import datetime
 
 from antirelou.config import Config
@@ -16,40 +14,28 @@ HEARTBEAT_STALE_AFTER = 120.0
 
 
 def daemon_liveness(store: Store, now: datetime) -> tuple[bool, dict | None]:
-    """Return (alive, heartbeat row as dict) from the heartbeat the daemon writes."""
-    rows = store.read("SELECT pid, at, started_at, state, detail FROM heartbeat WHERE id = 1")
-    if not rows:
+    """Return (alive, heartbeat as `status --json` prints it) from the daemon's heartbeat."""
+    beat = store.last_heartbeat()
+    if beat is None:
         return False, None
-    row = dict(rows[0])
-    row["detail"] = json.loads(row["detail"] or "{}")
-    age = (now - datetime.fromisoformat(row["at"])).total_seconds()
-    row["age"] = age
-    alive = row["state"] != "stopped" and age < HEARTBEAT_STALE_AFTER and _pid_alive(row["pid"])
-    return alive, row
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return beat.alive(now), beat.as_json(now)
 
 
 def today_counts(store: Store, now: datetime) -> dict[str, int]:
     since = now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
     messages, senders = store.read(
-        "SELECT COUNT(*), COUNT(DISTINCT sender) FROM messages WHERE received_at >= ?", (since,))[0]
+        "SELECT COUNT(*), COUNT(DISTINCT sender) FROM messages WHERE received_at >= ?", (since,)
+    )[0]
     counts = {"messages": messages, "senders": senders}
     for status in ("sent", "skipped", "queued", "failed", "unknown"):
         counts[f"replies_{status}"] = 0
     for status, count in store.read(
-            "SELECT status, COUNT(*) FROM replies WHERE created_at >= ? GROUP BY status", (since,)):
+        "SELECT status, COUNT(*) FROM replies WHERE created_at >= ? GROUP BY status", (since,)
+    ):
         counts[f"replies_{status}"] = count
     counts["segments_sent"] = store.read(
-        "SELECT COALESCE(SUM(segments_sent), 0) FROM replies WHERE updated_at >= ?", (since,))[0][0]
+        "SELECT COALESCE(SUM(segments_sent), 0) FROM replies WHERE updated_at >= ?", (since,)
+    )[0][0]
     return counts
 
 
@@ -72,16 +58,27 @@ def message_records(store: Store, limit: int, sender: str | None = None) -> list
         parameters.append(limit)
     records = []
     for row in reversed(store.read(query, parameters)):
-        records.append({
-            "id": row["id"], "sender": row["sender"], "sender_kind": row["sender_kind"],
-            "text": row["text"], "received_at": row["received_at"],
-            "smsc_time": row["smsc_time"], "parts": row["parts"],
-            "complete": row["parts"] >= row["parts_expected"], "encoding": row["encoding"],
-            "error": row["error"],
-            "reply": {"status": row["reply_status"], "reason": row["reply_reason"],
-                      "text": row["reply_text"], "updated_at": row["reply_updated_at"],
-                      "segments_sent": row["reply_segments"]},
-        })
+        records.append(
+            {
+                "id": row["id"],
+                "sender": row["sender"],
+                "sender_kind": row["sender_kind"],
+                "text": row["text"],
+                "received_at": row["received_at"],
+                "smsc_time": row["smsc_time"],
+                "parts": row["parts"],
+                "complete": row["parts"] >= row["parts_expected"],
+                "encoding": row["encoding"],
+                "error": row["error"],
+                "reply": {
+                    "status": row["reply_status"],
+                    "reason": row["reply_reason"],
+                    "text": row["reply_text"],
+                    "updated_at": row["reply_updated_at"],
+                    "segments_sent": row["reply_segments"],
+                },
+            }
+        )
     return records
 
 
@@ -96,8 +93,8 @@ def budget_lines(store: Store, config: Config, now: datetime) -> list[str]:
         return f"{used}/{limit} {unit}, {max(limit - used, 0)} left"
 
     return [
-        f"last hour: {left(spent['segments_hour'], budgets.segments_per_hour, 'SMS')}",
-        f"last 24h:  {left(spent['segments_day'], budgets.segments_per_day, 'SMS')}",
-        f"30 days:   {left(spent['segments_month'], budgets.segments_per_month, 'SMS')}; "
-        f"{left(spent['numbers_month'], budgets.numbers_per_month, 'numbers')}",
+        f"last hour: {left(spent.segments_hour, budgets.segments_per_hour, 'SMS')}",
+        f"last 24h:  {left(spent.segments_day, budgets.segments_per_day, 'SMS')}",
+        f"30 days:   {left(spent.segments_month, budgets.segments_per_month, 'SMS')}; "
+        f"{left(spent.numbers_month, budgets.numbers_per_month, 'numbers')}",
     ]

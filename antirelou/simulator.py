@@ -53,8 +53,12 @@ _DELETED_BY_FLAG = {
     4: {STAT_REC_UNREAD, STAT_REC_READ, STAT_STO_UNSENT, STAT_STO_SENT},
 }
 _CME_TEXT = {
-    3: "operation not allowed", 4: "operation not supported", 11: "SIM PIN required",
-    12: "SIM PUK required", 16: "incorrect password", 50: "Incorrect parameters",
+    3: "operation not allowed",
+    4: "operation not supported",
+    11: "SIM PIN required",
+    12: "SIM PUK required",
+    16: "incorrect password",
+    50: "Incorrect parameters",
     100: "unknown",
 }
 _COMMAND = re.compile(r"([+^$%][A-Z0-9]+|&[A-Z]|[A-Z]?)(.*)", re.IGNORECASE | re.DOTALL)
@@ -199,17 +203,23 @@ class _GarbageInside(_Matching):
 class SimulatedDongle:
     """A GSM dongle on a pseudo-terminal; see the module docstring."""
 
-    def __init__(self, link: str | None = None, *,
-                 memories: dict[str, int] | None = None,
-                 pin: str | None = None,
-                 command_latency: float = 0.0,
-                 send_latency: float | tuple[float, float] = 0.0,
-                 baudrate: int | None = None,
-                 operator: str = "Orange F", signal: int = 20,
-                 registration_delay: float = 0.0,
-                 imei: str = "861234056789012", manufacturer: str = "huawei",
-                 model: str = "E3531",
-                 seed: int | None = None) -> None:
+    def __init__(
+        self,
+        link: str | None = None,
+        *,
+        memories: dict[str, int] | None = None,
+        pin: str | None = None,
+        command_latency: float = 0.0,
+        send_latency: float | tuple[float, float] = 0.0,
+        baudrate: int | None = None,
+        operator: str = "Orange F",
+        signal: int = 20,
+        registration_delay: float = 0.0,
+        imei: str = "861234056789012",
+        manufacturer: str = "huawei",
+        model: str = "E3531",
+        seed: int | None = None,
+    ) -> None:
         memories = dict(memories or {"SM": 30})
         if not memories or any(capacity < 1 for capacity in memories.values()):
             raise ValueError(f"memories need at least one storage of capacity >= 1: {memories}")
@@ -330,8 +340,9 @@ class SimulatedDongle:
 
     # --- the network side ------------------------------------------------------------------
 
-    def inject(self, sender: str, text: str, *, timestamp: datetime | None = None,
-               notify: bool = True) -> list[int]:
+    def inject(
+        self, sender: str, text: str, *, timestamp: datetime | None = None, notify: bool = True
+    ) -> list[int]:
         """Given a sender and a text arriving from the network, store its segments in the
         receive storage and return the indexes used now (segments queued because the
         storage is full are delivered later, as an SMSC retries). Raise ValueError if the
@@ -342,8 +353,7 @@ class SimulatedDongle:
             reference = next(self._concat_references) & 0xFF
         pdus = encode_deliver(sender, text, moment, smsc=self._smsc, concat_reference=reference)
         with self._lock:
-            indexes = [index for pdu in pdus
-                       if (index := self._deliver(pdu, notify)) is not None]
+            indexes = [index for pdu in pdus if (index := self._deliver(pdu, notify)) is not None]
             self._changed.notify_all()
         self._wake()
         return indexes
@@ -358,8 +368,9 @@ class SimulatedDongle:
         self._wake()
         return index
 
-    def preload(self, items: Iterable[tuple[str, str]], *,
-                timestamp: datetime | None = None) -> list[int]:
+    def preload(
+        self, items: Iterable[tuple[str, str]], *, timestamp: datetime | None = None
+    ) -> list[int]:
         """Given (sender, text) pairs, store them without any notice; return the indexes."""
         indexes: list[int] = []
         for sender, text in items:
@@ -504,8 +515,7 @@ class SimulatedDongle:
             raise ValueError(f"a hang lasts >= 0 seconds, got {seconds}")
         with self._lock:
             self._hung_until = time.monotonic() + seconds
-            self._log_fault("hang until unhang" if seconds == math.inf
-                            else f"hang {seconds:g} s")
+            self._log_fault("hang until unhang" if seconds == math.inf else f"hang {seconds:g} s")
         self._wake()
 
     def unhang(self) -> None:
@@ -829,9 +839,10 @@ class SimulatedDongle:
             # Serial-bound like real hardware: pace in ~10 ms chunks.
             chunk = max(1, int(self._bytes_per_second / 100))
             for start in range(0, len(data), chunk):
-                piece = data[start:start + chunk]
-                self._line_free_at = (max(self._line_free_at, time.monotonic())
-                                      + len(piece) / self._bytes_per_second)
+                piece = data[start : start + chunk]
+                self._line_free_at = (
+                    max(self._line_free_at, time.monotonic()) + len(piece) / self._bytes_per_second
+                )
                 self._write_all(piece)
                 if self._hang_remaining():
                     return  # wedged in the middle of an answer: the rest never comes
@@ -993,11 +1004,13 @@ class SimulatedDongle:
     def _constant(self, value: Callable[[], str]) -> Callable[[str, str], _Answer]:
         def handler(kind: str, arguments: str) -> _Answer:
             return _Answer() if kind == "test" else _Answer([value()])
+
         return handler
 
     def _accept(self, reading: str) -> Callable[[str, str], _Answer]:
         def handler(kind: str, arguments: str) -> _Answer:
             return _Answer([reading]) if kind == "read" else _Answer()
+
         return handler
 
     def _reset(self, kind: str, arguments: str) -> _Answer:
@@ -1011,9 +1024,15 @@ class SimulatedDongle:
         return _Answer()
 
     def _identify(self, kind: str, arguments: str) -> _Answer:
-        return _Answer([f"Manufacturer: {self._manufacturer}", f"Model: {self._model}",
-                        "Revision: 22.521.23.00.00", f"IMEI: {self._imei}",
-                        "+GCAP: +CGSM,+DS,+ES"])
+        return _Answer(
+            [
+                f"Manufacturer: {self._manufacturer}",
+                f"Model: {self._model}",
+                "Revision: 22.521.23.00.00",
+                f"IMEI: {self._imei}",
+                "+GCAP: +CGSM,+DS,+ES",
+            ]
+        )
 
     def _cmee_command(self, kind: str, arguments: str) -> _Answer:
         if kind == "read":
@@ -1084,8 +1103,7 @@ class SimulatedDongle:
         if kind == "read":
             if self._registration_status() != 1:
                 return _Answer(["+COPS: 0"])
-            return _Answer([f'+COPS: 0,{self._network_format},'
-                            f'"{names[self._network_format]}",2'])
+            return _Answer([f'+COPS: 0,{self._network_format},"{names[self._network_format]}",2'])
         if kind == "test":
             return _Answer([f'+COPS: (2,"{names[0]}","{names[1]}","{names[2]}",2),,(0-4),(0-2)'])
         values = _arguments(arguments)
@@ -1155,8 +1173,9 @@ class SimulatedDongle:
             chosen[position] = value
         self._memories = chosen
         self._release_network_queue()
-        counts = [f"{len(self._storages[name].slots)},{self._storages[name].capacity}"
-                  for name in chosen]
+        counts = [
+            f"{len(self._storages[name].slots)},{self._storages[name].capacity}" for name in chosen
+        ]
         return _Answer(["+CPMS: " + ",".join(counts)])
 
     def _indications(self, kind: str, arguments: str) -> _Answer:
@@ -1169,7 +1188,7 @@ class SimulatedDongle:
             raise _Refused(self._cms(302))
         numbers = [self._integer(value, range(4), self._cms(302)) for value in values]
         current = list(self._new_message_indications)
-        current[:len(numbers)] = numbers
+        current[: len(numbers)] = numbers
         self._new_message_indications = tuple(current)
         return _Answer()
 
@@ -1289,8 +1308,11 @@ class SimulatedDongle:
             del self._partial_sends[key]
             ordered = [parts[sequence] for sequence in sorted(parts)]
             segments = [segment for segment, _ in ordered]
-            self._sent.append(SentMessage(submit.number, join_parts(segments), segments,
-                                          [mr for _, mr in ordered], now))
+            self._sent.append(
+                SentMessage(
+                    submit.number, join_parts(segments), segments, [mr for _, mr in ordered], now
+                )
+            )
 
     def _refuse_syntax(self) -> _Answer:
         raise _Refused("ERROR")
@@ -1357,12 +1379,12 @@ def _malformed_pdu(kind: str, smsc: str, moment: datetime) -> str:
     text = f"Broken on purpose ({kind}), never decodable"  # GSM 7-bit: one septet each
     valid = encode_deliver_raw(sender, text, timestamp=moment, smsc=smsc)
     if kind == "truncated":
-        return valid[:len(valid) // 4 * 2]  # whole octets: only the second half is missing
+        return valid[: len(valid) // 4 * 2]  # whole octets: only the second half is missing
     if kind == "odd-length":
         return valid[:-1]
     if kind == "not-hex":
         middle = len(valid) // 4 * 2
-        return valid[:middle] + "ZG" + valid[middle + 2:]
+        return valid[:middle] + "ZG" + valid[middle + 2 :]
     if kind == "wrong-type":
         # An SMS-STATUS-REPORT (as a modem files with CNMI ds=2) built from the DELIVER's
         # own fields: SMSC, recipient address, service centre time as discharge time too.
@@ -1370,13 +1392,14 @@ def _malformed_pdu(kind: str, smsc: str, moment: datetime) -> str:
         smsc_size = 1 + octets[0]
         tpdu = octets[smsc_size:]
         address_size = 2 + (tpdu[1] + 1) // 2
-        address = tpdu[1:1 + address_size]
-        timestamp = tpdu[1 + address_size + 2:1 + address_size + 9]
+        address = tpdu[1 : 1 + address_size]
+        timestamp = tpdu[1 + address_size + 2 : 1 + address_size + 9]
         report = bytes([0x06, 0x2A]) + address + timestamp + timestamp + b"\x00"
         return (octets[:smsc_size] + report).hex().upper()
     if kind == "bad-length":
-        return encode_deliver_raw(sender, text, timestamp=moment, smsc=smsc,
-                                  user_data_length=len(text) + 40)
+        return encode_deliver_raw(
+            sender, text, timestamp=moment, smsc=smsc, user_data_length=len(text) + 40
+        )
     raise ValueError(f"unknown malformed PDU kind {kind!r}; one of {', '.join(MALFORMED_KINDS)}")
 
 

@@ -133,10 +133,13 @@ def count_messages(store: Store, buckets: Sequence[tuple[datetime, datetime]]) -
     # One indexed range count per bucket: exact for any local offset, and empty buckets come
     # back as 0 without filling gaps by hand.
     values = ", ".join("(?, ?, ?)" for _ in buckets)
-    parameters = [value for position, (start, end) in enumerate(buckets)
-                  for value in (position, _utc_iso(start), _utc_iso(end))]
+    parameters = [
+        value
+        for position, (start, end) in enumerate(buckets)
+        for value in (position, _utc_iso(start), _utc_iso(end))
+    ]
     rows = store.read(
-        f"WITH bucket(position, start, stop) AS (VALUES {values})"
+        f"WITH bucket(position, start, stop) AS (VALUES {values})"  # noqa: S608 - constants only
         " SELECT (SELECT COUNT(*) FROM messages"
         "         WHERE received_at >= bucket.start AND received_at < bucket.stop)"
         " FROM bucket ORDER BY position",
@@ -154,22 +157,32 @@ def message_totals(store: Store, now: datetime) -> dict[str, dict]:
         if period is None:
             columns += ["COUNT(*)", "COUNT(DISTINCT sender)"]
         else:
-            columns += ["COALESCE(SUM(received_at >= ?), 0)",
-                        "COUNT(DISTINCT CASE WHEN received_at >= ? THEN sender END)"]
+            columns += [
+                "COALESCE(SUM(received_at >= ?), 0)",
+                "COUNT(DISTINCT CASE WHEN received_at >= ? THEN sender END)",
+            ]
             parameters += [_utc_iso(now - period)] * 2
     selected = ", ".join(columns)
     # Two passes rather than summing the kinds: the same sender text may have been classified
     # differently under another default_country.
-    overall = store.read(f"SELECT {selected} FROM messages", parameters)[0]
-    by_kind = {row[0]: row[1:] for row in store.read(
-        f"SELECT sender_kind, {selected} FROM messages GROUP BY sender_kind", parameters)}
+    overall = store.read(f"SELECT {selected} FROM messages", parameters)[0]  # noqa: S608 - constants only
+    by_kind = {
+        row[0]: row[1:]
+        for row in store.read(
+            f"SELECT sender_kind, {selected} FROM messages GROUP BY sender_kind",  # noqa: S608
+            parameters,
+        )
+    }
     totals = {}
     for index, name in enumerate(MESSAGE_PERIODS):
         kinds = {kind: {"messages": 0, "senders": 0} for kind in SENDER_KINDS}
         for kind, row in by_kind.items():
             kinds[kind] = {"messages": row[2 * index], "senders": row[2 * index + 1]}
-        totals[name] = {"messages": overall[2 * index], "senders": overall[2 * index + 1],
-                        "by_kind": kinds}
+        totals[name] = {
+            "messages": overall[2 * index],
+            "senders": overall[2 * index + 1],
+            "by_kind": kinds,
+        }
     return totals
 
 
@@ -184,14 +197,28 @@ def top_senders(store: Store, now: datetime, limit: int = TOP_SENDERS) -> list[d
         " GROUP BY sender ORDER BY messages DESC, last_seen DESC, sender LIMIT ?",
         (_utc_iso(now - 7 * DAY), limit),
     )
-    return [{"sender": row["sender"], "kind": row["sender_kind"], "messages": row["messages"],
-             "last_seen": _local_iso(row["last_seen"]), "blocked": bool(row["blocked"])}
-            for row in rows]
+    return [
+        {
+            "sender": row["sender"],
+            "kind": row["sender_kind"],
+            "messages": row["messages"],
+            "last_seen": _local_iso(row["last_seen"]),
+            "blocked": bool(row["blocked"]),
+        }
+        for row in rows
+    ]
 
 
 def _empty_reply_counts() -> dict:
-    return {"sent": 0, "skipped": 0, "skipped_by_reason": {}, "failed": 0, "unknown": 0,
-            "waiting": 0, "segments_sent": 0}
+    return {
+        "sent": 0,
+        "skipped": 0,
+        "skipped_by_reason": {},
+        "failed": 0,
+        "unknown": 0,
+        "waiting": 0,
+        "segments_sent": 0,
+    }
 
 
 def reply_counts(store: Store, now: datetime) -> dict[str, dict]:
@@ -203,13 +230,15 @@ def reply_counts(store: Store, now: datetime) -> dict[str, dict]:
     period_columns = ", ".join(
         "COALESCE(SUM(created_at >= ?), 0),"
         " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments_sent END), 0)"
-        for _ in REPLY_PERIODS)
+        for _ in REPLY_PERIODS
+    )
     parameters = [_utc_iso(now - period) for period in REPLY_PERIODS.values() for _ in (1, 2)]
     # Grouped by exact reason in SQL (a few hundred distinct texts at most), then by family
     # here: the family needs patterns SQLite does not have.
     rows = store.read(
-        "SELECT status, CASE WHEN status = 'skipped' THEN reason END, " + period_columns +
-        " FROM replies WHERE created_at >= ? GROUP BY 1, 2",
+        "SELECT status, CASE WHEN status = 'skipped' THEN reason END, "  # noqa: S608 - constants only
+        + period_columns
+        + " FROM replies WHERE created_at >= ? GROUP BY 1, 2",
         [*parameters, _utc_iso(now - longest)],
     )
     counts = {name: _empty_reply_counts() for name in REPLY_PERIODS}
@@ -227,8 +256,9 @@ def reply_counts(store: Store, now: datetime) -> dict[str, dict]:
                 by_reason[family] = by_reason.get(family, 0) + replies
     for period in counts.values():
         ranked = sorted(period["skipped_by_reason"].items(), key=lambda item: (-item[1], item[0]))
-        period["skipped_by_reason"] = [{"reason": reason, "count": count}
-                                       for reason, count in ranked]
+        period["skipped_by_reason"] = [
+            {"reason": reason, "count": count} for reason, count in ranked
+        ]
     return counts
 
 
@@ -238,26 +268,40 @@ def budget_usage(store: Store, config: Config, now: datetime) -> list[dict]:
     """
     spent = store.current_spending(now)
     budgets = [
-        ("budgets.segments_per_hour", spent["segments_hour"], config.budgets.segments_per_hour),
-        ("budgets.segments_per_day", spent["segments_day"], config.budgets.segments_per_day),
-        ("budgets.segments_per_month", spent["segments_month"],
-         config.budgets.segments_per_month),
-        ("budgets.numbers_per_month", spent["numbers_month"], config.budgets.numbers_per_month),
+        ("budgets.segments_per_hour", spent.segments_hour, config.budgets.segments_per_hour),
+        ("budgets.segments_per_day", spent.segments_day, config.budgets.segments_per_day),
+        ("budgets.segments_per_month", spent.segments_month, config.budgets.segments_per_month),
+        ("budgets.numbers_per_month", spent.numbers_month, config.budgets.numbers_per_month),
     ]
     if config.flood.enabled:
-        budgets.append(("flood.segments_per_hour", spent["flood_segments_hour"],
-                        config.flood.segments_per_hour))
-    return [{"name": name, "used": used, "limit": limit,
-             "left": None if limit is None else max(limit - used, 0)}
-            for name, used, limit in budgets]
+        budgets.append(
+            (
+                "flood.segments_per_hour",
+                spent.flood_segments_hour,
+                config.flood.segments_per_hour,
+            )
+        )
+    return [
+        {
+            "name": name,
+            "used": used,
+            "limit": limit,
+            "left": None if limit is None else max(limit - used, 0),
+        }
+        for name, used, limit in budgets
+    ]
 
 
 def flood_episodes(store: Store, now: datetime) -> list[dict]:
     """Given the time, return every flood episode, oldest first: start, end (None while it
     lasts), duration, messages received and replies sent during it.
     """
-    events = [(row["at"], row["kind"]) for row in store.read(
-        "SELECT at, kind FROM events WHERE kind IN ('flood started', 'flood ended') ORDER BY id")]
+    events = [
+        (row["at"], row["kind"])
+        for row in store.read(
+            "SELECT at, kind FROM events WHERE kind IN ('flood started', 'flood ended') ORDER BY id"
+        )
+    ]
     episodes = []
     for start, end in pair_flood_events(events):
         until = end if end is not None else _utc_iso(now)
@@ -270,11 +314,17 @@ def flood_episodes(store: Store, now: datetime) -> list[dict]:
             (start, until, start, until, SENT, start, until, SENT),
         )[0]
         lasted = datetime.fromisoformat(until) - datetime.fromisoformat(start)
-        episodes.append({
-            "start": _local_iso(start), "end": None if end is None else _local_iso(end),
-            "ongoing": end is None, "duration_seconds": max(round(lasted.total_seconds()), 0),
-            "messages": messages, "replies_sent": replies, "segments_sent": segments,
-        })
+        episodes.append(
+            {
+                "start": _local_iso(start),
+                "end": None if end is None else _local_iso(end),
+                "ongoing": end is None,
+                "duration_seconds": max(round(lasted.total_seconds()), 0),
+                "messages": messages,
+                "replies_sent": replies,
+                "segments_sent": segments,
+            }
+        )
     return episodes
 
 
@@ -288,13 +338,14 @@ def gather(store: Store, config: Config, now: datetime) -> dict:
     hours, days = hour_buckets(now), day_buckets(now)
     return {
         "now": _local_iso(now),
-        "messages_per_hour": [{"start": _local_iso(start), "count": count}
-                              for (start, _), count in zip(hours, count_messages(store, hours),
-                                                           strict=True)],
-        "messages_per_day": [{"date": start.date().isoformat(), "start": _local_iso(start),
-                              "count": count}
-                             for (start, _), count in zip(days, count_messages(store, days),
-                                                          strict=True)],
+        "messages_per_hour": [
+            {"start": _local_iso(start), "count": count}
+            for (start, _), count in zip(hours, count_messages(store, hours), strict=True)
+        ],
+        "messages_per_day": [
+            {"date": start.date().isoformat(), "start": _local_iso(start), "count": count}
+            for (start, _), count in zip(days, count_messages(store, days), strict=True)
+        ],
         "totals": message_totals(store, now),
         "top_senders": top_senders(store, now),
         "replies": reply_counts(store, now),
@@ -395,24 +446,31 @@ def _chart_section(title: str, rows: Sequence[tuple[str, str, int]], width: int)
     return [heading, *bar_chart([(label, count) for label, _, count in rows], width)]
 
 
-def _table_row(label: str, cells: Sequence[object], label_columns: int,
-               cell_columns: int = 10) -> str:
+def _table_row(
+    label: str, cells: Sequence[object], label_columns: int, cell_columns: int = 10
+) -> str:
     """Given a row's label (indented two columns) and cells, return it laid out in columns."""
     padding = " " * max(label_columns - _columns(label), 0)
     return "  " + label + padding + "".join(f"{cell!s:>{cell_columns}}" for cell in cells)
 
 
-def _table_heading(title: str, headings: Sequence[str], label_columns: int,
-                   cell_columns: int = 10) -> str:
+def _table_heading(
+    title: str, headings: Sequence[str], label_columns: int, cell_columns: int = 10
+) -> str:
     """Given a table's title and column headings, return its first line, flush left but with
     the headings over the columns of `_table_row`.
     """
     return title.ljust(2 + label_columns) + "".join(
-        f"{heading:>{cell_columns}}" for heading in headings)
+        f"{heading:>{cell_columns}}" for heading in headings
+    )
 
 
-_KIND_LABELS = {"phone": "phone numbers", "short code": "short codes",
-                "alphanumeric": "names (alphanumeric)", "invalid": "invalid or unreadable"}
+_KIND_LABELS = {
+    "phone": "phone numbers",
+    "short code": "short codes",
+    "alphanumeric": "names (alphanumeric)",
+    "invalid": "invalid or unreadable",
+}
 
 
 _TOTALS_LABEL_COLUMNS = 2 + max(len(label) for label in _KIND_LABELS.values())
@@ -423,12 +481,16 @@ def _totals_section(totals: dict) -> list[str]:
     periods = list(totals.values())
     lines = [_table_heading("Totals", ["24 hours", "7 days", "all time"], _TOTALS_LABEL_COLUMNS)]
     for title, key in (("messages", "messages"), ("different senders", "senders")):
-        lines.append(_table_row(title, [period[key] for period in periods],
-                                _TOTALS_LABEL_COLUMNS))
+        lines.append(_table_row(title, [period[key] for period in periods], _TOTALS_LABEL_COLUMNS))
         for kind in SENDER_KINDS:
             label = "  " + _KIND_LABELS.get(kind, kind)
-            lines.append(_table_row(label, [period["by_kind"][kind][key] for period in periods],
-                                    _TOTALS_LABEL_COLUMNS))
+            lines.append(
+                _table_row(
+                    label,
+                    [period["by_kind"][kind][key] for period in periods],
+                    _TOTALS_LABEL_COLUMNS,
+                )
+            )
     return lines
 
 
@@ -436,8 +498,7 @@ def _top_senders_section(senders: Sequence[dict]) -> list[str]:
     """Given the top senders, return their table."""
     if not senders:
         return ["Top senders, last 7 days: none"]
-    lines = ["Top senders, last 7 days",
-             f"  {'sender':18}  {'messages':>8}  {'last seen':16}"]
+    lines = ["Top senders, last 7 days", f"  {'sender':18}  {'messages':>8}  {'last seen':16}"]
     for sender in senders:
         name = fit(sender["sender"], 18)
         padding = " " * (18 - _columns(name))
@@ -469,8 +530,9 @@ def _replies_section(replies: dict, width: int) -> list[str]:
     needed = max(_columns(label) for label, _ in rows) + 1
     label_columns = max(min(needed, width - 2 - 2 * 10), _TOTALS_LABEL_COLUMNS)
     lines = [_table_heading("Replies", ["24 hours", "30 days"], label_columns)]
-    lines += [_table_row(fit(label, label_columns - 1), cells, label_columns)
-              for label, cells in rows]
+    lines += [
+        _table_row(fit(label, label_columns - 1), cells, label_columns) for label, cells in rows
+    ]
     return lines
 
 
@@ -499,8 +561,10 @@ def _flood_section(episodes: Sequence[dict]) -> list[str]:
     """Given the flood episodes, return the table of the latest ones."""
     if not episodes:
         return ["Flood episodes: none"]
-    lines = ["Flood episodes",
-             f"  {'start':16}  {'end':16}  {'lasted':8}  {'messages':>8}  {'replies':>7}"]
+    lines = [
+        "Flood episodes",
+        f"  {'start':16}  {'end':16}  {'lasted':8}  {'messages':>8}  {'replies':>7}",
+    ]
     hidden = len(episodes) - FLOOD_EPISODES_SHOWN
     for episode in episodes[-FLOOD_EPISODES_SHOWN:]:
         start = f"{_local(episode['start']):%Y-%m-%d %H:%M}"
@@ -508,11 +572,14 @@ def _flood_section(episodes: Sequence[dict]) -> list[str]:
         seconds = episode["duration_seconds"]
         # Minutes are enough once a raid has lasted an hour.
         lasted = format_duration(round(seconds / 60) * 60 if seconds >= 3600 else seconds)
-        lines.append(f"  {start:16}  {end:16}  {lasted:8}  {episode['messages']:>8}"
-                     f"  {episode['replies_sent']:>7}")
+        lines.append(
+            f"  {start:16}  {end:16}  {lasted:8}  {episode['messages']:>8}"
+            f"  {episode['replies_sent']:>7}"
+        )
     if hidden > 0:
-        lines.append(f"  ({hidden} earlier episode{'s' if hidden > 1 else ''} not shown;"
-                     " see --json)")
+        lines.append(
+            f"  ({hidden} earlier episode{'s' if hidden > 1 else ''} not shown; see --json)"
+        )
     return lines
 
 
@@ -524,9 +591,18 @@ def render(stats: dict, width: int = 72) -> str:
     sections = [
         [f"antirelou statistics, {now:%Y-%m-%d %H:%M} {now.tzname() or ''} (local time)"],
         _chart_section("Messages per hour", _hour_rows(stats["messages_per_hour"]), width),
-        _chart_section("Messages per day",
-                       [(_day_label(_local(bucket["start"])), _day_label(_local(bucket["start"])),
-                         bucket["count"]) for bucket in stats["messages_per_day"]], width),
+        _chart_section(
+            "Messages per day",
+            [
+                (
+                    _day_label(_local(bucket["start"])),
+                    _day_label(_local(bucket["start"])),
+                    bucket["count"],
+                )
+                for bucket in stats["messages_per_day"]
+            ],
+            width,
+        ),
         _totals_section(stats["totals"]),
         _top_senders_section(stats["top_senders"]),
         _replies_section(stats["replies"], width),

@@ -61,8 +61,13 @@ class Notifier:
 
 class _PrefixFormatter(logging.Formatter):
     # journald reads "<3>" at the start of a stderr line as the priority.
-    _PRIORITIES = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3,
-                   logging.CRITICAL: 2}
+    _PRIORITIES = {
+        logging.DEBUG: 7,
+        logging.INFO: 6,
+        logging.WARNING: 4,
+        logging.ERROR: 3,
+        logging.CRITICAL: 2,
+    }
 
     def format(self, record: logging.LogRecord) -> str:
         return f"<{self._PRIORITIES.get(record.levelno, 6)}>{super().format(record)}"
@@ -83,8 +88,9 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(_PrefixFormatter("%(message)s"))
     else:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s",
-                                               "%Y-%m-%d %H:%M:%S"))
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+        )
     root.addHandler(handler)
     set_level(level)
 

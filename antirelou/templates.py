@@ -8,8 +8,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre")
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 PLACEHOLDERS = {
     "{date}": "today's date, e.g. 8 mars 2026 / la date du jour",

@@ -34,19 +34,57 @@ class BenchError(Exception):
 # --- the message mix ---------------------------------------------------------------------
 
 _GSM7_WORDS = (
-    "Salut", "c'est Karim du métro", "t'es où ?", "on se voit ce soir", "juste un verre",
-    "pourquoi tu réponds pas", "je t'ai vue à la station", "allez sois pas comme ça",
-    "tu m'as donné un faux numéro ?", "je suis quelqu'un de bien", "réponds stp",
-    "bonne soirée", "tu es très jolie", "j'attends ta réponse", "demain 20h au café",
-    "franchement c'est pas cool", "rappelle-moi", "ok", "??", "!!!", "bisous",
-    "je passe te chercher", "t'as un copain ?", "laisse-moi une chance", "on s'est croisés au bar",
-    "je t'écris quand même", "tu fais semblant de pas me voir", "c'était sympa hier",
+    "Salut",
+    "c'est Karim du métro",
+    "t'es où ?",
+    "on se voit ce soir",
+    "juste un verre",
+    "pourquoi tu réponds pas",
+    "je t'ai vue à la station",
+    "allez sois pas comme ça",
+    "tu m'as donné un faux numéro ?",
+    "je suis quelqu'un de bien",
+    "réponds stp",
+    "bonne soirée",
+    "tu es très jolie",
+    "j'attends ta réponse",
+    "demain 20h au café",
+    "franchement c'est pas cool",
+    "rappelle-moi",
+    "ok",
+    "??",
+    "!!!",
+    "bisous",
+    "je passe te chercher",
+    "t'as un copain ?",
+    "laisse-moi une chance",
+    "on s'est croisés au bar",
+    "je t'écris quand même",
+    "tu fais semblant de pas me voir",
+    "c'était sympa hier",
 )
 # Each of these needs UCS-2: ê ç œ « » or an emoji.
 _UCS2_WORDS = (
-    "« juste un verre »", "ça va ?", "t'es fâchée ?", "être honnête", "mon cœur", "leçon",
-    "tête de mule", "ça m'énerve", "« réponds »", "c'est ça", "sœur", "fenêtre", "😉", "😡",
-    "🙏", "😘", "❤️", "tu me plais « vraiment »", "peut-être demain", "ça te dit ?",
+    "« juste un verre »",
+    "ça va ?",
+    "t'es fâchée ?",
+    "être honnête",
+    "mon cœur",
+    "leçon",
+    "tête de mule",
+    "ça m'énerve",
+    "« réponds »",
+    "c'est ça",
+    "sœur",
+    "fenêtre",
+    "😉",
+    "😡",
+    "🙏",
+    "😘",
+    "❤️",
+    "tu me plais « vraiment »",
+    "peut-être demain",
+    "ça te dit ?",
 )
 _UCS2_MARKS = ("ê", "ç", "œ", "«", "»")
 
@@ -59,8 +97,9 @@ class Sms:
     segments: int
 
 
-def _sentence(rng: random.Random, words: Sequence[str], low: int, high: int,
-              extra: Sequence[str] = ()) -> str:
+def _sentence(
+    rng: random.Random, words: Sequence[str], low: int, high: int, extra: Sequence[str] = ()
+) -> str:
     target = rng.randint(low, high)
     pieces: list[str] = []
     while len(" ".join(pieces)) < target:
@@ -94,8 +133,9 @@ def message_text(rng: random.Random, kind: str, number: int) -> tuple[str, int]:
     raise BenchError(f"could not build a {kind} message")  # pragma: no cover
 
 
-def message_mix(count: int, seed: int = 2017, *, short_gsm7: float = 0.7,
-                short_ucs2: float = 0.2) -> list[Sms]:
+def message_mix(
+    count: int, seed: int = 2017, *, short_gsm7: float = 0.7, short_ucs2: float = 0.2
+) -> list[Sms]:
     """Given a count and a seed, return the same SMS every time: `short_gsm7` of them one
     GSM 7-bit segment, `short_ucs2` one UCS-2 segment (French accents ê ç œ « » and some
     emoji), the rest two segments (half GSM 7-bit, half UCS-2). Senders are +336XXXXXXXX;
@@ -130,22 +170,34 @@ def message_mix(count: int, seed: int = 2017, *, short_gsm7: float = 0.7,
 
 # --- the simulated dongle ----------------------------------------------------------------
 
-def start_dongle(link: str, *, latency: float, baud: int | None, slots: int = 400,
-                 sim_slots: int = 30, seed: int = 2017) -> SimulatedDongle:
+
+def start_dongle(
+    link: str,
+    *,
+    latency: float,
+    baud: int | None,
+    slots: int = 400,
+    sim_slots: int = 30,
+    seed: int = 2017,
+) -> SimulatedDongle:
     """Start a dongle whose first (and receiving) storage is ME with `slots`, plus a SIM.
 
     ME comes first so that `preload` fills it; the daemon's storage "auto" then picks it
     as the largest.
     """
-    dongle = SimulatedDongle(link, memories={"ME": slots, "SM": sim_slots},
-                             command_latency=latency, baudrate=baud, seed=seed)
+    dongle = SimulatedDongle(
+        link,
+        memories={"ME": slots, "SM": sim_slots},
+        command_latency=latency,
+        baudrate=baud,
+        seed=seed,
+    )
     return dongle.start()
 
 
 def storage_empty(dongle: SimulatedDongle) -> bool:
     """True when no storage holds a message and none waits in the network."""
-    return (dongle.pending_network == 0
-            and not any(dongle.stored_in(name) for name in ("ME", "SM")))
+    return dongle.pending_network == 0 and not any(dongle.stored_in(name) for name in ("ME", "SM"))
 
 
 def listing_bytes(dongle: SimulatedDongle) -> int:
@@ -184,7 +236,7 @@ class DeleteProbe(Fault):
             return None
         started = time.perf_counter()
         try:
-            self._check(line[len("AT+CMGD="):])
+            self._check(line[len("AT+CMGD=") :])
         except Exception as error:  # noqa: BLE001 - a probe must never break the dongle
             self.errors.append(f"{line}: {error}")
         self.seconds += time.perf_counter() - started
@@ -223,14 +275,30 @@ logging:
 """
 
 
-def write_config(directory: str, port: str, *, baud: int = 115200, poll: str = "1s",
-                 replies: bool = False, level: str = "warning", extra: str = "") -> str:
+def write_config(
+    directory: str,
+    port: str,
+    *,
+    baud: int = 115200,
+    poll: str = "1s",
+    replies: bool = False,
+    level: str = "warning",
+    extra: str = "",
+) -> str:
     """Write a config in `directory` and return its path (database: directory/antirelou.db)."""
     path = os.path.join(directory, "antirelou.yaml")
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(CONFIG_TEMPLATE.format(
-            port=port, baud=baud, poll=poll, database=os.path.join(directory, "antirelou.db"),
-            replies="true" if replies else "false", level=level) + extra)
+        handle.write(
+            CONFIG_TEMPLATE.format(
+                port=port,
+                baud=baud,
+                poll=poll,
+                database=os.path.join(directory, "antirelou.db"),
+                replies="true" if replies else "false",
+                level=level,
+            )
+            + extra
+        )
     return path
 
 
@@ -252,7 +320,7 @@ def read_usage(pid: int) -> Usage:
             status = handle.read()
     except (FileNotFoundError, ProcessLookupError) as error:
         raise BenchError(f"process {pid} is gone") from error
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
     memory = {}
     for line in status.splitlines():
@@ -282,8 +350,12 @@ class DaemonProcess:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "antirelou", "run", "-c", self.config],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-                start_new_session=True)  # a Ctrl-C reaches the bench, which stops us
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                start_new_session=True,
+            )  # a Ctrl-C reaches the bench, which stops us
         self.started_at = time.monotonic()
         return self
 
@@ -338,6 +410,7 @@ def stop_on_signals() -> None:
     """Turn SIGTERM and SIGHUP into KeyboardInterrupt, so that `finally` blocks stop the
     daemon (it runs in its own session: a terminal's Ctrl-C reaches the bench only).
     """
+
     def interrupt(number: int, frame: object) -> None:
         raise KeyboardInterrupt(signal.Signals(number).name)
 
@@ -345,8 +418,13 @@ def stop_on_signals() -> None:
         signal.signal(number, interrupt)
 
 
-def wait_until(dongle: SimulatedDongle, predicate: Callable[[], bool], timeout: float,
-               daemon: DaemonProcess, what: str) -> float:
+def wait_until(
+    dongle: SimulatedDongle,
+    predicate: Callable[[], bool],
+    timeout: float,
+    daemon: DaemonProcess,
+    what: str,
+) -> float:
     """Wait until `predicate` (evaluated under the dongle's lock at each of its changes)
     holds; return time.monotonic() then. Raise BenchError if the daemon dies or `timeout`
     seconds pass.
@@ -358,8 +436,10 @@ def wait_until(dongle: SimulatedDongle, predicate: Callable[[], bool], timeout: 
             return time.monotonic()
         daemon.check_alive()
         if remaining <= 0:
-            raise BenchError(f"timed out after {timeout:.0f}s waiting for {what}; "
-                             f"last commands: {dongle.command_log[-5:]}\n{daemon.log_tail()}")
+            raise BenchError(
+                f"timed out after {timeout:.0f}s waiting for {what}; "
+                f"last commands: {dongle.command_log[-5:]}\n{daemon.log_tail()}"
+            )
 
 
 def command_seen(dongle: SimulatedDongle, prefix: str, after: int = 0) -> Callable[[], bool]:
@@ -373,6 +453,7 @@ def command_seen(dongle: SimulatedDongle, prefix: str, after: int = 0) -> Callab
 
 
 # --- the database ------------------------------------------------------------------------
+
 
 def connect_readonly(path: str) -> sqlite3.Connection:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
@@ -400,7 +481,8 @@ def check_database(path: str, expected: Iterable[Sms]) -> DatabaseCheck:
     with connect_readonly(path) as db:
         rows = db.execute("SELECT sender, text, error FROM messages").fetchall()
         pdus, on_modem = db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(on_modem), 0) FROM pdus").fetchone()
+            "SELECT COUNT(*), COALESCE(SUM(on_modem), 0) FROM pdus"
+        ).fetchone()
     want = Counter((sms.sender, sms.text) for sms in expected)
     got = Counter((sender, text) for sender, text, _ in rows)
     missing, extra = want - got, got - want
@@ -408,11 +490,19 @@ def check_database(path: str, expected: Iterable[Sms]) -> DatabaseCheck:
     examples += [f"unexpected: {pair!r}" for pair in list(extra)[:3]]
     flagged = [error for _, _, error in rows if error]
     examples += [f"flagged: {error}" for error in flagged[:3]]
-    return DatabaseCheck(len(rows), pdus, on_modem, sum(missing.values()), sum(extra.values()),
-                         len(flagged), tuple(examples))
+    return DatabaseCheck(
+        len(rows),
+        pdus,
+        on_modem,
+        sum(missing.values()),
+        sum(extra.values()),
+        len(flagged),
+        tuple(examples),
+    )
 
 
 # --- reporting -----------------------------------------------------------------------------
+
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
@@ -422,12 +512,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A plain text table; columns whose every cell is a number are right-aligned."""
     cells = [[str(h) for h in headers]] + [[str(value) for value in row] for row in rows]
     widths = [max(len(row[column]) for row in cells) for column in range(len(headers))]
-    numeric = [all(_is_number(row[column]) for row in cells[1:])
-               for column in range(len(headers))]
+    numeric = [all(_is_number(row[column]) for row in cells[1:]) for column in range(len(headers))]
 
     def line(row: Sequence[str]) -> str:
-        return "  ".join(value.rjust(width) if right else value.ljust(width)
-                         for value, width, right in zip(row, widths, numeric, strict=True)).rstrip()
+        return "  ".join(
+            value.rjust(width) if right else value.ljust(width)
+            for value, width, right in zip(row, widths, numeric, strict=True)
+        ).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
     return "\n".join([line(cells[0]), rule] + [line(row) for row in cells[1:]])

@@ -56,27 +56,60 @@ BAUD_CHOICES = (9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)  # co
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Time the daemon draining a preloaded simulated dongle.")
-    parser.add_argument("--messages", type=int, default=300, metavar="N",
-                        help="messages to preload (default 300)")
-    parser.add_argument("--latency", type=float, default=0.02, metavar="SECONDS",
-                        help="simulated time per AT command (default 0.02)")
-    parser.add_argument("--baud", type=int, default=115200, choices=BAUD_CHOICES,
-                        help="simulated serial speed, 10 bits per byte (default 115200)")
-    parser.add_argument("--idle", type=float, default=10.0, metavar="SECONDS",
-                        help=f"quiet period measured after the drain (default 10; the issue's "
-                             f"figure is {ISSUE_IDLE})")
-    parser.add_argument("--runs", type=int, default=1, metavar="K",
-                        help="repeat K times and report the median (default 1)")
-    parser.add_argument("--poll", type=int, default=1, metavar="SECONDS",
-                        help="the daemon's modem.poll_interval (default 1; shipped default 10)")
+        description="Time the daemon draining a preloaded simulated dongle."
+    )
+    parser.add_argument(
+        "--messages", type=int, default=300, metavar="N", help="messages to preload (default 300)"
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.02,
+        metavar="SECONDS",
+        help="simulated time per AT command (default 0.02)",
+    )
+    parser.add_argument(
+        "--baud",
+        type=int,
+        default=115200,
+        choices=BAUD_CHOICES,
+        help="simulated serial speed, 10 bits per byte (default 115200)",
+    )
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help=f"quiet period measured after the drain (default 10; the issue's "
+        f"figure is {ISSUE_IDLE})",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        metavar="K",
+        help="repeat K times and report the median (default 1)",
+    )
+    parser.add_argument(
+        "--poll",
+        type=int,
+        default=1,
+        metavar="SECONDS",
+        help="the daemon's modem.poll_interval (default 1; shipped default 10)",
+    )
     parser.add_argument("--seed", type=int, default=2017, help="seed of the message mix")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args(argv)
-    if arguments.messages < 1 or arguments.runs < 1 or arguments.latency < 0 \
-            or arguments.idle < 0 or not 1 <= arguments.poll <= 600:
-        parser.error("--messages and --runs must be >= 1, --latency and --idle >= 0, "
-                     "--poll 1 to 600")
+    if (
+        arguments.messages < 1
+        or arguments.runs < 1
+        or arguments.latency < 0
+        or arguments.idle < 0
+        or not 1 <= arguments.poll <= 600
+    ):
+        parser.error(
+            "--messages and --runs must be >= 1, --latency and --idle >= 0, --poll 1 to 600"
+        )
     return arguments
 
 
@@ -86,8 +119,13 @@ def run_once(arguments: argparse.Namespace, messages: list, number: int) -> dict
     with tempfile.TemporaryDirectory(prefix="antirelou-bench-drain-") as directory:
         link = os.path.join(directory, "modem")
         database = os.path.join(directory, "antirelou.db")
-        dongle = start_dongle(link, latency=arguments.latency, baud=arguments.baud,
-                              slots=max(400, pdus), seed=arguments.seed)
+        dongle = start_dongle(
+            link,
+            latency=arguments.latency,
+            baud=arguments.baud,
+            slots=max(400, pdus),
+            seed=arguments.seed,
+        )
         try:
             dongle.preload((sms.sender, sms.text) for sms in messages)
             if len(dongle.stored()) != pdus or dongle.pending_network:
@@ -97,8 +135,7 @@ def run_once(arguments: argparse.Namespace, messages: list, number: int) -> dict
             floor = wire + 2 * arguments.latency  # AT+CMGL then AT+CMGD, nothing else
             probe = DeleteProbe(dongle, database)
             dongle.set_fault(probe)
-            config = write_config(directory, link, baud=arguments.baud,
-                                  poll=f"{arguments.poll}s")
+            config = write_config(directory, link, baud=arguments.baud, poll=f"{arguments.poll}s")
             with DaemonProcess(config, os.path.join(directory, "daemon.log")) as daemon:
                 figures = measure(arguments, dongle, daemon, len(messages), floor)
                 exit_code = daemon.stop()
@@ -108,30 +145,60 @@ def run_once(arguments: argparse.Namespace, messages: list, number: int) -> dict
         finally:
             dongle.stop()
     figures.update(
-        run=number, messages=len(messages), pdus=pdus, answer_bytes=answer_bytes,
-        wire_seconds=wire, limit_per_second=len(messages) / floor,
-        delete_commands=probe.deletes, deleted_pdus_checked=probe.checked,
-        deleted_uncommitted=len(probe.uncommitted), probe_errors=probe.errors,
+        run=number,
+        messages=len(messages),
+        pdus=pdus,
+        answer_bytes=answer_bytes,
+        wire_seconds=wire,
+        limit_per_second=len(messages) / floor,
+        delete_commands=probe.deletes,
+        deleted_pdus_checked=probe.checked,
+        deleted_uncommitted=len(probe.uncommitted),
+        probe_errors=probe.errors,
         probe_ms=probe.seconds * 1000,
-        logged=check.messages, logged_pdus=check.pdus, pdus_left_on_modem=check.pdus_on_modem,
-        missing=check.missing, unexpected=check.extra, flagged=check.flagged,
-        examples=list(check.examples))
-    figures["ok"] = (check.ok and check.messages == len(messages) and check.pdus == pdus
-                     and check.pdus_on_modem == 0 and probe.checked == pdus
-                     and not probe.uncommitted and not probe.errors and exit_code == 0)
+        logged=check.messages,
+        logged_pdus=check.pdus,
+        pdus_left_on_modem=check.pdus_on_modem,
+        missing=check.missing,
+        unexpected=check.extra,
+        flagged=check.flagged,
+        examples=list(check.examples),
+    )
+    figures["ok"] = (
+        check.ok
+        and check.messages == len(messages)
+        and check.pdus == pdus
+        and check.pdus_on_modem == 0
+        and probe.checked == pdus
+        and not probe.uncommitted
+        and not probe.errors
+        and exit_code == 0
+    )
     return figures
 
 
-def measure(arguments: argparse.Namespace, dongle, daemon: DaemonProcess, count: int,
-            floor: float) -> dict:
-    started = wait_until(dongle, command_seen(dongle, "AT+CMGL"), STARTUP_TIMEOUT, daemon,
-                         "the daemon's first AT+CMGL")
+def measure(
+    arguments: argparse.Namespace, dongle, daemon: DaemonProcess, count: int, floor: float
+) -> dict:
+    started = wait_until(
+        dongle,
+        command_seen(dongle, "AT+CMGL"),
+        STARTUP_TIMEOUT,
+        daemon,
+        "the daemon's first AT+CMGL",
+    )
     at_start = daemon.usage()
-    log_start = next(index for index, line in enumerate(dongle.command_log)
-                     if line.upper().startswith("AT+CMGL"))
+    log_start = next(
+        index for index, line in enumerate(dongle.command_log) if line.upper().startswith("AT+CMGL")
+    )
     drain_timeout = 60 + 10 * floor
-    emptied = wait_until(dongle, lambda: storage_empty(dongle), drain_timeout, daemon,
-                         f"the storage to empty ({count} messages)")
+    emptied = wait_until(
+        dongle,
+        lambda: storage_empty(dongle),
+        drain_timeout,
+        daemon,
+        f"the storage to empty ({count} messages)",
+    )
     at_end = daemon.usage()
     drain_commands = dongle.command_log[log_start:]
     seconds = emptied - started
@@ -144,8 +211,9 @@ def measure(arguments: argparse.Namespace, dongle, daemon: DaemonProcess, count:
     time.sleep(arguments.idle)
     idle_end = daemon.usage()
     idle_seconds = time.monotonic() - opened
-    idle_commands = Counter(line.split("=")[0].rstrip("?")
-                            for line in dongle.command_log[idle_log:])
+    idle_commands = Counter(
+        line.split("=")[0].rstrip("?") for line in dongle.command_log[idle_log:]
+    )
     return {
         "startup_seconds": started - daemon.started_at,
         "startup_cpu_ms": at_start.cpu * 1000,
@@ -158,16 +226,26 @@ def measure(arguments: argparse.Namespace, dongle, daemon: DaemonProcess, count:
         "idle_seconds": idle_seconds,
         "idle_cpu_ms": (idle_end.cpu - idle_start.cpu) * 1000,
         "idle_cpu_percent": (idle_end.cpu - idle_start.cpu) * 100 / idle_seconds
-        if idle_seconds else 0.0,
+        if idle_seconds
+        else 0.0,
         "idle_rss_mib": idle_end.rss / 1024,
         "peak_rss_mib": idle_end.hwm / 1024,
         "idle_commands": dict(idle_commands),
     }
 
 
-MEDIAN_KEYS = ("seconds", "per_second", "cpu_ms_per_message", "drain_cpu_ms", "idle_cpu_ms",
-               "idle_cpu_percent", "idle_rss_mib", "peak_rss_mib", "startup_seconds",
-               "startup_cpu_ms")
+MEDIAN_KEYS = (
+    "seconds",
+    "per_second",
+    "cpu_ms_per_message",
+    "drain_cpu_ms",
+    "idle_cpu_ms",
+    "idle_cpu_percent",
+    "idle_rss_mib",
+    "peak_rss_mib",
+    "startup_seconds",
+    "startup_cpu_ms",
+)
 
 
 def report(arguments: argparse.Namespace, messages: list, runs: list[dict], when: str) -> str:
@@ -190,22 +268,51 @@ def report(arguments: argparse.Namespace, messages: list, runs: list[dict], when
         f"(AT+CMGL, AT+CMGD): at best {first['limit_per_second']:.1f} messages/s",
         "",
     ]
-    headers = ("run", "messages", "PDUs", "seconds", "msg/s", "CPU ms/msg", "idle s",
-               "idle CPU ms", "idle CPU %", "idle RSS MiB", "peak RSS MiB", "checks")
+    headers = (
+        "run",
+        "messages",
+        "PDUs",
+        "seconds",
+        "msg/s",
+        "CPU ms/msg",
+        "idle s",
+        "idle CPU ms",
+        "idle CPU %",
+        "idle RSS MiB",
+        "peak RSS MiB",
+        "checks",
+    )
+
     def row(label: object, run: dict, ok: bool) -> tuple:
-        return (label, run["messages"], run["pdus"], f"{run['seconds']:.2f}",
-                f"{run['per_second']:.1f}", f"{run['cpu_ms_per_message']:.2f}",
-                f"{run['idle_seconds']:.0f}", f"{run['idle_cpu_ms']:.0f}",
-                f"{run['idle_cpu_percent']:.2f}", f"{run['idle_rss_mib']:.1f}",
-                f"{run['peak_rss_mib']:.1f}", "ok" if ok else "FAILED")
+        return (
+            label,
+            run["messages"],
+            run["pdus"],
+            f"{run['seconds']:.2f}",
+            f"{run['per_second']:.1f}",
+            f"{run['cpu_ms_per_message']:.2f}",
+            f"{run['idle_seconds']:.0f}",
+            f"{run['idle_cpu_ms']:.0f}",
+            f"{run['idle_cpu_percent']:.2f}",
+            f"{run['idle_rss_mib']:.1f}",
+            f"{run['peak_rss_mib']:.1f}",
+            "ok" if ok else "FAILED",
+        )
 
     rows = [row(run["run"], run, run["ok"]) for run in runs]
     if len(runs) > 1:
-        rows.append(row("median", {**first, **mid, "idle_seconds": median(
-            [run["idle_seconds"] for run in runs])}, all(run["ok"] for run in runs)))
+        rows.append(
+            row(
+                "median",
+                {**first, **mid, "idle_seconds": median([run["idle_seconds"] for run in runs])},
+                all(run["ok"] for run in runs),
+            )
+        )
     lines.append(table(headers, rows))
-    lines.append(f"(CPU = utime + stime of the daemon's process, all threads, from /proc; "
-                 f"resolution {1000 / CLOCK_TICKS:g} ms. RSS = VmRSS, peak = VmHWM.)")
+    lines.append(
+        f"(CPU = utime + stime of the daemon's process, all threads, from /proc; "
+        f"resolution {1000 / CLOCK_TICKS:g} ms. RSS = VmRSS, peak = VmHWM.)"
+    )
     lines.append("")
     lines.append("checks, per run:")
     for run in runs:
@@ -218,18 +325,26 @@ def report(arguments: argparse.Namespace, messages: list, runs: list[dict], when
             f"{run['probe_ms']:.1f} ms); logged {run['logged']} messages / "
             f"{run['logged_pdus']} PDUs, {run['missing']} missing, {run['unexpected']} "
             f"unexpected or duplicated, {run['flagged']} flagged, {run['pdus_left_on_modem']} "
-            f"PDUs still marked on the modem; exit status {run['exit_code']}")
-        lines.append(f"         start-up {run['startup_seconds']:.2f} s and "
-                     f"{run['startup_cpu_ms']:.0f} ms CPU before the first AT+CMGL; "
-                     f"idle commands: {idle or 'none'}")
+            f"PDUs still marked on the modem; exit status {run['exit_code']}"
+        )
+        lines.append(
+            f"         start-up {run['startup_seconds']:.2f} s and "
+            f"{run['startup_cpu_ms']:.0f} ms CPU before the first AT+CMGL; "
+            f"idle commands: {idle or 'none'}"
+        )
         for example in run["examples"] + run["probe_errors"]:
             lines.append(f"         {example}")
         if run["daemon_log"]:
-            lines.append("         daemon output: " + run["daemon_log"].replace("\n", "\n         "))
+            lines.append(
+                "         daemon output: " + run["daemon_log"].replace("\n", "\n         ")
+            )
     label = "median of " + str(len(runs)) + " runs" if len(runs) > 1 else "one run"
     verdict = "meets" if mid["per_second"] >= GOAL else "DOES NOT meet"
-    idle_note = ("" if arguments.idle >= ISSUE_IDLE else
-                 f"; the issue's figure is a quiet minute: run with --idle {ISSUE_IDLE}")
+    idle_note = (
+        ""
+        if arguments.idle >= ISSUE_IDLE
+        else f"; the issue's figure is a quiet minute: run with --idle {ISSUE_IDLE}"
+    )
     lines += [
         "",
         f"Note ({label}): the daemon drained {len(messages)} messages ({first['pdus']} PDUs) in "
@@ -260,13 +375,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"drain bench: no measure: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("drain bench: interrupted; the daemon and the dongle were stopped",
-              file=sys.stderr)
+        print("drain bench: interrupted; the daemon and the dongle were stopped", file=sys.stderr)
         return 130
     if arguments.json:
         mid = {key: median([run[key] for run in runs]) for key in MEDIAN_KEYS}
-        print(dump_json({"date": when, "settings": vars(arguments), "goal_per_second": GOAL,
-                         "runs": runs, "median": mid, "ok": all(run["ok"] for run in runs)}))
+        print(
+            dump_json(
+                {
+                    "date": when,
+                    "settings": vars(arguments),
+                    "goal_per_second": GOAL,
+                    "runs": runs,
+                    "median": mid,
+                    "ok": all(run["ok"] for run in runs),
+                }
+            )
+        )
     else:
         print(report(arguments, messages, runs, when))
     return 0 if all(run["ok"] for run in runs) else 1

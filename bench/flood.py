@@ -86,44 +86,84 @@ SMSC = "+33695000695"  # the simulator's service centre (only its length matters
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Replay a raid (bursts over ordinary traffic) through the simulated dongle.")
-    parser.add_argument("--full", action="store_true",
-                        help=f"the issue's run: {FULL['messages']} messages, {FULL['raiders']} "
-                             f"raiders, {FULL['genuine']} genuine senders (about 25 minutes)")
-    parser.add_argument("--messages", type=int, metavar="N",
-                        help=f"messages in all (default {SMALL['messages']})")
-    parser.add_argument("--raiders", type=int, metavar="R",
-                        help=f"raider numbers, each writes many times (default {SMALL['raiders']})")
-    parser.add_argument("--genuine", type=int, metavar="G",
-                        help=f"genuine senders, each writes once (default {SMALL['genuine']})")
-    parser.add_argument("--max-rate", type=float, default=20.0, metavar="PER_SECOND",
-                        help="fastest burst, messages per second (default 20)")
-    parser.add_argument("--poll", type=int, default=2, metavar="SECONDS",
-                        help="the daemon's modem.poll_interval (default 2)")
-    parser.add_argument("--clock-speed", type=float, default=1.0, metavar="K",
-                        help="run the daemon's wall clock (policy windows: budgets, flood "
-                             "detection, cooldown) K times faster; modem timings stay real "
-                             "(default 1: the headline run)")
+        description="Replay a raid (bursts over ordinary traffic) through the simulated dongle."
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help=f"the issue's run: {FULL['messages']} messages, {FULL['raiders']} "
+        f"raiders, {FULL['genuine']} genuine senders (about 25 minutes)",
+    )
+    parser.add_argument(
+        "--messages", type=int, metavar="N", help=f"messages in all (default {SMALL['messages']})"
+    )
+    parser.add_argument(
+        "--raiders",
+        type=int,
+        metavar="R",
+        help=f"raider numbers, each writes many times (default {SMALL['raiders']})",
+    )
+    parser.add_argument(
+        "--genuine",
+        type=int,
+        metavar="G",
+        help=f"genuine senders, each writes once (default {SMALL['genuine']})",
+    )
+    parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=20.0,
+        metavar="PER_SECOND",
+        help="fastest burst, messages per second (default 20)",
+    )
+    parser.add_argument(
+        "--poll",
+        type=int,
+        default=2,
+        metavar="SECONDS",
+        help="the daemon's modem.poll_interval (default 2)",
+    )
+    parser.add_argument(
+        "--clock-speed",
+        type=float,
+        default=1.0,
+        metavar="K",
+        help="run the daemon's wall clock (policy windows: budgets, flood "
+        "detection, cooldown) K times faster; modem timings stay real "
+        "(default 1: the headline run)",
+    )
     parser.add_argument("--seed", type=int, default=2017, help="seed of the traffic")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the working directory (database, config, daemon log)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the working directory (database, config, daemon log)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args(argv)
     sizes = FULL if arguments.full else SMALL
     for name, value in sizes.items():
         if getattr(arguments, name) is None:
             setattr(arguments, name, value)
-    if arguments.genuine < 0 or arguments.raiders < 1 \
-            or arguments.messages < arguments.genuine + arguments.raiders:
-        parser.error("need --raiders >= 1, --genuine >= 0 and --messages >= raiders + genuine "
-                     "(every raider writes at least once)")
-    if not 1 <= arguments.max_rate <= 200 or not 1 <= arguments.poll <= 600 \
-            or not 1 <= arguments.clock_speed <= 10000:
+    if (
+        arguments.genuine < 0
+        or arguments.raiders < 1
+        or arguments.messages < arguments.genuine + arguments.raiders
+    ):
+        parser.error(
+            "need --raiders >= 1, --genuine >= 0 and --messages >= raiders + genuine "
+            "(every raider writes at least once)"
+        )
+    if (
+        not 1 <= arguments.max_rate <= 200
+        or not 1 <= arguments.poll <= 600
+        or not 1 <= arguments.clock_speed <= 10000
+    ):
         parser.error("--max-rate must be 1 to 200, --poll 1 to 600, --clock-speed 1 to 10000")
     return arguments
 
 
 # --- the traffic -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Arrival:
@@ -132,8 +172,9 @@ class Arrival:
     genuine: bool
 
 
-def build_traffic(count: int, raiders: int, genuine: int, max_rate: float,
-                  seed: int) -> list[Arrival]:
+def build_traffic(
+    count: int, raiders: int, genuine: int, max_rate: float, seed: int
+) -> list[Arrival]:
     """Given the sizes and a seed, return the same arrivals every time, sorted by time.
 
     Raid messages come in bursts (rate 60-100 % of max_rate for 3-15 s, pauses 0.2-2 s);
@@ -176,8 +217,9 @@ def build_traffic(count: int, raiders: int, genuine: int, max_rate: float,
     for number in range(genuine):
         kind = rng.choices(kinds, (70, 20, 10))[0]
         text, segments = message_text(rng, kind, number)
-        arrivals.append(Arrival(rng.uniform(0.0, end), Sms(new_number(), text, kind, segments),
-                                True))
+        arrivals.append(
+            Arrival(rng.uniform(0.0, end), Sms(new_number(), text, kind, segments), True)
+        )
     arrivals.sort(key=lambda arrival: arrival.at)
     return arrivals
 
@@ -191,8 +233,9 @@ def serial_bound(arrivals: list[Arrival]) -> dict:
     entry_bytes = 0
     pdus = 0
     for arrival in arrivals:
-        for pdu in encode_deliver(arrival.sms.sender, arrival.sms.text, moment, smsc=SMSC,
-                                  concat_reference=0):
+        for pdu in encode_deliver(
+            arrival.sms.sender, arrival.sms.text, moment, smsc=SMSC, concat_reference=0
+        ):
             data = bytes.fromhex(pdu)
             tpdu = len(data) - 1 - data[0]
             entry_bytes += len(f"+CMGL: {pdus % SLOTS},1,,{tpdu}\r\n{pdu}\r\n")
@@ -200,12 +243,18 @@ def serial_bound(arrivals: list[Arrival]) -> dict:
     listings = math.ceil(pdus / SLOTS)
     wire = (entry_bytes + listings * (len("\r\n\r\nOK\r\n") + len("\r\nOK\r\n"))) * 10 / BAUD
     seconds = wire + listings * 2 * LATENCY
-    return {"pdus": pdus, "listing_bytes": entry_bytes, "listings": listings,
-            "wire_seconds": wire, "seconds": seconds,
-            "per_second": len(arrivals) / seconds if seconds else math.inf}
+    return {
+        "pdus": pdus,
+        "listing_bytes": entry_bytes,
+        "listings": listings,
+        "wire_seconds": wire,
+        "seconds": seconds,
+        "per_second": len(arrivals) / seconds if seconds else math.inf,
+    }
 
 
 # --- watching the dongle -------------------------------------------------------------------
+
 
 def _command_name(line: str) -> str:
     upper = line.upper()
@@ -391,10 +440,23 @@ class BenchDaemon(DaemonProcess):
         self.origin_wall, self.origin = time.time(), time.monotonic()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _ACCELERATED, repr(self.speed), repr(self.origin_wall),
-                 repr(self.origin), "run", "-c", self.config],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-                start_new_session=True)
+                [
+                    sys.executable,
+                    "-c",
+                    _ACCELERATED,
+                    repr(self.speed),
+                    repr(self.origin_wall),
+                    repr(self.origin),
+                    "run",
+                    "-c",
+                    self.config,
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                start_new_session=True,
+            )
         self.started_at = time.monotonic()
         return self
 
@@ -432,20 +494,31 @@ def policy_yaml() -> str:
     """The shipped budgets and flood settings, written out so the bench knows them."""
     shipped = config_module.load(os.path.join(REPO, "etc", "antirelou.yaml"))
     budgets = shipped.budgets
-    limits = {name: _limit(getattr(budgets, name)) for name in (
-        "segments_per_hour", "segments_per_day", "segments_per_month", "numbers_per_month")}
+    limits = {
+        name: _limit(getattr(budgets, name))
+        for name in (
+            "segments_per_hour",
+            "segments_per_day",
+            "segments_per_month",
+            "numbers_per_month",
+        )
+    }
     return POLICY_TEMPLATE.format(
-        b=argparse.Namespace(**limits), f=shipped.flood,
+        b=argparse.Namespace(**limits),
+        f=shipped.flood,
         enabled="true" if shipped.flood.enabled else "false",
-        calm=f"{int(shipped.flood.calm_after)}s", hold=f"{int(shipped.flood.hold)}s")
+        calm=f"{int(shipped.flood.calm_after)}s",
+        hold=f"{int(shipped.flood.hold)}s",
+    )
 
 
 def _scalar(db: sqlite3.Connection, sql: str, parameters: tuple = ()) -> int:
     return db.execute(sql, parameters).fetchone()[0]
 
 
-def wait_for_database(daemon: DaemonProcess, database: str, sql: str, want, timeout: float,
-                      what: str) -> float:
+def wait_for_database(
+    daemon: DaemonProcess, database: str, sql: str, want, timeout: float, what: str
+) -> float:
     """Poll `sql` (one number) until want(value); return time.monotonic() then."""
     deadline = time.monotonic() + timeout
     value = None
@@ -459,8 +532,10 @@ def wait_for_database(daemon: DaemonProcess, database: str, sql: str, want, time
             return time.monotonic()
         daemon.check_alive()
         if time.monotonic() > deadline:
-            raise BenchError(f"timed out after {timeout:.0f}s waiting for {what} "
-                             f"(last value {value})\n{daemon.log_tail()}")
+            raise BenchError(
+                f"timed out after {timeout:.0f}s waiting for {what} "
+                f"(last value {value})\n{daemon.log_tail()}"
+            )
         time.sleep(0.2)
 
 
@@ -478,21 +553,40 @@ def run(arguments: argparse.Namespace, arrivals: list[Arrival]) -> dict:
 def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: str) -> dict:
     link = os.path.join(directory, "modem")
     database = os.path.join(directory, "antirelou.db")
-    dongle = SimulatedDongle(link, memories={"SM": SLOTS}, command_latency=LATENCY,
-                             send_latency=SEND_LATENCY, baudrate=BAUD, seed=arguments.seed)
+    dongle = SimulatedDongle(
+        link,
+        memories={"SM": SLOTS},
+        command_latency=LATENCY,
+        send_latency=SEND_LATENCY,
+        baudrate=BAUD,
+        seed=arguments.seed,
+    )
     dongle.start()
     injector: Injector | None = None
     sampler: Sampler | None = None
     try:
         monitor = Monitor(dongle)
         dongle.set_fault(monitor)
-        config_path = write_config(directory, link, baud=BAUD, poll=f"{arguments.poll}s",
-                                   replies=True, level="warning", extra=policy_yaml())
+        config_path = write_config(
+            directory,
+            link,
+            baud=BAUD,
+            poll=f"{arguments.poll}s",
+            replies=True,
+            level="warning",
+            extra=policy_yaml(),
+        )
         config = config_module.load(config_path)
-        with BenchDaemon(config_path, os.path.join(directory, "daemon.log"),
-                         arguments.clock_speed) as daemon:
-            ready = wait_until(dongle, command_seen(dongle, "AT+CMGL"), STARTUP_TIMEOUT, daemon,
-                               "the daemon's first AT+CMGL")
+        with BenchDaemon(
+            config_path, os.path.join(directory, "daemon.log"), arguments.clock_speed
+        ) as daemon:
+            ready = wait_until(
+                dongle,
+                command_seen(dongle, "AT+CMGL"),
+                STARTUP_TIMEOUT,
+                daemon,
+                "the daemon's first AT+CMGL",
+            )
             at_start = daemon.usage()
             sampler = Sampler(monitor, daemon.pid, database)
             injector = Injector(dongle, arrivals, monitor)
@@ -505,22 +599,34 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
                 raise BenchError(f"injecting failed: {injector.error!r}")
             last_injection = injector.times[-1]
             emptied = wait_until(
-                dongle, lambda: dongle.pending_network == 0 and not dongle.stored(),
-                120.0, daemon, "the storage and the network queue to empty")
+                dongle,
+                lambda: dongle.pending_network == 0 and not dongle.stored(),
+                120.0,
+                daemon,
+                "the storage and the network queue to empty",
+            )
             logged_at = wait_for_database(
-                daemon, database, "SELECT COUNT(*) FROM messages",
-                lambda value: value >= len(arrivals), 60.0, "every message to be logged")
+                daemon,
+                database,
+                "SELECT COUNT(*) FROM messages",
+                lambda value: value >= len(arrivals),
+                60.0,
+                "every message to be logged",
+            )
             at_logged = daemon.usage()
             with connect_readonly(database) as db:
-                queued = _scalar(db, "SELECT COUNT(*) FROM replies "
-                                     "WHERE status IN ('queued', 'sending')")
+                queued = _scalar(
+                    db, "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')"
+                )
             replies_done = wait_for_database(
-                daemon, database,
+                daemon,
+                database,
                 "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')",
                 lambda value: value == 0,
                 # Flood-mode replies wait flood.hold (in policy time) before they leave.
                 60.0 + FLOOD_HOLD / arguments.clock_speed + 2 * SEND_LATENCY[1] * (queued + 1),
-                "the queued replies to be sent")
+                "the queued replies to be sent",
+            )
             at_end = daemon.usage()
             sampler.stopping.set()
             sampler.join(5)
@@ -571,9 +677,12 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
         wall_seconds=time.monotonic() - first,
     )
     queue_all, queue_sending = monitor.queue_seconds()
-    figures.update(queue_seconds=queue_all, queue_seconds_near_sends=queue_sending,
-                   sends_seconds=sum(end - start for start, end in monitor.sends),
-                   clock_speed=arguments.clock_speed)
+    figures.update(
+        queue_seconds=queue_all,
+        queue_seconds_near_sends=queue_sending,
+        sends_seconds=sum(end - start for start, end in monitor.sends),
+        clock_speed=arguments.clock_speed,
+    )
     figures["latency"] = _latencies(figures.pop("_received"), arrivals, injector.walls)
     figures["peak_drain_per_second_10s"] = _peak_rate(figures.pop("_received_times"), 10.0)
     figures["serial_bound"] = serial_bound(arrivals)
@@ -592,8 +701,9 @@ def _peak_rate(times: list[float], window: float) -> float:
     return best / window
 
 
-def _cpu_by_quarter(series: list[tuple[float, float, int]], base: float,
-                    count: int) -> list[float | None]:
+def _cpu_by_quarter(
+    series: list[tuple[float, float, int]], base: float, count: int
+) -> list[float | None]:
     """CPU ms per message logged within each quarter of the messages (by sampled counts)."""
     points = [(0, base)] + [(logged, cpu) for _, cpu, logged in series]
     result: list[float | None] = []
@@ -608,8 +718,9 @@ def _cpu_by_quarter(series: list[tuple[float, float, int]], base: float,
     return result
 
 
-def _latencies(received: list[tuple[str, str, float]], arrivals: list[Arrival],
-               walls: list[float]) -> dict:
+def _latencies(
+    received: list[tuple[str, str, float]], arrivals: list[Arrival], walls: list[float]
+) -> dict:
     """Injection to commit, pairing each (sender, text) in time order."""
     injected: dict[tuple[str, str], deque[float]] = defaultdict(deque)
     for arrival, wall in zip(arrivals, walls, strict=False):
@@ -626,8 +737,13 @@ def _latencies(received: list[tuple[str, str, float]], arrivals: list[Arrival],
     def quantile(share: float) -> float:
         return delays[min(len(delays) - 1, int(share * len(delays)))]
 
-    return {"count": len(delays), "median": median(delays), "p95": quantile(0.95),
-            "p99": quantile(0.99), "max": delays[-1]}
+    return {
+        "count": len(delays),
+        "median": median(delays),
+        "p95": quantile(0.95),
+        "p99": quantile(0.99),
+        "max": delays[-1],
+    }
 
 
 # --- the database ------------------------------------------------------------------------
@@ -655,8 +771,13 @@ def _reason_group(reason: str) -> str:
     return re.sub(r"\d+", "#", reason)
 
 
-def analyse(database: str, arrivals: list[Arrival], config, dongle: SimulatedDongle,
-            real_time: Callable[[str], float]) -> dict:
+def analyse(
+    database: str,
+    arrivals: list[Arrival],
+    config,
+    dongle: SimulatedDongle,
+    real_time: Callable[[str], float],
+) -> dict:
     """Check the database; policy windows in the daemon's time, latencies in real time."""
     check = check_database(database, [arrival.sms for arrival in arrivals])
     with connect_readonly(database) as db:
@@ -664,15 +785,22 @@ def analyse(database: str, arrivals: list[Arrival], config, dongle: SimulatedDon
         replies = db.execute(
             "SELECT r.message_id, r.recipient, r.status, r.reason, r.segments, r.segments_sent,"
             " r.created_at, r.in_flood, m.sender FROM replies r JOIN messages m"
-            " ON m.id = r.message_id").fetchall()
-        events = db.execute("SELECT at, kind, detail FROM events WHERE kind IN "
-                            "('flood started', 'flood ended') ORDER BY id").fetchall()
-        alerts = _scalar(db, "SELECT COUNT(*) FROM alerts WHERE status IN "
-                             "('queued', 'sending', 'sent', 'unknown')")
+            " ON m.id = r.message_id"
+        ).fetchall()
+        events = db.execute(
+            "SELECT at, kind, detail FROM events WHERE kind IN "
+            "('flood started', 'flood ended') ORDER BY id"
+        ).fetchall()
+        alerts = _scalar(
+            db,
+            "SELECT COUNT(*) FROM alerts WHERE status IN ('queued', 'sending', 'sent', 'unknown')",
+        )
         pdus_on_modem = _scalar(db, "SELECT COUNT(*) FROM pdus WHERE on_modem = 1")
         reply_rows_per_message = _scalar(
-            db, "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM replies"
-                " GROUP BY message_id)")
+            db,
+            "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM replies"
+            " GROUP BY message_id)",
+        )
     without_decision = len({row[0] for row in messages} - {row[0] for row in replies})
 
     def stamp(text: str) -> float:
@@ -691,8 +819,9 @@ def analyse(database: str, arrivals: list[Arrival], config, dongle: SimulatedDon
     raider_numbers = {arrival.sms.sender for arrival in arrivals if not arrival.genuine}
     genuine_rows = [row for row in replies if row[8] in genuine_numbers]
     genuine_answered = sum(row[2] == "sent" for row in genuine_rows)
-    not_answered = Counter(f"{row[2]}: {_reason_group(row[3])}" for row in genuine_rows
-                           if row[2] != "sent")
+    not_answered = Counter(
+        f"{row[2]}: {_reason_group(row[3])}" for row in genuine_rows if row[2] != "sent"
+    )
     raiders_answered = len({row[1] for row in spent if row[8] in raider_numbers})
 
     timed = [(stamp(row[6]), row[4]) for row in committed]
@@ -704,13 +833,19 @@ def analyse(database: str, arrivals: list[Arrival], config, dongle: SimulatedDon
     duration = max(1.0, last - first)
     hours = math.ceil(duration / 3600)
     days = math.ceil(duration / 86400)
-    allowed = [limit for limit in (
-        None if budgets.segments_per_hour is None else budgets.segments_per_hour * hours,
-        None if budgets.segments_per_day is None else budgets.segments_per_day * days,
-        budgets.segments_per_month) if limit is not None]
+    allowed = [
+        limit
+        for limit in (
+            None if budgets.segments_per_hour is None else budgets.segments_per_hour * hours,
+            None if budgets.segments_per_day is None else budgets.segments_per_day * days,
+            budgets.segments_per_month,
+        )
+        if limit is not None
+    ]
     flood_started = [row for row in events if row[1] == "flood started"]
-    steps = max(len(config.replies.steps_for(number)) for number in (genuine_numbers
-                                                                     | raider_numbers))
+    steps = max(
+        len(config.replies.steps_for(number)) for number in (genuine_numbers | raider_numbers)
+    )
     return {
         "logged": check.messages,
         "logged_pdus": check.pdus,
@@ -730,17 +865,20 @@ def analyse(database: str, arrivals: list[Arrival], config, dongle: SimulatedDon
         "alerts_sent": alerts,
         "policy_seconds": duration,
         "allowed_segments": min(allowed) if allowed else None,
-        "allowed_flood_segments": None if flood.segments_per_hour is None
+        "allowed_flood_segments": None
+        if flood.segments_per_hour is None
         else flood.segments_per_hour * hours,
-        "budgets": {"segments_per_hour": budgets.segments_per_hour,
-                    "segments_per_day": budgets.segments_per_day,
-                    "segments_per_month": budgets.segments_per_month,
-                    "numbers_per_month": budgets.numbers_per_month,
-                    "flood_segments_per_hour": flood.segments_per_hour,
-                    "flood_messages_per_minute": flood.messages_per_minute,
-                    "flood_new_numbers_per_minute": flood.new_numbers_per_minute,
-                    "flood_calm_after": flood.calm_after,
-                    "cooldown": config.replies.cooldown},
+        "budgets": {
+            "segments_per_hour": budgets.segments_per_hour,
+            "segments_per_day": budgets.segments_per_day,
+            "segments_per_month": budgets.segments_per_month,
+            "numbers_per_month": budgets.numbers_per_month,
+            "flood_segments_per_hour": flood.segments_per_hour,
+            "flood_messages_per_minute": flood.messages_per_minute,
+            "flood_new_numbers_per_minute": flood.new_numbers_per_minute,
+            "flood_calm_after": flood.calm_after,
+            "cooldown": config.replies.cooldown,
+        },
         "peak_segments_hour": _window_peak(timed, 3600),
         "peak_segments_day": _window_peak(timed, 86400),
         "peak_segments_month": _window_peak(timed, 30 * 86400),
@@ -757,8 +895,7 @@ def analyse(database: str, arrivals: list[Arrival], config, dongle: SimulatedDon
         "raiders": len(raider_numbers),
         "raiders_answered": raiders_answered,
         "flood_episodes": len(flood_started),
-        "flood_events": [{"at": at, "kind": kind, "detail": detail}
-                         for at, kind, detail in events],
+        "flood_events": [{"at": at, "kind": kind, "detail": detail} for at, kind, detail in events],
         "_received": [(row[1], row[2], real_time(row[3])) for row in messages],
         "_received_times": [real_time(row[3]) for row in messages],
     }
@@ -770,25 +907,31 @@ def _verdict(figures: dict) -> bool:
     def within(value: int, limit: int | None) -> bool:
         return limit is None or value <= limit
 
-    return (figures["lost"] == 0 and figures["duplicated"] == 0 and figures["flagged"] == 0
-            and figures["logged"] == figures["injected"]
-            and figures["pdus_left_on_modem"] == 0
-            and figures["messages_without_decision"] == 0
-            and figures["reply_rows_per_message_max"] <= 1
-            and figures["segments_sent_db"] == figures["segments_sent_dongle"]
-            == figures["segments_sent_counted_db"]
-            and figures["dongle_recipients_match"]
-            and within(figures["peak_segments_hour"], budgets["segments_per_hour"])
-            and within(figures["peak_segments_day"], budgets["segments_per_day"])
-            and within(figures["peak_segments_month"], budgets["segments_per_month"])
-            and within(figures["peak_flood_segments_hour"], budgets["flood_segments_per_hour"])
-            and within(figures["numbers_answered"], budgets["numbers_per_month"])
-            and figures["most_replies_to_one_number"] <= figures["sequence_steps"]
-            and figures["most_messages_sent_to_one_number"] <= figures["sequence_steps"]
-            and figures["exit_code"] == 0)
+    return (
+        figures["lost"] == 0
+        and figures["duplicated"] == 0
+        and figures["flagged"] == 0
+        and figures["logged"] == figures["injected"]
+        and figures["pdus_left_on_modem"] == 0
+        and figures["messages_without_decision"] == 0
+        and figures["reply_rows_per_message_max"] <= 1
+        and figures["segments_sent_db"]
+        == figures["segments_sent_dongle"]
+        == figures["segments_sent_counted_db"]
+        and figures["dongle_recipients_match"]
+        and within(figures["peak_segments_hour"], budgets["segments_per_hour"])
+        and within(figures["peak_segments_day"], budgets["segments_per_day"])
+        and within(figures["peak_segments_month"], budgets["segments_per_month"])
+        and within(figures["peak_flood_segments_hour"], budgets["flood_segments_per_hour"])
+        and within(figures["numbers_answered"], budgets["numbers_per_month"])
+        and figures["most_replies_to_one_number"] <= figures["sequence_steps"]
+        and figures["most_messages_sent_to_one_number"] <= figures["sequence_steps"]
+        and figures["exit_code"] == 0
+    )
 
 
 # --- the report ----------------------------------------------------------------------------
+
 
 def _ok(condition: bool) -> str:
     return "ok" if condition else "FAILED"
@@ -798,8 +941,7 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict,
-           when: str) -> str:
+def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict, when: str) -> str:
     budgets = figures["budgets"]
     bound = figures["serial_bound"]
     latency = figures["latency"]
@@ -816,9 +958,12 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
         f"sent segment, {BAUD} baud; a full storage makes the network queue messages",
         f"daemon: {sys.executable} -m antirelou run, replies enabled, poll_interval "
         f"{arguments.poll}s, logging warning, "
-        + ("real clock (policy windows not accelerated)" if arguments.clock_speed == 1 else
-           f"wall clock {arguments.clock_speed:g}x faster for the policy windows (modem "
-           f"timings real)"),
+        + (
+            "real clock (policy windows not accelerated)"
+            if arguments.clock_speed == 1
+            else f"wall clock {arguments.clock_speed:g}x faster for the policy windows (modem "
+            f"timings real)"
+        ),
         f"policy (etc/antirelou.yaml): {budgets['segments_per_hour']}/hour, "
         f"{budgets['segments_per_day']}/day, {budgets['segments_per_month']}/30 days, "
         f"{budgets['numbers_per_month']} numbers/30 days; flood mode at "
@@ -835,65 +980,140 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
         "",
     ]
     rows = [
-        ("messages injected", figures["injected"], len(arrivals), _ok(
-            figures["injected"] == len(arrivals))),
+        (
+            "messages injected",
+            figures["injected"],
+            len(arrivals),
+            _ok(figures["injected"] == len(arrivals)),
+        ),
         ("messages logged", figures["logged"], "all", _ok(figures["logged"] == len(arrivals))),
         ("lost (injected, not logged)", figures["lost"], 0, _ok(figures["lost"] == 0)),
         ("duplicated or unexpected", figures["duplicated"], 0, _ok(figures["duplicated"] == 0)),
         ("logged with an error flag", figures["flagged"], 0, _ok(figures["flagged"] == 0)),
-        ("PDUs still marked on the modem", figures["pdus_left_on_modem"], 0,
-         _ok(figures["pdus_left_on_modem"] == 0)),
-        ("messages without a decision", figures["messages_without_decision"], 0,
-         _ok(figures["messages_without_decision"] == 0)),
-        ("decisions for one message, most", figures["reply_rows_per_message_max"], 1,
-         _ok(figures["reply_rows_per_message_max"] <= 1)),
+        (
+            "PDUs still marked on the modem",
+            figures["pdus_left_on_modem"],
+            0,
+            _ok(figures["pdus_left_on_modem"] == 0),
+        ),
+        (
+            "messages without a decision",
+            figures["messages_without_decision"],
+            0,
+            _ok(figures["messages_without_decision"] == 0),
+        ),
+        (
+            "decisions for one message, most",
+            figures["reply_rows_per_message_max"],
+            1,
+            _ok(figures["reply_rows_per_message_max"] <= 1),
+        ),
         ("storage slots used, peak", figures["peak_slots"], SLOTS, "info"),
         ("time storage full, % of samples", _fmt(figures["full_share"] * 100), "-", "info"),
         ("network queue, peak (segments)", figures["peak_pending_network"], "-", "info"),
         ("network queue not empty, s", _fmt(figures["queue_seconds"]), "-", "info"),
         ("replies sent (sent/unknown)", figures["replies_sent"], "-", "info"),
-        ("segments sent, database", figures["segments_sent_db"],
-         f"<= {figures['allowed_segments']}",
-         _ok(figures["allowed_segments"] is None
-             or figures["segments_sent_db"] <= figures["allowed_segments"])),
-        ("segments sent, dongle", figures["segments_sent_dongle"], figures["segments_sent_db"],
-         _ok(figures["segments_sent_dongle"] == figures["segments_sent_db"]
-             == figures["segments_sent_counted_db"] and figures["dongle_recipients_match"])),
-        ("segments in any hour, peak", figures["peak_segments_hour"],
-         budgets["segments_per_hour"], _ok(budgets["segments_per_hour"] is None
-                                           or figures["peak_segments_hour"]
-                                           <= budgets["segments_per_hour"])),
-        ("segments in any day, peak", figures["peak_segments_day"],
-         budgets["segments_per_day"], _ok(budgets["segments_per_day"] is None
-                                          or figures["peak_segments_day"]
-                                          <= budgets["segments_per_day"])),
-        ("flood-mode segments in any hour", figures["peak_flood_segments_hour"],
-         budgets["flood_segments_per_hour"],
-         _ok(figures["peak_flood_segments_hour"] <= budgets["flood_segments_per_hour"])),
-        ("distinct numbers answered", figures["numbers_answered"],
-         budgets["numbers_per_month"], _ok(budgets["numbers_per_month"] is None
-                                           or figures["numbers_answered"]
-                                           <= budgets["numbers_per_month"])),
-        ("replies to one number, most", figures["most_replies_to_one_number"],
-         figures["sequence_steps"],
-         _ok(figures["most_replies_to_one_number"] <= figures["sequence_steps"]
-             and figures["most_messages_sent_to_one_number"] <= figures["sequence_steps"])),
-        ("genuine one-off senders answered", f"{figures['genuine_answered']}/{genuine}",
-         "policy", f"{share * 100:.0f} %"),
-        ("raider numbers answered", f"{figures['raiders_answered']}/{figures['raiders']}",
-         "policy", "info"),
+        (
+            "segments sent, database",
+            figures["segments_sent_db"],
+            f"<= {figures['allowed_segments']}",
+            _ok(
+                figures["allowed_segments"] is None
+                or figures["segments_sent_db"] <= figures["allowed_segments"]
+            ),
+        ),
+        (
+            "segments sent, dongle",
+            figures["segments_sent_dongle"],
+            figures["segments_sent_db"],
+            _ok(
+                figures["segments_sent_dongle"]
+                == figures["segments_sent_db"]
+                == figures["segments_sent_counted_db"]
+                and figures["dongle_recipients_match"]
+            ),
+        ),
+        (
+            "segments in any hour, peak",
+            figures["peak_segments_hour"],
+            budgets["segments_per_hour"],
+            _ok(
+                budgets["segments_per_hour"] is None
+                or figures["peak_segments_hour"] <= budgets["segments_per_hour"]
+            ),
+        ),
+        (
+            "segments in any day, peak",
+            figures["peak_segments_day"],
+            budgets["segments_per_day"],
+            _ok(
+                budgets["segments_per_day"] is None
+                or figures["peak_segments_day"] <= budgets["segments_per_day"]
+            ),
+        ),
+        (
+            "flood-mode segments in any hour",
+            figures["peak_flood_segments_hour"],
+            budgets["flood_segments_per_hour"],
+            _ok(figures["peak_flood_segments_hour"] <= budgets["flood_segments_per_hour"]),
+        ),
+        (
+            "distinct numbers answered",
+            figures["numbers_answered"],
+            budgets["numbers_per_month"],
+            _ok(
+                budgets["numbers_per_month"] is None
+                or figures["numbers_answered"] <= budgets["numbers_per_month"]
+            ),
+        ),
+        (
+            "replies to one number, most",
+            figures["most_replies_to_one_number"],
+            figures["sequence_steps"],
+            _ok(
+                figures["most_replies_to_one_number"] <= figures["sequence_steps"]
+                and figures["most_messages_sent_to_one_number"] <= figures["sequence_steps"]
+            ),
+        ),
+        (
+            "genuine one-off senders answered",
+            f"{figures['genuine_answered']}/{genuine}",
+            "policy",
+            f"{share * 100:.0f} %",
+        ),
+        (
+            "raider numbers answered",
+            f"{figures['raiders_answered']}/{figures['raiders']}",
+            "policy",
+            "info",
+        ),
         ("flood episodes started", figures["flood_episodes"], "-", "info"),
-        ("arrival rate, msg/s (peak 1 s)",
-         f"{figures['arrival_per_second']:.1f} ({figures['peak_arrival_per_second']:.0f})",
-         f"<= {arguments.max_rate:g} + genuine", "info"),
-        ("drain rate over the run, msg/s", _fmt(figures["drain_per_second"]),
-         f"{bound['per_second']:.1f} serial bound", "info"),
-        ("drain rate, best 10 s, msg/s", _fmt(figures["peak_drain_per_second_10s"]),
-         f"{bound['per_second']:.1f} serial bound", "info"),
+        (
+            "arrival rate, msg/s (peak 1 s)",
+            f"{figures['arrival_per_second']:.1f} ({figures['peak_arrival_per_second']:.0f})",
+            f"<= {arguments.max_rate:g} + genuine",
+            "info",
+        ),
+        (
+            "drain rate over the run, msg/s",
+            _fmt(figures["drain_per_second"]),
+            f"{bound['per_second']:.1f} serial bound",
+            "info",
+        ),
+        (
+            "drain rate, best 10 s, msg/s",
+            _fmt(figures["peak_drain_per_second_10s"]),
+            f"{bound['per_second']:.1f} serial bound",
+            "info",
+        ),
         ("lag: last injection to empty, s", _fmt(figures["lag_to_empty"], 2), "-", "info"),
         ("injection to commit, median s", _fmt(latency.get("median"), 2), "-", "info"),
-        ("injection to commit, p99 / max s",
-         f"{_fmt(latency.get('p99'), 2)} / {_fmt(latency.get('max'), 2)}", "-", "info"),
+        (
+            "injection to commit, p99 / max s",
+            f"{_fmt(latency.get('p99'), 2)} / {_fmt(latency.get('max'), 2)}",
+            "-",
+            "info",
+        ),
         ("daemon CPU ms per message", _fmt(figures["cpu_ms_per_message"], 2), "-", "info"),
         ("daemon peak RSS (VmHWM), MiB", _fmt(figures["peak_rss_mib"]), "-", "info"),
         ("daemon exit status (SIGTERM)", figures["exit_code"], 0, _ok(figures["exit_code"] == 0)),
@@ -911,10 +1131,20 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
         f"{figures['flood_segments']} segments were committed in flood mode; reply statuses "
         f"{figures['reply_status']}; alerts sent {figures['alerts_sent']}",
         "  genuine senders not answered, by status and reason: "
-        + ("; ".join(f"{count} x {reason}" for reason, count
-                     in figures["genuine_not_answered"].items()) or "none"),
-        "  flood events: " + ("; ".join(f"{event['at']} {event['kind']}: {event['detail']}"
-                                         for event in figures["flood_events"]) or "none"),
+        + (
+            "; ".join(
+                f"{count} x {reason}" for reason, count in figures["genuine_not_answered"].items()
+            )
+            or "none"
+        ),
+        "  flood events: "
+        + (
+            "; ".join(
+                f"{event['at']} {event['kind']}: {event['detail']}"
+                for event in figures["flood_events"]
+            )
+            or "none"
+        ),
         f"  serial bound: {bound['pdus']} PDUs = {bound['listing_bytes']} bytes of +CMGL "
         f"listing = {bound['wire_seconds']:.1f} s at {BAUD} baud, + {bound['listings']} full "
         f"listings x 2 commands x {LATENCY * 1000:g} ms = {bound['seconds']:.1f} s: at best "
@@ -957,20 +1187,23 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     stop_on_signals()
-    arrivals = build_traffic(arguments.messages, arguments.raiders, arguments.genuine,
-                             arguments.max_rate, arguments.seed)
+    arrivals = build_traffic(
+        arguments.messages, arguments.raiders, arguments.genuine, arguments.max_rate, arguments.seed
+    )
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if not arguments.json:
-        print(f"flood bench: {len(arrivals)} messages over about {arrivals[-1].at:.0f} s...",
-              file=sys.stderr, flush=True)
+        print(
+            f"flood bench: {len(arrivals)} messages over about {arrivals[-1].at:.0f} s...",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         figures = run(arguments, arrivals)
     except BenchError as error:
         print(f"flood bench: no measure: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("flood bench: interrupted; the daemon and the dongle were stopped",
-              file=sys.stderr)
+        print("flood bench: interrupted; the daemon and the dongle were stopped", file=sys.stderr)
         return 130
     if arguments.json:
         print(dump_json({"date": when, "settings": vars(arguments), **figures}))

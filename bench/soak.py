@@ -94,66 +94,126 @@ REPLY_SETTLE = 180.0  # seconds to wait for queued replies at the end
 MALFORMED_SENDER = "+33612345678"  # the simulator's broken PDUs come "from" it
 
 # Every byte string is invalid UTF-8; none holds "\r\n" when it goes inside an answer.
-GARBAGE_BETWEEN = (b"\xff\xfe\xfd\x80 bruit \xc3\x28", b"\r\n\xf0\x28\x8c\xbc\xa0\r\n",
-                   b"\xc0\xaf\xed\xa0\x80", b"\r\n+CM\xff\xfe")
+GARBAGE_BETWEEN = (
+    b"\xff\xfe\xfd\x80 bruit \xc3\x28",
+    b"\r\n\xf0\x28\x8c\xbc\xa0\r\n",
+    b"\xc0\xaf\xed\xa0\x80",
+    b"\r\n+CM\xff\xfe",
+)
 GARBAGE_INSIDE = (b"\xff\xfe\x80", b"\xc3\x28\xa0\xa1", b"\xed\xa0\x80\xf8")
-CMS_ERRORS = {"AT+CMGL": ("+CMS ERROR: 500", "+CMS ERROR: 302"),
-              "AT+CMGD": ("+CMS ERROR: 500", "+CMS ERROR: 321"),
-              "AT+CMGS": ("+CMS ERROR: 500", "+CMS ERROR: 38", "+CMS ERROR: 304")}
+CMS_ERRORS = {
+    "AT+CMGL": ("+CMS ERROR: 500", "+CMS ERROR: 302"),
+    "AT+CMGD": ("+CMS ERROR: 500", "+CMS ERROR: 321"),
+    "AT+CMGS": ("+CMS ERROR: 500", "+CMS ERROR: 38", "+CMS ERROR: 304"),
+}
 SLOW_COMMANDS = ("AT+CMGL", "AT+CMGD", "AT+CMGS", "AT+CSQ")
 
-FAULT_KINDS = ("unplug", "hang", "garbage", "garbage-in-cmgl", "cms-error", "slow",
-               "storage-full", "malformed", "reboot", "sigkill", "db-lock")
-STATES = ("running", "modem lost", "connecting", "waiting for network", "database error",
-          "stopped")
-_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
-                       r"(.*)$")
+FAULT_KINDS = (
+    "unplug",
+    "hang",
+    "garbage",
+    "garbage-in-cmgl",
+    "cms-error",
+    "slow",
+    "storage-full",
+    "malformed",
+    "reboot",
+    "sigkill",
+    "db-lock",
+)
+STATES = ("running", "modem lost", "connecting", "waiting for network", "database error", "stopped")
+_LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) "
+    r"(.*)$"
+)
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Steady inbound SMS and a random fault every minute through the simulated "
-                    "dongle; check nothing is lost and nobody is answered twice.")
-    parser.add_argument("--full", action="store_true",
-                        help=f"the issue's run: {FULL_MINUTES} minutes, a fault every 60 s")
-    parser.add_argument("--minutes", type=float, metavar="N",
-                        help=f"length of the faulty phase (default {SHORT_MINUTES}; --full "
-                             f"{FULL_MINUTES})")
-    parser.add_argument("--fault-every", type=float, metavar="SECONDS",
-                        help="one random fault per this many seconds (default 60; 30 for runs "
-                             "shorter than 30 minutes, so that the 5-minute default gets 10)")
-    parser.add_argument("--rate", type=float, default=1.0, metavar="PER_SECOND",
-                        help="inbound messages per second (default 1)")
-    parser.add_argument("--senders", type=int, default=15, metavar="P",
-                        help="pool of sender numbers (default 15; each may be answered once a "
-                             "minute)")
-    parser.add_argument("--faults", metavar="KIND,...",
-                        help=f"only these kinds of fault (default all: {','.join(FAULT_KINDS)})")
-    parser.add_argument("--settle-timeout", type=float, default=600.0, metavar="SECONDS",
-                        help="after the faults, wait this long at most for every message to be "
-                             "logged and the storage to empty (default 600)")
+        "dongle; check nothing is lost and nobody is answered twice."
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help=f"the issue's run: {FULL_MINUTES} minutes, a fault every 60 s",
+    )
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        metavar="N",
+        help=f"length of the faulty phase (default {SHORT_MINUTES}; --full {FULL_MINUTES})",
+    )
+    parser.add_argument(
+        "--fault-every",
+        type=float,
+        metavar="SECONDS",
+        help="one random fault per this many seconds (default 60; 30 for runs "
+        "shorter than 30 minutes, so that the 5-minute default gets 10)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=1.0,
+        metavar="PER_SECOND",
+        help="inbound messages per second (default 1)",
+    )
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=15,
+        metavar="P",
+        help="pool of sender numbers (default 15; each may be answered once a minute)",
+    )
+    parser.add_argument(
+        "--faults",
+        metavar="KIND,...",
+        help=f"only these kinds of fault (default all: {','.join(FAULT_KINDS)})",
+    )
+    parser.add_argument(
+        "--settle-timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="after the faults, wait this long at most for every message to be "
+        "logged and the storage to empty (default 600)",
+    )
     parser.add_argument("--seed", type=int, default=2017, help="seed of the traffic and faults")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the working directory (database, config, daemon logs); it is "
-                             "kept anyway when a check fails")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the working directory (database, config, daemon logs); it is "
+        "kept anyway when a check fails",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args(argv)
     if arguments.minutes is None:
         arguments.minutes = FULL_MINUTES if arguments.full else SHORT_MINUTES
     if arguments.fault_every is None:
         arguments.fault_every = 60.0 if arguments.minutes >= 30 else 30.0
-    kinds = FAULT_KINDS if arguments.faults is None else tuple(
-        kind.strip() for kind in arguments.faults.split(",") if kind.strip())
+    kinds = (
+        FAULT_KINDS
+        if arguments.faults is None
+        else tuple(kind.strip() for kind in arguments.faults.split(",") if kind.strip())
+    )
     unknown = [kind for kind in kinds if kind not in FAULT_KINDS]
     if unknown or not kinds:
-        parser.error(f"--faults: unknown kind(s) {', '.join(unknown) or '(none given)'}; "
-                     f"choose among {', '.join(FAULT_KINDS)}")
+        parser.error(
+            f"--faults: unknown kind(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose among {', '.join(FAULT_KINDS)}"
+        )
     arguments.fault_kinds = kinds
-    if not 0 < arguments.minutes <= 24 * 60 or not 5 <= arguments.fault_every <= 3600 \
-            or not 0.05 <= arguments.rate <= 20 or not 1 <= arguments.senders <= 10000 \
-            or arguments.settle_timeout < 30:
-        parser.error("need 0 < --minutes <= 1440, 5 <= --fault-every <= 3600, "
-                     "0.05 <= --rate <= 20, 1 <= --senders <= 10000, --settle-timeout >= 30")
+    if (
+        not 0 < arguments.minutes <= 24 * 60
+        or not 5 <= arguments.fault_every <= 3600
+        or not 0.05 <= arguments.rate <= 20
+        or not 1 <= arguments.senders <= 10000
+        or arguments.settle_timeout < 30
+    ):
+        parser.error(
+            "need 0 < --minutes <= 1440, 5 <= --fault-every <= 3600, "
+            "0.05 <= --rate <= 20, 1 <= --senders <= 10000, --settle-timeout >= 30"
+        )
     return arguments
 
 
@@ -202,11 +262,19 @@ def write_soak_config(directory: str, port: str, minutes: float) -> str:
     steps = int(minutes) + 10  # at most one reply a minute per number: never finished
     path = os.path.join(directory, "antirelou.yaml")
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(CONFIG.format(
-            port=port, baud=BAUD, poll=POLL, command_timeout=COMMAND_TIMEOUT,
-            send_timeout=SEND_TIMEOUT, database=os.path.join(directory, "antirelou.db"),
-            sequence="\n".join(f'    - "{step_text(step)}"' for step in range(1, steps + 1)),
-            restart_after=f"{max(1, int(minutes // 60) + 2)}h", backoff=RETRY_BACKOFF))
+        handle.write(
+            CONFIG.format(
+                port=port,
+                baud=BAUD,
+                poll=POLL,
+                command_timeout=COMMAND_TIMEOUT,
+                send_timeout=SEND_TIMEOUT,
+                database=os.path.join(directory, "antirelou.db"),
+                sequence="\n".join(f'    - "{step_text(step)}"' for step in range(1, steps + 1)),
+                restart_after=f"{max(1, int(minutes // 60) + 2)}h",
+                backoff=RETRY_BACKOFF,
+            )
+        )
     try:
         config_module.load(path)
     except config_module.ConfigError as error:
@@ -215,6 +283,7 @@ def write_soak_config(directory: str, port: str, minutes: float) -> str:
 
 
 # --- the traffic -------------------------------------------------------------------------
+
 
 def build_traffic(count: int, senders: int, seed: int) -> list[Sms]:
     """message_mix's texts (70 % short GSM 7-bit, 20 % short UCS-2, 10 % two parts), each
@@ -230,6 +299,7 @@ def build_traffic(count: int, senders: int, seed: int) -> list[Sms]:
 
 
 # --- the daemon, restarted like systemd would --------------------------------------------
+
 
 @dataclass
 class ProcessRecord:
@@ -265,8 +335,9 @@ class Service:
     def start(self) -> DaemonProcess:
         with self.lock:
             number = len(self.records) + 1
-            daemon = DaemonProcess(self.config,
-                                   os.path.join(self.directory, f"daemon-{number}.log")).start()
+            daemon = DaemonProcess(
+                self.config, os.path.join(self.directory, f"daemon-{number}.log")
+            ).start()
             self.daemon = daemon
             self.records.append(ProcessRecord(number, daemon.pid, daemon.log_path, time.time()))
             return daemon
@@ -302,8 +373,14 @@ class Service:
                 return
             code = daemon.process.returncode
             self._ended(daemon, f"exited {code} on its own")
-            self.unexpected.append({"pid": daemon.pid, "status": code, "at": time.time(),
-                                    "log_tail": daemon.log_tail(8)})
+            self.unexpected.append(
+                {
+                    "pid": daemon.pid,
+                    "status": code,
+                    "at": time.time(),
+                    "log_tail": daemon.log_tail(8),
+                }
+            )
             if code == EXIT_CONFIG:
                 self.fatal = f"the daemon exited {code} (EX_CONFIG):\n{daemon.log_tail()}"
                 return
@@ -332,8 +409,10 @@ class Service:
         was_alive = daemon.alive()
         code = daemon.stop(STOP_TIMEOUT)
         if was_alive:
-            self._ended(daemon, "SIGKILL after SIGTERM timed out" if daemon.killed
-                        else f"SIGTERM: exit {code}")
+            self._ended(
+                daemon,
+                "SIGKILL after SIGTERM timed out" if daemon.killed else f"SIGTERM: exit {code}",
+            )
         return code
 
     def wait_running(self, timeout: float) -> None:
@@ -350,6 +429,7 @@ class Service:
 
 
 # --- sampling ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -432,8 +512,18 @@ class Sampler(threading.Thread):
                 record.hwm = max(record.hwm, usage.hwm)
                 if record.start_rss is None and state == "running" and heartbeat_pid == pid:
                     record.start_rss = usage.rss
-        self.samples.append(Sample(now, state, heartbeat_pid, age, pid, alive,
-                                   len(self.dongle.stored()), self.dongle.pending_network))
+        self.samples.append(
+            Sample(
+                now,
+                state,
+                heartbeat_pid,
+                age,
+                pid,
+                alive,
+                len(self.dongle.stored()),
+                self.dongle.pending_network,
+            )
+        )
 
     def stop(self) -> None:
         self.halt.set()
@@ -441,6 +531,7 @@ class Sampler(threading.Thread):
 
 
 # --- faults ------------------------------------------------------------------------------
+
 
 @dataclass
 class FaultRecord:
@@ -455,8 +546,14 @@ class FaultRecord:
 class Faults:
     """Deal the faults, run the lasting ones in threads, and end them on demand."""
 
-    def __init__(self, dongle: SimulatedDongle, service: Service, database: str,
-                 kinds: tuple[str, ...], rng: random.Random) -> None:
+    def __init__(
+        self,
+        dongle: SimulatedDongle,
+        service: Service,
+        database: str,
+        kinds: tuple[str, ...],
+        rng: random.Random,
+    ) -> None:
         self.dongle = dongle
         self.service = service
         self.database = database
@@ -549,6 +646,7 @@ class Faults:
             time.sleep(seconds)
             action()
             record.ended = time.time()
+
         self._thread(end)
 
     def _kill(self, record: FaultRecord, pause: float) -> None:
@@ -592,12 +690,13 @@ def faults_log_summary(entries: list[tuple[float, str]]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for _, description in entries:
         if description.startswith("fired: answer to "):
-            command = description[len("fired: answer to "):].split("=")[0].split()[0]
+            command = description[len("fired: answer to ") :].split("=")[0].split()[0]
             key = f"fired: {command} answer rewritten"
         elif description.startswith("fired: "):
-            command = description[len("fired: "):].split("=")[0].split()[0]
-            key = f"fired: {command} " + ("answered an error" if " answered " in description
-                                          else "delayed")
+            command = description[len("fired: ") :].split("=")[0].split()[0]
+            key = f"fired: {command} " + (
+                "answered an error" if " answered " in description else "delayed"
+            )
         elif description.startswith(("fail_next(", "slow_next(", "garbage_inside_next(")):
             name, _, rest = description.partition("(")
             key = f"{name} {rest.split(',')[0].strip(chr(39))}"
@@ -610,6 +709,7 @@ def faults_log_summary(entries: list[tuple[float, str]]) -> Counter[str]:
 
 
 # --- the run -------------------------------------------------------------------------------
+
 
 @dataclass
 class Run:
@@ -639,12 +739,19 @@ def inject_steadily(dongle: SimulatedDongle, run: Run, stop: threading.Event) ->
 
 def logged_pairs(database: str) -> Counter[tuple[str, str]]:
     with closing(connect_readonly(database)) as db:
-        return Counter((sender, text) for sender, text in db.execute(
-            "SELECT sender, text FROM messages WHERE error IS NULL"))
+        return Counter(
+            (sender, text)
+            for sender, text in db.execute("SELECT sender, text FROM messages WHERE error IS NULL")
+        )
 
 
-def wait_settled(dongle: SimulatedDongle, service: Service, database: str,
-                 expected: Counter[tuple[str, str]], timeout: float) -> bool:
+def wait_settled(
+    dongle: SimulatedDongle,
+    service: Service,
+    database: str,
+    expected: Counter[tuple[str, str]],
+    timeout: float,
+) -> bool:
     """Wait until the storage and the network queue are empty and every injected message
     is logged; return whether that happened within `timeout` seconds.
     """
@@ -665,8 +772,9 @@ def wait_settled(dongle: SimulatedDongle, service: Service, database: str,
 def count_replies(database: str, statuses: str) -> int:
     try:
         with closing(connect_readonly(database)) as db:
-            return db.execute(f"SELECT COUNT(*) FROM replies WHERE status IN {statuses}"  # noqa: S608
-                              ).fetchone()[0]
+            return db.execute(
+                f"SELECT COUNT(*) FROM replies WHERE status IN {statuses}"  # noqa: S608
+            ).fetchone()[0]
     except sqlite3.Error:
         return -1
 
@@ -693,20 +801,35 @@ def soak(arguments: argparse.Namespace, messages: list[Sms], directory: str) -> 
     link = os.path.join(directory, "modem")
     database = os.path.join(directory, "antirelou.db")
     rng = random.Random(arguments.seed)
-    dongle = SimulatedDongle(link, memories={"SM": SLOTS}, command_latency=LATENCY,
-                             send_latency=SEND_LATENCY, baudrate=BAUD, seed=arguments.seed)
+    dongle = SimulatedDongle(
+        link,
+        memories={"SM": SLOTS},
+        command_latency=LATENCY,
+        send_latency=SEND_LATENCY,
+        baudrate=BAUD,
+        seed=arguments.seed,
+    )
     dongle.start()
     offset = time.time() - time.monotonic()  # faults_log is in monotonic time
     service = Service(write_soak_config(directory, link, arguments.minutes), directory)
     sampler = Sampler(database, service, dongle)
     faults = Faults(dongle, service, database, arguments.fault_kinds, rng)
     stop_injecting = threading.Event()
-    injector = threading.Thread(target=inject_steadily, args=(dongle, run, stop_injecting),
-                                name="soak-injector", daemon=True)
+    injector = threading.Thread(
+        target=inject_steadily,
+        args=(dongle, run, stop_injecting),
+        name="soak-injector",
+        daemon=True,
+    )
     try:
         daemon = service.start()
-        wait_until(dongle, command_seen(dongle, "AT+CMGL"), STARTUP_TIMEOUT, daemon,
-                   "the daemon's first AT+CMGL")
+        wait_until(
+            dongle,
+            command_seen(dongle, "AT+CMGL"),
+            STARTUP_TIMEOUT,
+            daemon,
+            "the daemon's first AT+CMGL",
+        )
         sampler.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while service.record.start_rss is None:
@@ -725,8 +848,11 @@ def soak(arguments: argparse.Namespace, messages: list[Sms], directory: str) -> 
                 time.sleep(min(0.2, max(0.0, run.t0 + when - time.time())))
             record = faults.inject()
             if not arguments.json:
-                print(f"  +{when:6.0f} s  fault {record.number}: {record.kind}: {record.detail}",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  +{when:6.0f} s  fault {record.number}: {record.kind}: {record.detail}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             when += arguments.fault_every
         while time.time() < run.t0 + duration:
             if service.fatal:
@@ -739,9 +865,12 @@ def soak(arguments: argparse.Namespace, messages: list[Sms], directory: str) -> 
         dongle.clear_faults()  # armed faults that never fired
         service.wait_running(RESTART_SEC + STARTUP_TIMEOUT)
         if not arguments.json:
-            print("faults over; waiting for every message to be logged...", file=sys.stderr,
-                  flush=True)
-        injected = Counter((sms.sender, sms.text) for sms in messages[:len(run.injected_at)])
+            print(
+                "faults over; waiting for every message to be logged...",
+                file=sys.stderr,
+                flush=True,
+            )
+        injected = Counter((sms.sender, sms.text) for sms in messages[: len(run.injected_at)])
         run.settled = wait_settled(dongle, service, database, injected, arguments.settle_timeout)
         run.settled_at = time.time()
         if run.settled:
@@ -772,11 +901,13 @@ def save_dongle_logs(dongle: SimulatedDongle, directory: str, offset: float) -> 
             handle.write(f"{stamp} {description}\n")
     with open(os.path.join(directory, "dongle-sent.log"), "w", encoding="utf-8") as handle:
         for message in dongle.sent:
-            handle.write(f"{message.time:%H:%M:%S.%f} {message.number} {message.references} "
-                         f"{message.text}\n")
+            handle.write(
+                f"{message.time:%H:%M:%S.%f} {message.number} {message.references} {message.text}\n"
+            )
 
 
 # --- the analysis --------------------------------------------------------------------------
+
 
 def _epoch(stamp: str) -> float:
     return datetime.fromisoformat(stamp).timestamp()
@@ -800,7 +931,7 @@ def gap_around(commits: list[float], start: float, until: float) -> float:
     """
     first = max(0, bisect.bisect_right(commits, start) - 1)
     best = 0.0
-    for before, after in zip(commits[first:], commits[first + 1:], strict=False):
+    for before, after in zip(commits[first:], commits[first + 1 :], strict=False):
         if before >= until:
             break
         best = max(best, after - before)
@@ -850,28 +981,43 @@ def count_log_lines(paths: list[str]) -> dict:
                 if match.group(1) in ("ERROR", "CRITICAL"):
                     shape = re.sub(r"\d+(\.\d+)?", "#", match.group(2))
                     shapes[shape[:110]] += 1
-    return {"levels": dict(levels), "errors": levels["ERROR"] + levels["CRITICAL"],
-            "warnings": levels["WARNING"], "tracebacks": tracebacks,
-            "top_errors": shapes.most_common(8)}
+    return {
+        "levels": dict(levels),
+        "errors": levels["ERROR"] + levels["CRITICAL"],
+        "warnings": levels["WARNING"],
+        "tracebacks": tracebacks,
+        "top_errors": shapes.most_common(8),
+    }
 
 
-def analyse(run: Run, dongle: SimulatedDongle, service: Service, sampler: Sampler,
-            faults: Faults, database: str, offset: float) -> dict:
+def analyse(
+    run: Run,
+    dongle: SimulatedDongle,
+    service: Service,
+    sampler: Sampler,
+    faults: Faults,
+    database: str,
+    offset: float,
+) -> dict:
     arguments = run.arguments
-    injected = run.messages[:len(run.injected_at)]
+    injected = run.messages[: len(run.injected_at)]
     with closing(connect_readonly(database)) as db:
         rows = db.execute("SELECT id, sender, text, error FROM messages").fetchall()
         pdu_rows = db.execute("SELECT received_at, pdu, message_id FROM pdus").fetchall()
-        replies = db.execute("SELECT message_id, recipient, text, status, error, attempts "
-                             "FROM replies").fetchall()
+        replies = db.execute(
+            "SELECT message_id, recipient, text, status, error, attempts FROM replies"
+        ).fetchall()
         events = Counter(kind for (kind,) in db.execute("SELECT kind FROM events"))
         on_modem = db.execute("SELECT COUNT(*) FROM pdus WHERE on_modem = 1").fetchone()[0]
 
     # Messages: delivered vs logged.
     want = Counter((sms.sender, sms.text) for sms in injected)
     clean = Counter((sender, text) for _, sender, text, error in rows if error is None)
-    flagged = [(message_id, sender, text, error) for message_id, sender, text, error in rows
-               if error is not None]
+    flagged = [
+        (message_id, sender, text, error)
+        for message_id, sender, text, error in rows
+        if error is not None
+    ]
     pdus_of: dict[int, list[str]] = defaultdict(list)
     for _, pdu, message_id in pdu_rows:
         if message_id is not None:
@@ -903,24 +1049,39 @@ def analyse(run: Run, dongle: SimulatedDongle, service: Service, sampler: Sample
     sent_numbers = Counter(message.number for message in sent)
     status_count = Counter(status for _, _, _, status, _, _ in replies)
     # 'sending' left after the stop: the outcome was never recorded (checked apart).
-    paid = [(recipient, text) for _, recipient, text, status, _, _ in replies
-            if status in ("sent", "unknown", "sending")]
-    sending_pairs = Counter((recipient, text) for _, recipient, text, status, _, _ in replies
-                            if status == "sending")
+    paid = [
+        (recipient, text)
+        for _, recipient, text, status, _, _ in replies
+        if status in ("sent", "unknown", "sending")
+    ]
+    sending_pairs = Counter(
+        (recipient, text) for _, recipient, text, status, _, _ in replies if status == "sending"
+    )
     paid_pairs, paid_numbers = Counter(paid), Counter(recipient for recipient, _ in paid)
-    twice = {f"{number} {text!r}": count for (number, text), count in sent_pairs.items()
-             if count > 1}
-    beyond = {number: (count, paid_numbers[number]) for number, count in sent_numbers.items()
-              if count > paid_numbers[number]}
-    unrecorded = {f"{number} {text!r}": count for (number, text), count in sent_pairs.items()
-                  if count > paid_pairs[(number, text)]}
-    recorded_sent = Counter((recipient, text) for _, recipient, text, status, _, _ in replies
-                            if status == "sent")
+    twice = {
+        f"{number} {text!r}": count for (number, text), count in sent_pairs.items() if count > 1
+    }
+    beyond = {
+        number: (count, paid_numbers[number])
+        for number, count in sent_numbers.items()
+        if count > paid_numbers[number]
+    }
+    unrecorded = {
+        f"{number} {text!r}": count
+        for (number, text), count in sent_pairs.items()
+        if count > paid_pairs[(number, text)]
+    }
+    recorded_sent = Counter(
+        (recipient, text) for _, recipient, text, status, _, _ in replies if status == "sent"
+    )
     claimed_not_sent = sum((recorded_sent - sent_pairs).values())
     sent_recorded_sending = sum((sending_pairs & sent_pairs).values())
     message_ids = [message_id for message_id, *_ in replies]
-    unknown = [(recipient, text, error) for _, recipient, text, status, error, _ in replies
-               if status == "unknown"]
+    unknown = [
+        (recipient, text, error)
+        for _, recipient, text, status, error, _ in replies
+        if status == "unknown"
+    ]
     unknown_left = sum(1 for recipient, text, _ in unknown if sent_pairs[(recipient, text)])
 
     # Outages.
@@ -929,25 +1090,35 @@ def analyse(run: Run, dongle: SimulatedDongle, service: Service, sampler: Sample
     gap, gap_start = longest_gap(commits, run.t0, end)
     spans = heartbeat_outages([s for s in sampler.samples if run.t0 <= s.at <= run.settled_at])
     longest_span = max(spans, key=lambda span: span[1] - span[0], default=(0.0, 0.0, ""))
-    ages = [s.heartbeat_age for s in sampler.samples
-            if s.alive and s.heartbeat_pid == s.pid and s.heartbeat_age is not None]
+    ages = [
+        s.heartbeat_age
+        for s in sampler.samples
+        if s.alive and s.heartbeat_pid == s.pid and s.heartbeat_age is not None
+    ]
     fault_rows = []
     for record in faults.records:
         ended = record.ended if record.ended is not None else record.started
         after = bisect.bisect_right(commits, ended)
         next_commit = commits[after] if after < len(commits) else None
-        window_gap = gap_around(commits, record.started,
-                                next_commit if next_commit is not None else end)
-        fault_rows.append({
-            "number": record.number, "at": record.started - run.t0, "kind": record.kind,
-            "detail": record.detail + (f" ({record.note})" if record.note else ""),
-            "lasted": ended - record.started,
-            "recovered_after": None if next_commit is None else next_commit - ended,
-            "commit_gap": window_gap,
-        })
+        window_gap = gap_around(
+            commits, record.started, next_commit if next_commit is not None else end
+        )
+        fault_rows.append(
+            {
+                "number": record.number,
+                "at": record.started - run.t0,
+                "kind": record.kind,
+                "detail": record.detail + (f" ({record.note})" if record.note else ""),
+                "lasted": ended - record.started,
+                "recovered_after": None if next_commit is None else next_commit - ended,
+                "commit_gap": window_gap,
+            }
+        )
     overlapping = [
-        (a["number"], b["number"]) for a, b in zip(fault_rows, fault_rows[1:], strict=False)
-        if a["at"] + a["lasted"] > b["at"]]
+        (a["number"], b["number"])
+        for a, b in zip(fault_rows, fault_rows[1:], strict=False)
+        if a["at"] + a["lasted"] > b["at"]
+    ]
 
     # The process(es).
     records = service.records
@@ -996,8 +1167,11 @@ def analyse(run: Run, dongle: SimulatedDongle, service: Service, sampler: Sample
         "sent_twice_examples": list(twice.items())[:5],
         "sent_beyond_records": sum(count - paid for count, paid in beyond.values()),
         "sent_beyond_examples": list(beyond.items())[:5],
-        "sent_without_record": sum(count - paid_pairs[pair] for pair, count in sent_pairs.items()
-                                   if count > paid_pairs[pair]),
+        "sent_without_record": sum(
+            count - paid_pairs[pair]
+            for pair, count in sent_pairs.items()
+            if count > paid_pairs[pair]
+        ),
         "unrecorded_examples": list(unrecorded.items())[:5],
         "recorded_sent_not_sent": claimed_not_sent,
         "sending_at_end": sum(sending_pairs.values()),
@@ -1024,10 +1198,14 @@ def analyse(run: Run, dongle: SimulatedDongle, service: Service, sampler: Sample
         "samples": len(sampler.samples),
         "sampler_errors": dict(sampler.errors),
         "max_backlog": max((s.stored + s.waiting for s in sampler.samples), default=0),
-        "processes": [record.__dict__ | {"started": record.started - run.t0,
-                                         "ended": None if record.ended is None
-                                         else record.ended - run.t0}
-                      for record in records],
+        "processes": [
+            record.__dict__
+            | {
+                "started": record.started - run.t0,
+                "ended": None if record.ended is None else record.ended - run.t0,
+            }
+            for record in records
+        ],
         "rss_start_first_kib": first.start_rss,
         "rss_start_last_kib": last.start_rss,
         "rss_end_kib": end_rss,
@@ -1052,7 +1230,8 @@ def analyse(run: Run, dongle: SimulatedDongle, service: Service, sampler: Sample
         "recorded_sent_not_sent": claimed_not_sent == 0,
         "reply_message_ids_unique": figures["reply_message_ids_unique"],
         "no_reply_stuck_sending": run.stuck_sending == 0,
-        "settled": run.settled and figures["stored_at_end"] == 0
+        "settled": run.settled
+        and figures["stored_at_end"] == 0
         and figures["network_queue_at_end"] == 0,
         "unexpected_exits": not service.unexpected,
         "exit_code": run.exit_code == 0,
@@ -1064,6 +1243,7 @@ def analyse(run: Run, dongle: SimulatedDongle, service: Service, sampler: Sample
 
 
 # --- the report ----------------------------------------------------------------------------
+
 
 def _ok(value: bool) -> str:
     return "ok" if value else "FAILED"
@@ -1099,106 +1279,190 @@ def report(figures: dict, when: str, command: str) -> str:
         f"{kinds.get('ucs2', 0)} short UCS-2 + {kinds.get('long', 0)} in two parts = "
         f"{figures['pdus_delivered']} PDUs (seed {s['seed']})",
         f"faults: one every {s['fault_every']:g} s, {len(figures['faults'])} in all"
-        + (f"; not drawn this run: {', '.join(figures['faults_not_drawn'])}"
-           if figures["faults_not_drawn"] else "")
+        + (
+            f"; not drawn this run: {', '.join(figures['faults_not_drawn'])}"
+            if figures["faults_not_drawn"]
+            else ""
+        )
         + f"; then {figures['settle_seconds']:.0f} s to log the backlog",
         "",
     ]
     rows = [
         ("messages delivered (injected)", figures["delivered"], ""),
-        ("messages logged", f"{figures['logged']} = {figures['logged_clean']} clean + "
-         f"{figures['logged_flagged']} flagged", ""),
+        (
+            "messages logged",
+            f"{figures['logged']} = {figures['logged_clean']} clean + "
+            f"{figures['logged_flagged']} flagged",
+            "",
+        ),
         ("lost", figures["lost"], _ok(checks["lost"])),
         ("duplicated", figures["duplicated"], _ok(checks["duplicated"])),
-        ("malformed PDUs injected / logged flagged",
-         f"{figures['malformed_injected']} / {figures['malformed_logged']}",
-         _ok(checks["malformed"])),
+        (
+            "malformed PDUs injected / logged flagged",
+            f"{figures['malformed_injected']} / {figures['malformed_logged']}",
+            _ok(checks["malformed"]),
+        ),
         ("copies damaged on the wire, logged flagged", figures["damaged_copies"], ""),
-        ("replies sent (dongle) / numbers answered",
-         f"{figures['replies_sent_by_dongle']} / {figures['numbers_answered']}", ""),
+        (
+            "replies sent (dongle) / numbers answered",
+            f"{figures['replies_sent_by_dongle']} / {figures['numbers_answered']}",
+            "",
+        ),
         ("replies sent twice", figures["replies_sent_twice"], _ok(checks["sent_twice"])),
-        ("sends beyond the replies recorded",
-         figures["sent_beyond_records"] + figures["sent_without_record"],
-         _ok(checks["sent_beyond_records"] and checks["sent_without_record"])),
-        ("replies 'unknown' (of which left)",
-         f"{figures['unknown']} ({figures['unknown_that_left']})", ""),
-        ("replies stuck 'sending' in the live daemon", figures["stuck_sending"],
-         _ok(checks["no_reply_stuck_sending"])),
-        ("replies left 'sending' / of which left",
-         f"{figures['sending_at_end']} / {figures['sent_but_recorded_sending']}", ""),
-        ("replies by status", ", ".join(f"{k} {v}" for k, v in
-                                        sorted(figures["replies"].items())) or "none", ""),
+        (
+            "sends beyond the replies recorded",
+            figures["sent_beyond_records"] + figures["sent_without_record"],
+            _ok(checks["sent_beyond_records"] and checks["sent_without_record"]),
+        ),
+        (
+            "replies 'unknown' (of which left)",
+            f"{figures['unknown']} ({figures['unknown_that_left']})",
+            "",
+        ),
+        (
+            "replies stuck 'sending' in the live daemon",
+            figures["stuck_sending"],
+            _ok(checks["no_reply_stuck_sending"]),
+        ),
+        (
+            "replies left 'sending' / of which left",
+            f"{figures['sending_at_end']} / {figures['sent_but_recorded_sending']}",
+            "",
+        ),
+        (
+            "replies by status",
+            ", ".join(f"{k} {v}" for k, v in sorted(figures["replies"].items())) or "none",
+            "",
+        ),
         ("reconnects (connected - 1)", figures["reconnects"], ""),
-        ("'modem lost' events / modem resets",
-         f"{figures['modem_lost_events']} / {figures['modem_resets']}", ""),
-        ("daemon starts (SIGKILLs, exits on its own)",
-         f"{figures['daemon_starts']} ({figures['sigkills']}, "
-         f"{len(figures['unexpected_exits'])})", _ok(checks["unexpected_exits"])),
-        ("longest outage: no PDU committed (s)",
-         f"{figures['longest_outage']:.1f} at +{figures['longest_outage_at']:.0f} s", ""),
-        ("longest outage: heartbeat not running (s)",
-         f"{figures['longest_heartbeat_outage']:.1f}"
-         + (f" at +{figures['longest_heartbeat_outage_at']:.0f} s "
-            f"({figures['longest_heartbeat_outage_states']})"
-            if figures["longest_heartbeat_outage_at"] is not None else ""), ""),
-        ("oldest heartbeat seen (s; watchdog 90)", _seconds(figures["heartbeat_max_age"]),
-         _ok(checks["watchdog"])),
-        ("reception latency median / p95 / max (s)",
-         f"{_seconds(figures['latency_median'])} / {_seconds(figures['latency_p95'])} / "
-         f"{_seconds(figures['latency_max'])}", ""),
+        (
+            "'modem lost' events / modem resets",
+            f"{figures['modem_lost_events']} / {figures['modem_resets']}",
+            "",
+        ),
+        (
+            "daemon starts (SIGKILLs, exits on its own)",
+            f"{figures['daemon_starts']} ({figures['sigkills']}, "
+            f"{len(figures['unexpected_exits'])})",
+            _ok(checks["unexpected_exits"]),
+        ),
+        (
+            "longest outage: no PDU committed (s)",
+            f"{figures['longest_outage']:.1f} at +{figures['longest_outage_at']:.0f} s",
+            "",
+        ),
+        (
+            "longest outage: heartbeat not running (s)",
+            f"{figures['longest_heartbeat_outage']:.1f}"
+            + (
+                f" at +{figures['longest_heartbeat_outage_at']:.0f} s "
+                f"({figures['longest_heartbeat_outage_states']})"
+                if figures["longest_heartbeat_outage_at"] is not None
+                else ""
+            ),
+            "",
+        ),
+        (
+            "oldest heartbeat seen (s; watchdog 90)",
+            _seconds(figures["heartbeat_max_age"]),
+            _ok(checks["watchdog"]),
+        ),
+        (
+            "reception latency median / p95 / max (s)",
+            f"{_seconds(figures['latency_median'])} / {_seconds(figures['latency_p95'])} / "
+            f"{_seconds(figures['latency_max'])}",
+            "",
+        ),
         ("largest backlog (stored + network queue)", figures["max_backlog"], ""),
         ("RSS at start, first process (MiB)", _mib(figures["rss_start_first_kib"]), ""),
         ("RSS at start, last process (MiB)", _mib(figures["rss_start_last_kib"]), ""),
         ("RSS at end (MiB)", _mib(figures["rss_end_kib"]), ""),
         ("RSS max, any process (MiB)", _mib(figures["rss_max_kib"]), ""),
         ("daemon CPU, all processes (s)", f"{figures['cpu_seconds']:.1f}", ""),
-        ("error lines in the daemon's log (warnings)",
-         f"{figures['log']['errors']} ({figures['log']['warnings']})", ""),
+        (
+            "error lines in the daemon's log (warnings)",
+            f"{figures['log']['errors']} ({figures['log']['warnings']})",
+            "",
+        ),
         ("tracebacks in the daemon's log", figures["log"]["tracebacks"], ""),
-        ("storage empty, every message logged", "yes" if checks["settled"] else "NO",
-         _ok(checks["settled"])),
+        (
+            "storage empty, every message logged",
+            "yes" if checks["settled"] else "NO",
+            _ok(checks["settled"]),
+        ),
         ("exit status on SIGTERM", figures["exit_code"], _ok(checks["exit_code"])),
     ]
     lines.append(table(("measure", "value", "check"), rows))
-    lines += ["", "faults (at: seconds after the first message; gap: longest time without a "
-              "commit around the fault; recovered: first commit after the fault ended):"]
-    lines.append(table(
-        ("#", "at s", "fault", "lasted s", "gap s", "recovered s", "detail"),
-        [(row["number"], f"{row['at']:.0f}", row["kind"], f"{row['lasted']:.1f}",
-          f"{row['commit_gap']:.1f}", _seconds(row["recovered_after"]), row["detail"])
-         for row in figures["faults"]]))
-    lines += ["", "faults log of the simulator (count per kind; '(bench)' ones are the "
-              "bench's):"]
-    lines.append("  " + ", ".join(f"{key} x{count}" for key, count in
-                                  figures["faults_log"].items()))
+    lines += [
+        "",
+        "faults (at: seconds after the first message; gap: longest time without a "
+        "commit around the fault; recovered: first commit after the fault ended):",
+    ]
+    lines.append(
+        table(
+            ("#", "at s", "fault", "lasted s", "gap s", "recovered s", "detail"),
+            [
+                (
+                    row["number"],
+                    f"{row['at']:.0f}",
+                    row["kind"],
+                    f"{row['lasted']:.1f}",
+                    f"{row['commit_gap']:.1f}",
+                    _seconds(row["recovered_after"]),
+                    row["detail"],
+                )
+                for row in figures["faults"]
+            ],
+        )
+    )
+    lines += ["", "faults log of the simulator (count per kind; '(bench)' ones are the bench's):"]
+    lines.append(
+        "  " + ", ".join(f"{key} x{count}" for key, count in figures["faults_log"].items())
+    )
     lines += ["", "processes:"]
     for record in processes:
-        lines.append(f"  {record['number']}: pid {record['pid']}, started +{record['started']:.0f}"
-                     f" s, RSS at start {_mib(record['start_rss'])} MiB, last "
-                     f"{_mib(record['last_rss'])} MiB, peak {_mib(record['hwm'])} MiB, CPU "
-                     f"{record['cpu']:.1f} s; ended: {record['how'] or 'running'}")
+        lines.append(
+            f"  {record['number']}: pid {record['pid']}, started +{record['started']:.0f}"
+            f" s, RSS at start {_mib(record['start_rss'])} MiB, last "
+            f"{_mib(record['last_rss'])} MiB, peak {_mib(record['hwm'])} MiB, CPU "
+            f"{record['cpu']:.1f} s; ended: {record['how'] or 'running'}"
+        )
     if figures["log"]["top_errors"]:
         lines += ["", "most frequent error lines in the daemon's log (digits as #):"]
         lines += [f"  {count:4d}  {shape}" for shape, count in figures["log"]["top_errors"]]
     problems = []
-    for key in ("lost_examples", "duplicated_examples", "sent_twice_examples",
-                "sent_beyond_examples", "unrecorded_examples", "damaged_examples",
-                "unknown_examples"):
+    for key in (
+        "lost_examples",
+        "duplicated_examples",
+        "sent_twice_examples",
+        "sent_beyond_examples",
+        "unrecorded_examples",
+        "damaged_examples",
+        "unknown_examples",
+    ):
         for example in figures[key]:
             problems.append(f"  {key.replace('_', ' ')}: {example}")
     for exit_ in figures["unexpected_exits"]:
-        problems.append(f"  exit on its own at +{exit_['at']:.0f} s, status {exit_['status']}: "
-                        + exit_["log_tail"].replace("\n", "\n    "))
+        problems.append(
+            f"  exit on its own at +{exit_['at']:.0f} s, status {exit_['status']}: "
+            + exit_["log_tail"].replace("\n", "\n    ")
+        )
     for error, count in figures["sampler_errors"].items():
         problems.append(f"  sampler: {error} x{count}")
     if problems:
         lines += ["", "details:"] + problems
     if figures["overlapping_faults"]:
         lines.append(f"overlapping faults: {figures['overlapping_faults']}")
-    verdict = "every check passed" if figures["ok"] else "SOME CHECKS FAILED: " + ", ".join(
-        name for name, value in checks.items() if not value)
-    lines += ["", f"verdict: {verdict} (first process RSS {_mib(first['start_rss'])} -> "
-              f"last {_mib(figures['rss_end_kib'])} MiB; {last['number']} process(es))"]
+    verdict = (
+        "every check passed"
+        if figures["ok"]
+        else "SOME CHECKS FAILED: " + ", ".join(name for name, value in checks.items() if not value)
+    )
+    lines += [
+        "",
+        f"verdict: {verdict} (first process RSS {_mib(first['start_rss'])} -> "
+        f"last {_mib(figures['rss_end_kib'])} MiB; {last['number']} process(es))",
+    ]
     if figures["directory"]:
         lines.append(f"working directory kept: {figures['directory']}")
     return "\n".join(lines)
@@ -1210,22 +1474,34 @@ def main(argv: list[str] | None = None) -> int:
     count = max(1, round(arguments.minutes * 60 * arguments.rate))
     messages = build_traffic(count, arguments.senders, arguments.seed)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    command = " ".join([".venv/bin/python", "bench/soak.py", *sys.argv[1:]]) if argv is None \
+    command = (
+        " ".join([".venv/bin/python", "bench/soak.py", *sys.argv[1:]])
+        if argv is None
         else " ".join(["bench/soak.py", *argv])
+    )
     directory = tempfile.mkdtemp(prefix="antirelou-bench-soak-")
     keep = arguments.keep
     if not arguments.json:
-        print(f"soak: {arguments.minutes:g} min, {count} messages, a fault every "
-              f"{arguments.fault_every:g} s, in {directory}", file=sys.stderr, flush=True)
+        print(
+            f"soak: {arguments.minutes:g} min, {count} messages, a fault every "
+            f"{arguments.fault_every:g} s, in {directory}",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         figures = soak(arguments, messages, directory)
     except BenchError as error:
-        print(f"soak bench: no measure: {error}\n(working directory kept: {directory})",
-              file=sys.stderr)
+        print(
+            f"soak bench: no measure: {error}\n(working directory kept: {directory})",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
-        print(f"soak bench: interrupted; the daemon and the dongle were stopped "
-              f"(working directory kept: {directory})", file=sys.stderr)
+        print(
+            f"soak bench: interrupted; the daemon and the dongle were stopped "
+            f"(working directory kept: {directory})",
+            file=sys.stderr,
+        )
         return 130
     keep = keep or not figures["ok"]
     if not keep:

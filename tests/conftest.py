@@ -31,11 +31,11 @@ def write_config(tmp_path) -> Callable[..., str]:
         path = tmp_path / name
         body = textwrap.dedent(f"""\
             modem:
-              port: {tmp_path / 'modem'}
+              port: {tmp_path / "modem"}
               poll_interval: 1s
               command_timeout: 2s
-            {textwrap.indent(textwrap.dedent(modem_extra), '  ')}
-            database: {tmp_path / 'antirelou.db'}
+            {textwrap.indent(textwrap.dedent(modem_extra), "  ")}
+            database: {tmp_path / "antirelou.db"}
             """) + textwrap.dedent(extra)
         path.write_text(body, encoding="utf-8")
         return str(path)

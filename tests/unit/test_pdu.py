@@ -28,8 +28,11 @@ GSM7_CHARACTERS = "".join(c for c in gsmmodem.pdu.GSM7_BASIC if c != "\x1b") + "
 OTHER_CHARACTERS = "êçœÊÇàâîôûëïü«»’…😀👍🏽🇫🇷❤️\u200d"
 
 texts = st.text(
-    alphabet=st.one_of(st.sampled_from(GSM7_CHARACTERS), st.sampled_from(OTHER_CHARACTERS),
-                       st.characters(exclude_categories=("Cs",))),
+    alphabet=st.one_of(
+        st.sampled_from(GSM7_CHARACTERS),
+        st.sampled_from(OTHER_CHARACTERS),
+        st.characters(exclude_categories=("Cs",)),
+    ),
     max_size=400,
 )
 gsm7_texts = st.text(alphabet=st.sampled_from(GSM7_CHARACTERS), max_size=500)
@@ -41,9 +44,16 @@ senders = st.one_of(
     st.from_regex(r"[A-Za-z][A-Za-z0-9 .-]{0,10}", fullmatch=True),
 )
 timestamps = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2068, 12, 31),
-    timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5)),
-                               timezone(timedelta(hours=5, minutes=45))]),
+    min_value=datetime(2000, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+    max_value=datetime(2068, 12, 31),  # noqa: DTZ001 - hypothesis wants naive bounds
+    timezones=st.sampled_from(
+        [
+            UTC,
+            timezone(timedelta(hours=2)),
+            timezone(timedelta(hours=-5)),
+            timezone(timedelta(hours=5, minutes=45)),
+        ]
+    ),
 ).map(lambda moment: moment.replace(microsecond=0))
 
 
@@ -56,19 +66,33 @@ def _decode_all(pdus: list[str]) -> list[Deliver]:
 # From python-gsmmodem's own test suite (faucamp/python-gsmmodem, test/test_pdu.py); the
 # second one is the classic developershome.com example.
 KNOWN_DELIVERS = [
-    ("06917228195339040B917228214365F700003130805120618005D4F29C2E03",
-     "+27821234567", "Test2", datetime(2013, 3, 8, 15, 2, 16, tzinfo=timezone(timedelta(hours=2)))),
-    ("07915892000000F0040B915892214365F700007040213252242331493A283D0795C3F33C88FE06C9CB613288"
-     "5EC6D341EDF27C1E3E97E7207B3A0C0A5241E377BB1D7693E72E",
-     "+85291234567", "It is easy to read text messages via AT commands.",
-     datetime(2007, 4, 12, 23, 25, 42, tzinfo=timezone(timedelta(hours=8)))),
-    ("06917228195339040B917228214365F70000313062315352800A800D8A5E98D337A910",
-     "+27821234567", "@{tést}!", None),
-    ("0591721891F1400781721881F800003160526104848059050003C30101916536FB1DCABEEB2074D85E0649"
-     "41B19CAB060319A5C522289C96D3D3ED32286C0FA7D96131BBEC024941B19CAB0603DDD36C36A88C87A7E5"
-     "65D0DB0D82C55EB0DB4B068BCD5C20",
-     "2781188", "Hello!You have R 19.50 FREE airtime available. R 19.50 will expire on "
-     "01/07/2013. ", None),
+    (
+        "06917228195339040B917228214365F700003130805120618005D4F29C2E03",
+        "+27821234567",
+        "Test2",
+        datetime(2013, 3, 8, 15, 2, 16, tzinfo=timezone(timedelta(hours=2))),
+    ),
+    (
+        "07915892000000F0040B915892214365F700007040213252242331493A283D0795C3F33C88FE06C9CB613288"
+        "5EC6D341EDF27C1E3E97E7207B3A0C0A5241E377BB1D7693E72E",
+        "+85291234567",
+        "It is easy to read text messages via AT commands.",
+        datetime(2007, 4, 12, 23, 25, 42, tzinfo=timezone(timedelta(hours=8))),
+    ),
+    (
+        "06917228195339040B917228214365F70000313062315352800A800D8A5E98D337A910",
+        "+27821234567",
+        "@{tést}!",
+        None,
+    ),
+    (
+        "0591721891F1400781721881F800003160526104848059050003C30101916536FB1DCABEEB2074D85E0649"
+        "41B19CAB060319A5C522289C96D3D3ED32286C0FA7D96131BBEC024941B19CAB0603DDD36C36A88C87A7E5"
+        "65D0DB0D82C55EB0DB4B068BCD5C20",
+        "2781188",
+        "Hello!You have R 19.50 FREE airtime available. R 19.50 will expire on 01/07/2013. ",
+        None,
+    ),
 ]
 
 
@@ -94,15 +118,26 @@ def test_encode_submit_known_vector():
     assert pdu.tpdu_length == len(pdu.hex) // 2 - 1
 
 
-@pytest.mark.parametrize(("pdu", "number", "text", "reference"), [
-    ("0001000B917228001011F100000CC8329BFD065DDF72363904", "+27820001111", "Hello World!", 0),
-    # Relative validity period (python-gsmmodem test vector).
-    ("07911326040000F0310D0B911326880736F40000A90FF7FBDD454E87CDE1B0DB357EB701",
-     "+31628870634", "www.diafaan.com", 0x0D),
-    # Absolute validity period (python-gsmmodem test vector).
-    ("0019000B917228001011F100003170013193008017D474BB3CA787DB70903DCC4E93D3F43C885E9ED301",
-     "+27820001111", "Timestamp validity test", 0),
-])
+@pytest.mark.parametrize(
+    ("pdu", "number", "text", "reference"),
+    [
+        ("0001000B917228001011F100000CC8329BFD065DDF72363904", "+27820001111", "Hello World!", 0),
+        # Relative validity period (python-gsmmodem test vector).
+        (
+            "07911326040000F0310D0B911326880736F40000A90FF7FBDD454E87CDE1B0DB357EB701",
+            "+31628870634",
+            "www.diafaan.com",
+            0x0D,
+        ),
+        # Absolute validity period (python-gsmmodem test vector).
+        (
+            "0019000B917228001011F100003170013193008017D474BB3CA787DB70903DCC4E93D3F43C885E9ED301",
+            "+27820001111",
+            "Timestamp validity test",
+            0,
+        ),
+    ],
+)
 def test_decode_submit_known_vectors(pdu, number, text, reference):
     submit = decode_submit(pdu)
     assert (submit.number, submit.text, submit.reference) == (number, text, reference)
@@ -209,8 +244,9 @@ def test_decode_deliver_truncated_gsm7_user_data_is_error():
 
 
 def test_decode_deliver_truncated_ucs2_user_data_is_error():
-    pdu = encode_deliver_raw("+33612345678", "éê", data_coding=0x08, timestamp=WHEN,
-                             user_data_length=8)
+    pdu = encode_deliver_raw(
+        "+33612345678", "éê", data_coding=0x08, timestamp=WHEN, user_data_length=8
+    )
     decoded = decode_deliver(pdu)
     assert decoded.text is None and "truncated" in decoded.error
 
@@ -247,8 +283,9 @@ def test_decode_deliver_invalid_timestamp_keeps_text():
     assert (decoded.smsc_time, decoded.text, decoded.error) == (None, "hello", None)
 
 
-@pytest.mark.parametrize("garbage", ["", "   ", "0", "ABC", "zz", "0G", None, 42, b"00",
-                                     "FF" * 200, "00" * 3])
+@pytest.mark.parametrize(
+    "garbage", ["", "   ", "0", "ABC", "zz", "0G", None, 42, b"00", "FF" * 200, "00" * 3]
+)
 def test_decode_deliver_garbage_gives_error(garbage):
     decoded = decode_deliver(garbage)
     assert isinstance(decoded, Deliver)
@@ -295,10 +332,20 @@ def test_decode_deliver_truncated_pdu_is_error(sender, text):
 
 def test_join_parts_keeps_emoji_split_across_parts():
     # A sender that cut the surrogate pair of 😀 (D83D DE00) between two parts.
-    first = encode_deliver_raw("+33612345678", bytes.fromhex("0061D83D"), data_coding=0x08,
-                               header=concat_information_element(9, 2, 1), timestamp=WHEN)
-    second = encode_deliver_raw("+33612345678", bytes.fromhex("DE000062"), data_coding=0x08,
-                                header=concat_information_element(9, 2, 2), timestamp=WHEN)
+    first = encode_deliver_raw(
+        "+33612345678",
+        bytes.fromhex("0061D83D"),
+        data_coding=0x08,
+        header=concat_information_element(9, 2, 1),
+        timestamp=WHEN,
+    )
+    second = encode_deliver_raw(
+        "+33612345678",
+        bytes.fromhex("DE000062"),
+        data_coding=0x08,
+        header=concat_information_element(9, 2, 2),
+        timestamp=WHEN,
+    )
     parts = _decode_all([first, second])
     assert [part.text for part in parts] == ["a\ufffd", "\ufffdb"]
     assert join_parts(parts) == "a😀b"
@@ -312,8 +359,9 @@ def test_join_parts_with_missing_part_is_valid_unicode():
 
 def test_join_parts_mixes_gsm7_and_ucs2_parts():
     first = encode_deliver_raw("123", "plain ", header=concat_information_element(1, 2, 1))
-    second = encode_deliver_raw("123", "ête", data_coding=0x08,
-                                header=concat_information_element(1, 2, 2))
+    second = encode_deliver_raw(
+        "123", "ête", data_coding=0x08, header=concat_information_element(1, 2, 2)
+    )
     assert join_parts(_decode_all([first, second])) == "plain ête"
 
 
@@ -332,7 +380,8 @@ def test_encode_deliver_round_trip(sender, text, moment):
     if len(parts) > 1:
         assert [part.concat.sequence for part in parts] == list(range(1, len(parts) + 1))
         assert {(part.concat.reference, part.concat.total) for part in parts} == {
-            (parts[0].concat.reference, len(parts))}
+            (parts[0].concat.reference, len(parts))
+        }
 
 
 @given(senders, gsm7_texts)
@@ -357,8 +406,11 @@ def test_encode_submit_round_trip(text):
 
 
 # Left out what gsmmodem gets wrong: a final '@' at 8n septets, form feed (its table has 'ÿ').
-@given(gsm7_texts.filter(lambda text: len(text) <= 150 and not text.endswith("@")
-                         and "\x0c" not in text))
+@given(
+    gsm7_texts.filter(
+        lambda text: len(text) <= 150 and not text.endswith("@") and "\x0c" not in text
+    )
+)
 def test_encode_submit_readable_by_gsmmodem(text):
     [pdu] = encode_submit("+33612345678", text, 5)
     decoded = gsmmodem.pdu.decodeSmsPdu(pdu.hex)
@@ -367,8 +419,9 @@ def test_encode_submit_readable_by_gsmmodem(text):
 
 @given(st.text(alphabet=st.sampled_from(GSM7_CHARACTERS + "êçœ"), max_size=300))
 def test_decode_submit_reads_gsmmodem_pdus(text):
-    pdus = gsmmodem.pdu.encodeSmsSubmitPdu("+33612345678", text, reference=7,
-                                           requestStatusReport=False)
+    pdus = gsmmodem.pdu.encodeSmsSubmitPdu(
+        "+33612345678", text, reference=7, requestStatusReport=False
+    )
     submits = [decode_submit(str(pdu)) for pdu in pdus]
     assert join_parts(submits) == text
 
@@ -423,8 +476,17 @@ def test_encode_submit_rejects_bad_reference(reference):
         encode_submit("+33612345678", "hi", reference)
 
 
-@pytest.mark.parametrize("garbage", ["", "zz", "00", "0001", "0011000B9133",
-                                     "06917228195339040B917228214365F700003130805120618005D4F29C2E03"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        "zz",
+        "00",
+        "0001",
+        "0011000B9133",
+        "06917228195339040B917228214365F700003130805120618005D4F29C2E03",
+    ],
+)
 def test_decode_submit_raises_value_error_on_garbage(garbage):
     with pytest.raises(ValueError):
         decode_submit(garbage)
@@ -451,7 +513,7 @@ def test_encode_deliver_sender_type_of_address():
 
 
 def test_encode_deliver_naive_timestamp_is_utc():
-    [pdu] = encode_deliver("+33612345678", "a", datetime(2026, 1, 2, 3, 4, 5))
+    [pdu] = encode_deliver("+33612345678", "a", datetime(2026, 1, 2, 3, 4, 5))  # noqa: DTZ001 - an SCTS with no zone is what is tested
     assert decode_deliver(pdu).smsc_time == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
@@ -476,21 +538,24 @@ def test_encode_deliver_rejects_unencodable_sender(sender):
 # --- segment_info --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "encoding", "units", "segments"), [
-    ("", "gsm7", 0, 1),
-    ("a" * 160, "gsm7", 160, 1),
-    ("a" * 161, "gsm7", 161, 2),
-    ("a" * 306, "gsm7", 306, 2),
-    ("a" * 307, "gsm7", 307, 3),
-    ("€" * 80, "gsm7", 160, 1),
-    ("€" * 81, "gsm7", 162, 2),
-    ("é" * 160, "gsm7", 160, 1),  # é is in the GSM 7-bit table
-    ("ê" * 70, "ucs2", 70, 1),
-    ("ê" * 71, "ucs2", 71, 2),
-    ("ê" * 134, "ucs2", 134, 2),
-    ("😀" * 35, "ucs2", 70, 1),
-    ("😀" * 36, "ucs2", 72, 2),
-])
+@pytest.mark.parametrize(
+    ("text", "encoding", "units", "segments"),
+    [
+        ("", "gsm7", 0, 1),
+        ("a" * 160, "gsm7", 160, 1),
+        ("a" * 161, "gsm7", 161, 2),
+        ("a" * 306, "gsm7", 306, 2),
+        ("a" * 307, "gsm7", 307, 3),
+        ("€" * 80, "gsm7", 160, 1),
+        ("€" * 81, "gsm7", 162, 2),
+        ("é" * 160, "gsm7", 160, 1),  # é is in the GSM 7-bit table
+        ("ê" * 70, "ucs2", 70, 1),
+        ("ê" * 71, "ucs2", 71, 2),
+        ("ê" * 134, "ucs2", 134, 2),
+        ("😀" * 35, "ucs2", 70, 1),
+        ("😀" * 36, "ucs2", 72, 2),
+    ],
+)
 def test_segment_info_counts(text, encoding, units, segments):
     info = segment_info(text)
     assert (info.encoding, info.units, info.segments) == (encoding, units, segments)

@@ -100,8 +100,16 @@ def test_connect_gsmmodem_succeeds(dongle):
     finally:
         modem.close()
     log = dongle.command_log
-    for command in ("ATZ", "ATE0", "AT+CMEE=1", "AT+CPIN?", "AT+CLAC", "AT+CMGF=0",
-                    'AT+CPMS="SM","SM","SM"', "AT+CNMI=2,1,0,2"):
+    for command in (
+        "ATZ",
+        "ATE0",
+        "AT+CMEE=1",
+        "AT+CPIN?",
+        "AT+CLAC",
+        "AT+CMGF=0",
+        'AT+CPMS="SM","SM","SM"',
+        "AT+CNMI=2,1,0,2",
+    ):
         assert command in log
 
 
@@ -223,14 +231,17 @@ def test_inject_pdu_stores_malformed_pdu_as_is(dongle, client):
     assert dongle.stored()[index] == (1, "0791FFFF")
 
 
-@pytest.mark.parametrize(("command", "left"), [
-    ("AT+CMGD=1", {0, 2, 3}),
-    ("AT+CMGD=1,0", {0, 2, 3}),
-    ("AT+CMGD=0,1", {2, 3}),  # all READ
-    ("AT+CMGD=0,2", {2, 3}),  # READ and SENT (no sent messages stored here)
-    ("AT+CMGD=0,3", {2, 3}),
-    ("AT+CMGD=7,4", set()),  # everything; the index is ignored with a flag
-])
+@pytest.mark.parametrize(
+    ("command", "left"),
+    [
+        ("AT+CMGD=1", {0, 2, 3}),
+        ("AT+CMGD=1,0", {0, 2, 3}),
+        ("AT+CMGD=0,1", {2, 3}),  # all READ
+        ("AT+CMGD=0,2", {2, 3}),  # READ and SENT (no sent messages stored here)
+        ("AT+CMGD=0,3", {2, 3}),
+        ("AT+CMGD=7,4", set()),  # everything; the index is ignored with a flag
+    ],
+)
 def test_cmgd_flags(dongle, client, command, left):
     dongle.preload([("+33612345678", "read one"), ("+33612345678", "read two")])
     _listing(client)  # marks 0 and 1 read
@@ -315,13 +326,16 @@ def test_storage_full_queues_and_loses_nothing(link):
         assert dongle.pending_network == 2
         notices = [client.read_line() for _ in range(2 * 4)]
         assert [line for line in notices if line] == [
-            '+CMTI: "SM",0', '+CMTI: "SM",1', '+CMTI: "SM",2', '^SMMEMFULL: "SM"']
+            '+CMTI: "SM",0',
+            '+CMTI: "SM",1',
+            '+CMTI: "SM",2',
+            '^SMMEMFULL: "SM"',
+        ]
         received = [decode_deliver(pdu).text for _, pdu in _listing(client).values()]
         assert client.command("AT+CMGD=0,4") == ["OK"]
         assert dongle.wait_for(lambda: dongle.pending_network == 0, TIMEOUT)
         # The queued messages arrive as soon as there is room, announced like any other.
-        assert [client.read_line() for _ in range(4)] == [
-            "", '+CMTI: "SM",0', "", '+CMTI: "SM",1']
+        assert [client.read_line() for _ in range(4)] == ["", '+CMTI: "SM",0', "", '+CMTI: "SM",1']
         received += [decode_deliver(pdu).text for _, pdu in _listing(client).values()]
         assert received == texts
         client.connection.close()
@@ -549,7 +563,7 @@ def test_inject_concat_reference_differs_between_messages(dongle):
 
 
 def test_inject_pdu_round_trips_through_storage(dongle, client):
-    pdus = encode_deliver("+33612345678", "direct " * 30, datetime(2026, 1, 1))
+    pdus = encode_deliver("+33612345678", "direct " * 30, datetime(2026, 1, 1))  # noqa: DTZ001 - naive is what is tested
     for pdu in pdus:
         dongle.inject_pdu(pdu)
     assert [pdu for _, pdu in _listing(client).values()] == pdus

@@ -14,41 +14,50 @@ from antirelou.simulator import SimulatedDongle
 
 
 def replies(config) -> list[tuple]:
-    return query(config.database, "SELECT m.sender, r.status, r.reason FROM messages m "
-                                  "JOIN replies r ON r.message_id = m.id ORDER BY m.id")
+    return query(
+        config.database,
+        "SELECT m.sender, r.status, r.reason FROM messages m "
+        "JOIN replies r ON r.message_id = m.id ORDER BY m.id",
+    )
 
 
 def test_burst_faster_than_sends_with_small_storage_loses_nothing(
-        tmp_path, start_daemon, write_config):
-    with SimulatedDongle(str(tmp_path / "modem"), memories={"SM": 5},
-                         send_latency=0.1) as dongle:
+    tmp_path, start_daemon, write_config
+):
+    with SimulatedDongle(str(tmp_path / "modem"), memories={"SM": 5}, send_latency=0.1) as dongle:
         config = load(write_config("flood:\n  enabled: false\n"))
         start_daemon(config.path)
         inbound = [(f"+3361000{n:04d}", f"insulte numéro {n}") for n in range(30)]
         for sender, text in inbound:
             dongle.inject(sender, text)
-        assert eventually(lambda: len(replies(config)) == 30 and not dongle.stored()
-                          and dongle.pending_network == 0, 30)
+        assert eventually(
+            lambda: (
+                len(replies(config)) == 30 and not dongle.stored() and dongle.pending_network == 0
+            ),
+            30,
+        )
         logged = query(config.database, "SELECT sender, text FROM messages ORDER BY id")
         assert sorted(logged) == sorted(inbound)
         assert eventually(lambda: len(dongle.sent) == 30, 30)
         assert len({sent.number for sent in dongle.sent}) == 30
 
 
-def test_flood_mode_still_answers_a_genuine_first_time_sender(dongle, start_daemon,
-                                                               write_config):
-    config = load(write_config("""\
+def test_flood_mode_still_answers_a_genuine_first_time_sender(dongle, start_daemon, write_config):
+    config = load(
+        write_config("""\
         flood:
           messages_per_minute: 6
           new_numbers_per_minute: 100
           hold: 1s
-        """))
+        """)
+    )
     start_daemon(config.path)
     for n in range(12):
         dongle.inject(f"+3361111{n % 3:04d}", f"raid {n}")
     assert eventually(lambda: len(replies(config)) == 12)
-    assert query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'flood started'") \
-        == [(1,)]
+    assert query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'flood started'") == [
+        (1,)
+    ]
     dongle.inject("+33699999999", "bonjour, je suis une vraie personne")
     assert eventually(lambda: ("+33699999999", "sent", "first message") in replies(config))
     statuses = [status for _, status, _ in replies(config)]
@@ -67,15 +76,17 @@ def test_hourly_budget_spent_logs_but_does_not_answer(dongle, start_daemon, writ
 
 
 def test_number_blocked_from_cli_while_running_gets_no_further_reply(
-        dongle, start_daemon, write_config):
+    dongle, start_daemon, write_config
+):
     config = load(write_config("replies:\n  delay: 2s\n"))
     start_daemon(config.path)
     dongle.inject("+33633333333", "premier message")
     assert eventually(lambda: replies(config) == [("+33633333333", "queued", "first message")])
     assert cli(["block", "06 33 33 33 33", "--reason", "menaces", "-c", config.path]) == 0
     dongle.inject("+33633333333", "encore")
-    assert eventually(lambda: [status for _, status, _ in replies(config)]
-                      == ["skipped", "skipped"], 10)
+    assert eventually(
+        lambda: [status for _, status, _ in replies(config)] == ["skipped", "skipped"], 10
+    )
     reasons = [reason for *_, reason in replies(config)]
     assert reasons[0] == "blocked before it was sent (menaces)"
     assert "blocked (menaces)" in reasons[1]
@@ -83,8 +94,7 @@ def test_number_blocked_from_cli_while_running_gets_no_further_reply(
     assert cli(["unblock", "+33633333333", "-c", config.path]) == 0
 
 
-def test_delayed_reply_survives_a_restart_and_is_sent_once(dongle, start_daemon,
-                                                           write_config):
+def test_delayed_reply_survives_a_restart_and_is_sent_once(dongle, start_daemon, write_config):
     config = load(write_config("replies:\n  delay: 2s\n"))
     first = start_daemon(config.path)
     dongle.inject("+33644444444", "salut")
@@ -97,18 +107,21 @@ def test_delayed_reply_survives_a_restart_and_is_sent_once(dongle, start_daemon,
     assert "already waiting" in replies(config)[1][2]
 
 
-def test_operators_are_alerted_of_a_raid_and_never_answered(dongle, start_daemon, write_config,
-                                                            tmp_path):
+def test_operators_are_alerted_of_a_raid_and_never_answered(
+    dongle, start_daemon, write_config, tmp_path
+):
     record = tmp_path / "alerts.txt"
     script = f"import sys; open({str(record)!r}, 'a').write(repr(sys.argv[1:]) + '\\n')"
-    config = load(write_config(f"""\
+    config = load(
+        write_config(f"""\
         flood:
           messages_per_minute: 5
           new_numbers_per_minute: 100
         alerts:
           numbers: ["0600000001"]
           command: [{json.dumps(sys.executable)}, "-c", {json.dumps(script)}, "--from-antirelou"]
-        """))
+        """)
+    )
     start_daemon(config.path)
     dongle.inject("+33600000001", "c'est l'opératrice, test")
     for n in range(6):
@@ -117,8 +130,11 @@ def test_operators_are_alerted_of_a_raid_and_never_answered(dongle, start_daemon
     alert = next(s for s in dongle.sent if s.number == "+33600000001")
     assert alert.text.startswith("antirelou: flood mode on.")
     operator_reply = replies(config)[0]
-    assert operator_reply == ("+33600000001", "skipped",
-                              "+33600000001 is an operator (alerts.numbers)")
+    assert operator_reply == (
+        "+33600000001",
+        "skipped",
+        "+33600000001 is an operator (alerts.numbers)",
+    )
     assert eventually(lambda: record.exists() and "flood mode on" in record.read_text(), 10)
     arguments = ast.literal_eval(record.read_text().splitlines()[0])
     assert arguments[0] == "--from-antirelou" and arguments[1] == "flood mode on"
@@ -126,14 +142,17 @@ def test_operators_are_alerted_of_a_raid_and_never_answered(dongle, start_daemon
 
 
 def test_flood_hold_drops_raiders_who_insist_and_keeps_the_budget_for_others(
-        dongle, start_daemon, write_config):
-    config = load(write_config("""\
+    dongle, start_daemon, write_config
+):
+    config = load(
+        write_config("""\
         flood:
           messages_per_minute: 3
           new_numbers_per_minute: 100
           segments_per_hour: 1
           hold: 2s
-        """))
+        """)
+    )
     start_daemon(config.path)
     for n in range(3):  # the third message starts flood mode
         dongle.inject(f"+3363000{n:04d}", "raid")

@@ -33,15 +33,24 @@ def collect(sock: socket.socket, until, timeout: float) -> list[tuple[float, str
 
 def test_service_notifies_ready_status_watchdog_and_stopping(dongle, tmp_path):
     path = tmp_path / "antirelou.yaml"
-    path.write_text(f"modem:\n  port: {dongle.port}\n  poll_interval: 1s\n"
-                    f"  command_timeout: 6s\ndatabase: {tmp_path / 'antirelou.db'}\n")
+    path.write_text(
+        f"modem:\n  port: {dongle.port}\n  poll_interval: 1s\n"
+        f"  command_timeout: 6s\ndatabase: {tmp_path / 'antirelou.db'}\n"
+    )
     config = load(path)
     sock = listen(str(tmp_path / "notify"))
-    environment = {**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify"),
-                   "WATCHDOG_USEC": "3000000"}
-    process = subprocess.Popen([sys.executable, "-m", "antirelou", "run", "-c", config.path],
-                               env=environment, stderr=subprocess.DEVNULL)
+    environment = {
+        **os.environ,
+        "NOTIFY_SOCKET": str(tmp_path / "notify"),
+        "WATCHDOG_USEC": "3000000",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "antirelou", "run", "-c", config.path],
+        env=environment,
+        stderr=subprocess.DEVNULL,
+    )
     try:
+
         def ready_and_pinging(got: list[tuple[float, str]]) -> bool:
             texts = [text for _, text in got]
             return any("READY=1" in text for text in texts) and "WATCHDOG=1" in texts[-1]
@@ -59,8 +68,13 @@ def test_service_notifies_ready_status_watchdog_and_stopping(dongle, tmp_path):
         hung = collect(sock, lambda got: False, 6)
         dongle.unhang()
         pings = [hang_started] + [at for at, text in hung if "WATCHDOG=1" in text]
-        assert max(later - earlier for earlier, later in zip(pings, pings[1:] + [time.monotonic()],
-                                                             strict=True)) > 3.5
+        assert (
+            max(
+                later - earlier
+                for earlier, later in zip(pings, pings[1:] + [time.monotonic()], strict=True)
+            )
+            > 3.5
+        )
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(10) == 0

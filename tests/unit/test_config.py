@@ -22,7 +22,7 @@ from antirelou.config import (
     parse_duration,
 )
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "etc" / "antirelou.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "etc" / "antirelou.yaml"
 FILE = "/etc/antirelou/antirelou.yaml"
 MINIMAL = "modem:\n  port: /dev/antirelou-modem\ndatabase: /var/lib/antirelou/antirelou.db\n"
 

@@ -19,18 +19,26 @@ KILLS = 30
 
 
 def spawn(config_path: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "antirelou", "run", "-c", config_path],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "antirelou", "run", "-c", config_path],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
-def test_sigkill_at_random_moments_loses_nothing_and_answers_nobody_twice(
-        tmp_path, write_config):
+def test_sigkill_at_random_moments_loses_nothing_and_answers_nobody_twice(tmp_path, write_config):
     chance = random.Random(2017)
     injected: list[tuple[str, str]] = []
-    with SimulatedDongle(str(tmp_path / "modem"), memories={"SM": 30},
-                         command_latency=0.002, send_latency=(0.02, 0.15), seed=4) as dongle:
-        config = load(write_config("flood:\n  enabled: false\n"
-                                   "budgets:\n  segments_per_hour: unlimited\n"))
+    with SimulatedDongle(
+        str(tmp_path / "modem"),
+        memories={"SM": 30},
+        command_latency=0.002,
+        send_latency=(0.02, 0.15),
+        seed=4,
+    ) as dongle:
+        config = load(
+            write_config("flood:\n  enabled: false\nbudgets:\n  segments_per_hour: unlimited\n")
+        )
         for round_number in range(KILLS):
             for index in range(chance.randint(1, 4)):
                 sender = f"+33670{round_number:03d}{index:03d}"
@@ -45,10 +53,21 @@ def test_sigkill_at_random_moments_loses_nothing_and_answers_nobody_twice(
             process.wait()
         final = spawn(config.path)
         try:
-            assert eventually(lambda: query(config.database, "SELECT pid, state FROM heartbeat")
-                              == [(final.pid, "running")], 20)
-            assert eventually(lambda: not dongle.stored() and _logged(config) == len(injected)
-                              and _unsettled(config) == 0, 60)
+            assert eventually(
+                lambda: (
+                    query(config.database, "SELECT pid, state FROM heartbeat")
+                    == [(final.pid, "running")]
+                ),
+                20,
+            )
+            assert eventually(
+                lambda: (
+                    not dongle.stored()
+                    and _logged(config) == len(injected)
+                    and _unsettled(config) == 0
+                ),
+                60,
+            )
         finally:
             final.send_signal(signal.SIGTERM)
             assert final.wait(10) == 0
@@ -68,5 +87,6 @@ def _logged(config) -> int:
 
 
 def _unsettled(config) -> int:
-    return query(config.database,
-                 "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')")[0][0]
+    return query(
+        config.database, "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')"
+    )[0][0]

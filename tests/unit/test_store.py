@@ -51,11 +51,28 @@ def test_transaction_rolls_back_on_error(store):
 def test_abandon_interrupted_sends_marks_unknown_and_never_requeues(store):
     with store.transaction() as db:
         message = store.insert_message(
-            db, pdu_ids=[], sender="+33612345678", sender_kind="phone", text="x",
-            smsc_time=None, received_at=NOW.isoformat(), parts_expected=1, encoding="gsm7",
-            error=None)
-        reply = store.insert_reply(db, message_id=message, recipient="+33612345678", text="r",
-                                   status="queued", reason="", segments=1, due_at=NOW, now=NOW)
+            db,
+            pdu_ids=[],
+            sender="+33612345678",
+            sender_kind="phone",
+            text="x",
+            smsc_time=None,
+            received_at=NOW.isoformat(),
+            parts_expected=1,
+            encoding="gsm7",
+            error=None,
+        )
+        reply = store.insert_reply(
+            db,
+            message_id=message,
+            recipient="+33612345678",
+            text="r",
+            status="queued",
+            reason="",
+            segments=1,
+            due_at=NOW,
+            now=NOW,
+        )
     store.update_reply(reply, NOW, status="sending", attempts=1)
     assert store.abandon_interrupted_sends(NOW) == 1
     assert store.read("SELECT status FROM replies")[0][0] == "unknown"
@@ -65,14 +82,40 @@ def test_abandon_interrupted_sends_marks_unknown_and_never_requeues(store):
 def test_reply_unique_per_message(store):
     with store.transaction() as db:
         message = store.insert_message(
-            db, pdu_ids=[], sender="+33612345678", sender_kind="phone", text="x",
-            smsc_time=None, received_at=NOW.isoformat(), parts_expected=1, encoding="gsm7",
-            error=None)
-        store.insert_reply(db, message_id=message, recipient="+33612345678", text="r",
-                           status="queued", reason="", segments=1, due_at=NOW, now=NOW)
+            db,
+            pdu_ids=[],
+            sender="+33612345678",
+            sender_kind="phone",
+            text="x",
+            smsc_time=None,
+            received_at=NOW.isoformat(),
+            parts_expected=1,
+            encoding="gsm7",
+            error=None,
+        )
+        store.insert_reply(
+            db,
+            message_id=message,
+            recipient="+33612345678",
+            text="r",
+            status="queued",
+            reason="",
+            segments=1,
+            due_at=NOW,
+            now=NOW,
+        )
     with pytest.raises(StoreError, match="UNIQUE"), store.transaction() as db:
-        store.insert_reply(db, message_id=message, recipient="+33612345678", text="r",
-                           status="queued", reason="", segments=1, due_at=NOW, now=NOW)
+        store.insert_reply(
+            db,
+            message_id=message,
+            recipient="+33612345678",
+            text="r",
+            status="queued",
+            reason="",
+            segments=1,
+            due_at=NOW,
+            now=NOW,
+        )
 
 
 def test_readonly_store_cannot_write(tmp_path):

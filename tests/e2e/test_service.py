@@ -21,14 +21,17 @@ from antirelou.modem import Modem, ModemUnavailable
 def spawn(config_path: str, *arguments: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "antirelou", *arguments, "-c", config_path],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 
 def antirelou(*arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "antirelou", *arguments],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "antirelou", *arguments], capture_output=True, text=True, timeout=60
+    )
 
 
 def stops_cleanly_within_10s(process: subprocess.Popen) -> bool:
@@ -69,18 +72,24 @@ def test_run_reloads_config_on_sighup_and_refuses_a_broken_one(dongle, write_con
         assert wait_running(config)
         write_config('replies:\n  text: "Non, c\'est non."\n')
         process.send_signal(signal.SIGHUP)
-        assert eventually(lambda: query(config.database,
-                                        "SELECT COUNT(*) FROM events WHERE kind = 'reloaded'")
-                          == [(1,)])
+        assert eventually(
+            lambda: (
+                query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'reloaded'")
+                == [(1,)]
+            )
+        )
         dongle.inject("+33611111111", "salut")
         assert dongle.wait_for(lambda: len(dongle.sent) == 1, 10)
         assert dongle.sent[0].text == "Non, c'est non."
 
         write_config("replies:\n  cooldwn: 1h\n")
         process.send_signal(signal.SIGHUP)
-        assert eventually(lambda: query(config.database,
-                                        "SELECT COUNT(*) FROM events WHERE kind = "
-                                        "'reload refused'") == [(1,)])
+        assert eventually(
+            lambda: (
+                query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'reload refused'")
+                == [(1,)]
+            )
+        )
         dongle.inject("+33622222222", "toujours là ?")
         assert dongle.wait_for(lambda: len(dongle.sent) == 2, 10)
         assert dongle.sent[1].text == "Non, c'est non."
@@ -107,8 +116,13 @@ def test_log_json_and_status_after_a_run(dongle, start_daemon, write_config):
     runner = start_daemon(config.path)
     dongle.inject("+33611111111", "Réponds 😡")
     dongle.inject("Orange", "Info")
-    assert eventually(lambda: len(dongle.sent) == 1 and query(
-        config.database, "SELECT COUNT(*) FROM replies WHERE status != 'queued'") == [(2,)])
+    assert eventually(
+        lambda: (
+            len(dongle.sent) == 1
+            and query(config.database, "SELECT COUNT(*) FROM replies WHERE status != 'queued'")
+            == [(2,)]
+        )
+    )
     status = antirelou("status", "-c", config.path)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "running since" in status.stdout and "huawei" in status.stdout
@@ -116,7 +130,9 @@ def test_log_json_and_status_after_a_run(dongle, start_daemon, write_config):
     lines = antirelou("log", "--json", "-c", config.path).stdout.splitlines()
     records = [json.loads(line) for line in lines]
     assert [(r["sender"], r["text"], r["reply"]["status"]) for r in records] == [
-        ("+33611111111", "Réponds 😡", "sent"), ("Orange", "Info", "skipped")]
+        ("+33611111111", "Réponds 😡", "sent"),
+        ("Orange", "Info", "skipped"),
+    ]
     assert records[0]["received_at"].endswith("+00:00")
     table = antirelou("-c", config.path, "log")
     assert table.returncode == 0 and "skipped: sender 'Orange' is a name" in table.stdout
@@ -141,8 +157,11 @@ def test_check_says_what_to_do_when_no_modem_is_plugged(write_config):
 def test_help_is_readable_for_every_command():
     for command in ("run", "check", "status", "log", "simulate", "demo"):
         result = antirelou(command, "--help")
-        assert result.returncode == 0 and "--config" in result.stdout or command in (
-            "simulate", "demo")
+        assert (
+            result.returncode == 0
+            and "--config" in result.stdout
+            or command in ("simulate", "demo")
+        )
 
 
 def test_stats_json_counts_what_the_service_logged(dongle, start_daemon, write_config):
@@ -150,8 +169,13 @@ def test_stats_json_counts_what_the_service_logged(dongle, start_daemon, write_c
     start_daemon(config.path)
     dongle.inject("+33611111111", "un")
     dongle.inject("+33611111111", "deux")
-    assert eventually(lambda: len(dongle.sent) == 1 and query(
-        config.database, "SELECT COUNT(*) FROM replies WHERE status = 'skipped'") == [(1,)])
+    assert eventually(
+        lambda: (
+            len(dongle.sent) == 1
+            and query(config.database, "SELECT COUNT(*) FROM replies WHERE status = 'skipped'")
+            == [(1,)]
+        )
+    )
     stats = json.loads(antirelou("stats", "--json", "-c", config.path).stdout)
     assert stats["totals"]["last_24_hours"]["messages"] == 2
     assert stats["top_senders"][0]["sender"] == "+33611111111"
@@ -171,16 +195,14 @@ def test_usage_error_exits_64():
     assert antirelou("frobnicate").returncode == 64
 
 
-def test_sigterm_during_a_stuck_send_exits_0_within_10s_and_marks_it_unknown(
-        dongle, write_config):
+def test_sigterm_during_a_stuck_send_exits_0_within_10s_and_marks_it_unknown(dongle, write_config):
     config = load(write_config(modem_extra="send_timeout: 2m\n"))
     process = spawn(config.path, "run")
     try:
         assert wait_running(config)
         dongle.slow_next("AT+CMGS", 60)
         dongle.inject("+33611111111", "salut")
-        assert dongle.wait_for(lambda: any(c.startswith("AT+CMGS") for c in dongle.command_log),
-                               10)
+        assert dongle.wait_for(lambda: any(c.startswith("AT+CMGS") for c in dongle.command_log), 10)
         assert stops_cleanly_within_10s(process)
     finally:
         process.kill()

@@ -16,116 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-MIGRATIONS: tuple[str, ...] = (
-    # version 1
-    """
-    CREATE TABLE pdus (
-        id INTEGER PRIMARY KEY,
-        pdu TEXT NOT NULL,
-        storage TEXT NOT NULL,
-        slot INTEGER NOT NULL,
-        on_modem INTEGER NOT NULL DEFAULT 1,
-        received_at TEXT NOT NULL,
-        sender TEXT,
-        concat_reference INTEGER,
-        concat_total INTEGER,
-        concat_sequence INTEGER,
-        message_id INTEGER REFERENCES messages(id)
-    );
-    CREATE INDEX pdus_on_modem ON pdus(storage, slot) WHERE on_modem = 1;
-    CREATE INDEX pdus_unassembled ON pdus(sender, concat_reference) WHERE message_id IS NULL;
-    CREATE TABLE messages (
-        id INTEGER PRIMARY KEY,
-        sender TEXT,
-        sender_kind TEXT NOT NULL,
-        text TEXT,
-        smsc_time TEXT,
-        received_at TEXT NOT NULL,
-        parts INTEGER NOT NULL,
-        parts_expected INTEGER NOT NULL,
-        encoding TEXT,
-        error TEXT
-    );
-    CREATE INDEX messages_sender ON messages(sender, received_at);
-    CREATE INDEX messages_received ON messages(received_at);
-    CREATE TABLE replies (
-        id INTEGER PRIMARY KEY,
-        message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id),
-        recipient TEXT,
-        text TEXT,
-        status TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        segments INTEGER NOT NULL DEFAULT 0,
-        segments_sent INTEGER NOT NULL DEFAULT 0,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        due_at TEXT,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        modem_reference TEXT,
-        error TEXT
-    );
-    CREATE INDEX replies_recipient ON replies(recipient, created_at);
-    CREATE INDEX replies_due ON replies(due_at) WHERE status = 'queued';
-    CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        detail TEXT NOT NULL
-    );
-    CREATE INDEX events_at ON events(at);
-    CREATE TABLE heartbeat (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        pid INTEGER NOT NULL,
-        at TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        state TEXT NOT NULL,
-        detail TEXT NOT NULL
-    );
-    """,
-    # version 2: reply sequences, flood mode, block list
-    """
-    ALTER TABLE replies ADD COLUMN step INTEGER;
-    ALTER TABLE replies ADD COLUMN in_flood INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX replies_created ON replies(created_at);
-    CREATE TABLE blocked (
-        number TEXT PRIMARY KEY,
-        reason TEXT NOT NULL,
-        at TEXT NOT NULL
-    );
-    """,
-    # version 3: alerts to the operators
-    """
-    CREATE TABLE alerts (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,
-        recipient TEXT NOT NULL,
-        text TEXT NOT NULL,
-        status TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        segments INTEGER NOT NULL,
-        segments_sent INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        error TEXT
-    );
-    CREATE INDEX alerts_kind ON alerts(kind, created_at);
-    CREATE INDEX alerts_queued ON alerts(id) WHERE status = 'queued';
-    """,
-    # version 4: budgets read only the replies that cost money. Without this index every
-    # message of a raid scanned 30 days of skipped replies (CPU per message grew with it).
-    """
-    CREATE INDEX replies_spending ON replies(created_at, recipient)
-        WHERE status IN ('queued', 'sending', 'sent', 'unknown');
-    """,
-)
-
-# Replies that cost, or will cost, money: counted against the budgets.
-_SPENDING = "('queued', 'sending', 'sent', 'unknown')"
-
-# Reply statuses. 'sending' is written before the first AT+CMGS, so a crash
-# mid-send leaves a row that start-up turns into 'unknown': never re-sent.
-QUEUED, SENDING, SENT, FAILED, UNKNOWN, SKIPPED = (
-    "queued", "sending", "sent", "failed", "unknown", "skipped",
+from antirelou.budgets import Spending
+from antirelou.heartbeat import Heartbeat
+from antirelou.store.schema import (
+    MIGRATIONS,
+    SPENDING,
 )
 
 
@@ -187,8 +82,9 @@ def _create_private(path: str) -> None:
 class Store:
     """Given a path, open (creating with mode 0600 and migrating) the log."""
 
-    def __init__(self, path: str, *, busy_timeout: float = 5.0, readonly: bool = False,
-                 create: bool = True) -> None:
+    def __init__(
+        self, path: str, *, busy_timeout: float = 5.0, readonly: bool = False, create: bool = True
+    ) -> None:
         self.path = path
         try:
             if (readonly or not create) and not os.path.exists(path):
@@ -201,7 +97,8 @@ class Store:
                     self._db.close()
                     raise StoreError(
                         f"{path} is in an older format (schema {version}); restart "
-                        "the service to upgrade it: sudo systemctl restart antirelou")
+                        "the service to upgrade it: sudo systemctl restart antirelou"
+                    )
             else:
                 _create_private(path)
                 self._db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
@@ -245,8 +142,10 @@ class Store:
         try:
             version = self.schema_version
             if version > len(MIGRATIONS):
-                raise StoreError(f"{self.path} was written by a newer antirelou (schema "
-                                 f"{version}); upgrade antirelou")
+                raise StoreError(
+                    f"{self.path} was written by a newer antirelou (schema "
+                    f"{version}); upgrade antirelou"
+                )
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     self._db.execute(statement)
@@ -285,12 +184,20 @@ class Store:
 
     def pdus_on_modem(self, storage: str) -> dict[tuple[int, str], int]:
         """Return {(slot, pdu): id} of PDUs committed but not yet known deleted from the modem."""
-        rows = self.read("SELECT id, slot, pdu FROM pdus WHERE on_modem = 1 AND storage = ?", (storage,))
+        rows = self.read(
+            "SELECT id, slot, pdu FROM pdus WHERE on_modem = 1 AND storage = ?", (storage,)
+        )
         return {(row["slot"], row["pdu"]): row["id"] for row in rows}
 
     @staticmethod
-    def insert_pdu(db: sqlite3.Connection, entry: StoredPdu, storage: str, received_at: datetime,
-                   sender: str | None, concat: tuple[int, int, int] | None) -> int:
+    def insert_pdu(
+        db: sqlite3.Connection,
+        entry: StoredPdu,
+        storage: str,
+        received_at: datetime,
+        sender: str | None,
+        concat: tuple[int, int, int] | None,
+    ) -> int:
         reference, total, sequence = concat or (None, None, None)
         cursor = db.execute(
             "INSERT INTO pdus (pdu, storage, slot, received_at, sender, concat_reference,"
@@ -308,8 +215,9 @@ class Store:
             self.forget_on_modem(db, ids)
 
     @staticmethod
-    def waiting_parts(db: sqlite3.Connection, sender: str | None, reference: int,
-                      total: int) -> list[PduRow]:
+    def waiting_parts(
+        db: sqlite3.Connection, sender: str | None, reference: int, total: int
+    ) -> list[PduRow]:
         rows = db.execute(
             "SELECT id, pdu, sender, received_at FROM pdus WHERE message_id IS NULL"
             " AND sender IS ? AND concat_reference = ? AND concat_total = ?"
@@ -329,90 +237,135 @@ class Store:
         ).fetchall()
 
     @staticmethod
-    def insert_message(db: sqlite3.Connection, *, pdu_ids: Sequence[int], sender: str | None,
-                       sender_kind: str, text: str | None, smsc_time: datetime | None,
-                       received_at: str, parts_expected: int, encoding: str | None,
-                       error: str | None) -> int:
+    def insert_message(
+        db: sqlite3.Connection,
+        *,
+        pdu_ids: Sequence[int],
+        sender: str | None,
+        sender_kind: str,
+        text: str | None,
+        smsc_time: datetime | None,
+        received_at: str,
+        parts_expected: int,
+        encoding: str | None,
+        error: str | None,
+    ) -> int:
         cursor = db.execute(
             "INSERT INTO messages (sender, sender_kind, text, smsc_time, received_at, parts,"
             " parts_expected, encoding, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (sender, sender_kind, text, smsc_time.isoformat() if smsc_time else None,
-             received_at, len(pdu_ids), parts_expected, encoding, error),
+            (
+                sender,
+                sender_kind,
+                text,
+                smsc_time.isoformat() if smsc_time else None,
+                received_at,
+                len(pdu_ids),
+                parts_expected,
+                encoding,
+                error,
+            ),
         )
         message_id = cursor.lastrowid
-        db.executemany("UPDATE pdus SET message_id = ? WHERE id = ?",
-                       [(message_id, pdu_id) for pdu_id in pdu_ids])
+        db.executemany(
+            "UPDATE pdus SET message_id = ? WHERE id = ?",
+            [(message_id, pdu_id) for pdu_id in pdu_ids],
+        )
         return message_id
 
     # --- replies -------------------------------------------------------------
 
     @staticmethod
-    def insert_reply(db: sqlite3.Connection, *, message_id: int, recipient: str | None,
-                     text: str | None, status: str, reason: str, segments: int,
-                     due_at: datetime | None, now: datetime, step: int | None = None,
-                     in_flood: bool = False) -> int:
+    def insert_reply(
+        db: sqlite3.Connection,
+        *,
+        message_id: int,
+        recipient: str | None,
+        text: str | None,
+        status: str,
+        reason: str,
+        segments: int,
+        due_at: datetime | None,
+        now: datetime,
+        step: int | None = None,
+        in_flood: bool = False,
+    ) -> int:
         cursor = db.execute(
             "INSERT INTO replies (message_id, recipient, text, status, reason, segments, due_at,"
             " created_at, updated_at, step, in_flood) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (message_id, recipient, text, status, reason, segments,
-             iso(due_at) if due_at else None, iso(now), iso(now), step, int(in_flood)),
+            (
+                message_id,
+                recipient,
+                text,
+                status,
+                reason,
+                segments,
+                iso(due_at) if due_at else None,
+                iso(now),
+                iso(now),
+                step,
+                int(in_flood),
+            ),
         )
         return cursor.lastrowid
 
     @staticmethod
-    def reply_history(db: sqlite3.Connection, recipient: str) -> tuple[datetime | None,
-                                                                        int | None, bool, bool]:
+    def reply_history(
+        db: sqlite3.Connection, recipient: str
+    ) -> tuple[datetime | None, int | None, bool, bool]:
         """Return (last reply time, its sequence step, any reply still waiting, ever answered)
         for `recipient`, counting replies sent, being sent, queued or of unknown outcome.
         """
         row = db.execute(
-            f"SELECT created_at, step FROM replies WHERE recipient = ? AND status IN {_SPENDING}"
+            f"SELECT created_at, step FROM replies WHERE recipient = ? AND status IN {SPENDING}"  # noqa: S608 - constants only
             " ORDER BY created_at DESC, id DESC LIMIT 1",
             (recipient,),
         ).fetchone()
         pending = db.execute(
-            "SELECT 1 FROM replies WHERE recipient = ? AND status IN ('queued', 'sending')"
-            " LIMIT 1", (recipient,)).fetchone()
+            "SELECT 1 FROM replies WHERE recipient = ? AND status IN ('queued', 'sending') LIMIT 1",
+            (recipient,),
+        ).fetchone()
         if row is None:
             return None, None, False, False
         return datetime.fromisoformat(row[0]), row[1], pending is not None, True
 
     @staticmethod
-    def spending(db: sqlite3.Connection, now: datetime, recipient: str | None) -> dict[str, int]:
+    def spending(db: sqlite3.Connection, now: datetime, recipient: str | None) -> Spending:
         """Return SMS segments committed to replies over the last hour, day and 30 days, the
         flood-mode segments of the last hour, the numbers answered over 30 days, and whether
         `recipient` is one of them.
         """
         hour, day, month = (iso(now - timedelta(seconds=s)) for s in (3600, 86400, 30 * 86400))
         row = db.execute(
-            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"  # noqa: S608 - constants only
             " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
             " COALESCE(SUM(segments), 0),"
             " COALESCE(SUM(CASE WHEN created_at >= ? AND in_flood = 1 THEN segments END), 0),"
             " COUNT(DISTINCT recipient),"
             " COALESCE(MAX(recipient = ?), 0)"
-            f" FROM replies WHERE status IN {_SPENDING} AND created_at >= ?"
+            f" FROM replies WHERE status IN {SPENDING} AND created_at >= ?"
             # A flood-mode reply on hold reserves nothing: it may never be sent.
             " AND NOT (status = 'queued' AND in_flood = 1)",
             (hour, day, hour, recipient, month),
         ).fetchone()
-        keys = ("segments_hour", "segments_day", "segments_month", "flood_segments_hour",
-                "numbers_month", "number_answered_this_month")
-        spent = dict(zip(keys, row, strict=True))
+        replies_hour, replies_day, replies_month, flood_hour, numbers, answered = row
         # Alerts to the operators are SMS too: they count against the same budgets.
-        alerts = db.execute(
-            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+        alerts_hour, alerts_day, alerts_month = db.execute(
+            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"  # noqa: S608 - constants only
             " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
-            f" COALESCE(SUM(segments), 0) FROM alerts WHERE status IN {_SPENDING}"
+            f" COALESCE(SUM(segments), 0) FROM alerts WHERE status IN {SPENDING}"
             " AND created_at >= ?",
             (hour, day, month),
         ).fetchone()
-        for key, value in zip(("segments_hour", "segments_day", "segments_month"), alerts,
-                              strict=True):
-            spent[key] += value
-        return spent
+        return Spending(
+            segments_hour=replies_hour + alerts_hour,
+            segments_day=replies_day + alerts_day,
+            segments_month=replies_month + alerts_month,
+            flood_segments_hour=flood_hour,
+            numbers_month=numbers,
+            number_answered_this_month=bool(answered),
+        )
 
-    def current_spending(self, now: datetime) -> dict[str, int]:
+    def current_spending(self, now: datetime) -> Spending:
         try:
             return self.spending(self._db, now, None)
         except sqlite3.Error as error:
@@ -420,13 +373,18 @@ class Store:
 
     def wrote_again(self, sender: str, message_id: int) -> bool:
         """Return whether `sender` sent another message after message `message_id`."""
-        return bool(self.read("SELECT 1 FROM messages WHERE sender = ? AND id > ? LIMIT 1",
-                              (sender, message_id)))
+        return bool(
+            self.read(
+                "SELECT 1 FROM messages WHERE sender = ? AND id > ? LIMIT 1", (sender, message_id)
+            )
+        )
 
     @staticmethod
     def seen_before(db: sqlite3.Connection, sender: str) -> bool:
-        return db.execute("SELECT 1 FROM messages WHERE sender = ? LIMIT 1",
-                          (sender,)).fetchone() is not None
+        return (
+            db.execute("SELECT 1 FROM messages WHERE sender = ? LIMIT 1", (sender,)).fetchone()
+            is not None
+        )
 
     # --- block list -----------------------------------------------------------
 
@@ -439,11 +397,15 @@ class Store:
         """Block `number`; return False if it already was (its reason is then updated)."""
         with self.transaction() as db:
             existed = self.blocked_reason(db, number) is not None
-            db.execute("INSERT INTO blocked (number, reason, at) VALUES (?, ?, ?)"
-                       " ON CONFLICT (number) DO UPDATE SET reason = excluded.reason",
-                       (number, reason, iso(now)))
-            db.execute("INSERT INTO events (at, kind, detail) VALUES (?, 'blocked', ?)",
-                       (iso(now), f"{number}: {reason}"))
+            db.execute(
+                "INSERT INTO blocked (number, reason, at) VALUES (?, ?, ?)"
+                " ON CONFLICT (number) DO UPDATE SET reason = excluded.reason",
+                (number, reason, iso(now)),
+            )
+            db.execute(
+                "INSERT INTO events (at, kind, detail) VALUES (?, 'blocked', ?)",
+                (iso(now), f"{number}: {reason}"),
+            )
         return not existed
 
     def unblock(self, number: str, now: datetime) -> bool:
@@ -451,8 +413,10 @@ class Store:
         with self.transaction() as db:
             removed = db.execute("DELETE FROM blocked WHERE number = ?", (number,)).rowcount
             if removed:
-                db.execute("INSERT INTO events (at, kind, detail) VALUES (?, 'unblocked', ?)",
-                           (iso(now), number))
+                db.execute(
+                    "INSERT INTO events (at, kind, detail) VALUES (?, 'unblocked', ?)",
+                    (iso(now), number),
+                )
         return bool(removed)
 
     def next_due_reply(self, now: datetime) -> Reply | None:
@@ -473,8 +437,10 @@ class Store:
         assignments = ", ".join(f"{name} = ?" for name in fields)
         values = [iso(v) if isinstance(v, datetime) else v for v in fields.values()]
         with self.transaction() as db:
-            db.execute(f"UPDATE replies SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
-                       (*values, iso(now), reply_id))
+            db.execute(
+                f"UPDATE replies SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+                (*values, iso(now), reply_id),
+            )
 
     # --- alerts ------------------------------------------------------------------------
 
@@ -482,8 +448,17 @@ class Store:
         row = self.read("SELECT MAX(created_at) FROM alerts WHERE kind = ?", (kind,))[0]
         return datetime.fromisoformat(row[0]) if row[0] else None
 
-    def insert_alert(self, *, kind: str, recipient: str, text: str, status: str, reason: str,
-                     segments: int, now: datetime) -> int:
+    def insert_alert(
+        self,
+        *,
+        kind: str,
+        recipient: str,
+        text: str,
+        status: str,
+        reason: str,
+        segments: int,
+        now: datetime,
+    ) -> int:
         with self.transaction() as db:
             return db.execute(
                 "INSERT INTO alerts (kind, recipient, text, status, reason, segments,"
@@ -492,16 +467,19 @@ class Store:
             ).lastrowid
 
     def next_alert(self) -> tuple[int, str, str] | None:
-        rows = self.read("SELECT id, recipient, text FROM alerts WHERE status = 'queued'"
-                         " ORDER BY id LIMIT 1")
+        rows = self.read(
+            "SELECT id, recipient, text FROM alerts WHERE status = 'queued' ORDER BY id LIMIT 1"
+        )
         return tuple(rows[0]) if rows else None
 
     def update_alert(self, alert_id: int, now: datetime, **fields: object) -> None:
         # Column names come from our own call sites, never from message text.
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self.transaction() as db:
-            db.execute(f"UPDATE alerts SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
-                       (*fields.values(), iso(now), alert_id))
+            db.execute(
+                f"UPDATE alerts SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+                (*fields.values(), iso(now), alert_id),
+            )
 
     def abandon_interrupted_sends(self, now: datetime) -> int:
         """After a crash, replies caught mid-send may or may not have left: never send them again."""
@@ -512,23 +490,32 @@ class Store:
                 " WHERE status = 'sending'",
                 (iso(now),),
             )
-            db.execute("UPDATE alerts SET status = 'unknown', updated_at = ? "
-                       "WHERE status = 'sending'", (iso(now),))
+            db.execute(
+                "UPDATE alerts SET status = 'unknown', updated_at = ? WHERE status = 'sending'",
+                (iso(now),),
+            )
             return cursor.rowcount
 
     # --- events and heartbeat ----------------------------------------------------
 
     def event(self, now: datetime, kind: str, detail: str) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)",
-                       (iso(now), kind, detail))
+            db.execute(
+                "INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)", (iso(now), kind, detail)
+            )
 
-    def heartbeat(self, now: datetime, started_at: datetime, state: str, detail: str) -> None:
+    def heartbeat(self, beat: Heartbeat) -> None:
+        """Record the service's live state (one row, replaced)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO heartbeat (id, pid, at, started_at, state, detail)"
                 " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid,"
                 " at = excluded.at, started_at = excluded.started_at, state = excluded.state,"
                 " detail = excluded.detail",
-                (os.getpid(), iso(now), iso(started_at), state, detail),
+                (beat.pid, iso(beat.at), iso(beat.started_at), beat.state, beat.detail_json()),
             )
+
+    def last_heartbeat(self) -> Heartbeat | None:
+        """Return the service's last recorded live state, or None if it never ran."""
+        rows = self.read("SELECT pid, at, started_at, state, detail FROM heartbeat WHERE id = 1")
+        return Heartbeat.from_row(*rows[0]) if rows else None

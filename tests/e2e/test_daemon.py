@@ -18,19 +18,26 @@ LONG = ("Tu crois que tu peux m'ignorer ? Reponds-moi. " * 9).strip()  # GSM-7, 
 
 
 def messages(config) -> list[tuple]:
-    return query(config.database, "SELECT m.sender, m.text, m.parts, r.status, r.reason "
-                                  "FROM messages m JOIN replies r ON r.message_id = m.id "
-                                  "ORDER BY m.id")
+    return query(
+        config.database,
+        "SELECT m.sender, m.text, m.parts, r.status, r.reason "
+        "FROM messages m JOIN replies r ON r.message_id = m.id "
+        "ORDER BY m.id",
+    )
 
 
 def settled(config, dongle, count: int) -> bool:
-    rows = query(config.database, "SELECT COUNT(*), SUM(r.status IN ('queued', 'sending')) "
-                                  "FROM messages m JOIN replies r ON r.message_id = m.id")
+    rows = query(
+        config.database,
+        "SELECT COUNT(*), SUM(r.status IN ('queued', 'sending')) "
+        "FROM messages m JOIN replies r ON r.message_id = m.id",
+    )
     return rows[0][0] == count and not rows[0][1] and not dongle.stored()
 
 
 def test_daemon_logs_every_encoding_exactly_and_answers_each_number_once(
-        dongle, start_daemon, write_config):
+    dongle, start_daemon, write_config
+):
     config = load(write_config())
     start_daemon(config.path)
     inbound = [
@@ -50,7 +57,8 @@ def test_daemon_logs_every_encoding_exactly_and_answers_each_number_once(
 
 
 def test_daemon_never_answers_names_short_codes_or_premium_ranges(
-        dongle, start_daemon, write_config):
+    dongle, start_daemon, write_config
+):
     config = load(write_config())
     start_daemon(config.path)
     dongle.inject("Orange", "Votre facture est disponible.")
@@ -81,8 +89,7 @@ def test_daemon_keeps_receiving_while_a_reply_is_being_sent(tmp_path, start_daem
         config = load(write_config())
         start_daemon(config.path)
         dongle.inject("+33611111111", "premier")
-        assert dongle.wait_for(lambda: any(c.startswith("AT+CMGS") for c in dongle.command_log),
-                               10)
+        assert dongle.wait_for(lambda: any(c.startswith("AT+CMGS") for c in dongle.command_log), 10)
         dongle.inject("+33622222222", "pendant l'envoi")
         assert eventually(lambda: settled(config, dongle, 2) and len(dongle.sent) == 2)
     assert [text for _, text, *_ in messages(config)] == ["premier", "pendant l'envoi"]
@@ -108,7 +115,8 @@ def test_daemon_lists_once_instead_of_reading_each_slot(dongle, start_daemon, wr
 
 
 def test_daemon_crash_between_commit_and_delete_logs_nothing_twice(
-        dongle, start_daemon, write_config):
+    dongle, start_daemon, write_config
+):
     dongle.preload([("+33611111111", "un"), ("+33622222222", "deux"), ("+33633333333", LONG)])
     config = load(write_config())
     # What a daemon killed right after its commit leaves: committed, still on the SIM.
@@ -135,9 +143,11 @@ def test_daemon_logs_an_undecodable_pdu_with_its_raw_form(dongle, start_daemon, 
     start_daemon(config.path)
     dongle.inject_pdu("07913396050036F5040B913316325476F80000621")
     assert eventually(lambda: settled(config, dongle, 1))
-    (sender, text, error, raw), = query(
-        config.database, "SELECT m.sender, m.text, m.error, p.pdu FROM messages m "
-                         "JOIN pdus p ON p.message_id = m.id")
+    ((sender, text, error, raw),) = query(
+        config.database,
+        "SELECT m.sender, m.text, m.error, p.pdu FROM messages m "
+        "JOIN pdus p ON p.message_id = m.id",
+    )
     assert error and text is None
     assert raw == "07913396050036F5040B913316325476F80000621"
     assert dongle.sent == []
@@ -160,7 +170,8 @@ def test_daemon_exits_78_without_retrying_a_wrong_pin(tmp_path, start_daemon, wr
 
 
 def test_daemon_exits_78_when_sim_wants_a_pin_and_none_is_configured(
-        tmp_path, start_daemon, write_config):
+    tmp_path, start_daemon, write_config
+):
     with SimulatedDongle(str(tmp_path / "modem"), pin="4321"):
         runner = start_daemon(write_config(), wait_ready=False)
         runner.thread.join(10)
@@ -168,15 +179,18 @@ def test_daemon_exits_78_when_sim_wants_a_pin_and_none_is_configured(
 
 
 def test_daemon_retries_a_refused_send_and_sends_it_once(dongle, start_daemon, write_config):
-    config = load(write_config("""\
+    config = load(
+        write_config("""\
         replies:
           retry:
             attempts: 3
             backoff: 1s
-        """))
+        """)
+    )
     dongle.fail_next("AT+CMGS", "+CMS ERROR: 500")
     start_daemon(config.path)
     dongle.inject("+33611111111", "salut")
     assert eventually(lambda: len(dongle.sent) == 1, 10)
-    assert eventually(lambda: query(config.database, "SELECT status, attempts FROM replies")
-                      == [("sent", 2)])
+    assert eventually(
+        lambda: query(config.database, "SELECT status, attempts FROM replies") == [("sent", 2)]
+    )

@@ -50,29 +50,60 @@ def store(tmp_path):
         yield opened
 
 
-def make_config(budgets: BudgetsConfig | None = None,
-                flood: FloodConfig | None = None) -> Config:
-    return Config(path="/etc/antirelou/antirelou.yaml", modem=ModemConfig(port="/dev/ttyUSB0"),
-                  database="/var/lib/antirelou/antirelou.db", numbers=NumbersConfig(),
-                  replies=RepliesConfig(), logging=LoggingConfig(),
-                  budgets=budgets or BudgetsConfig(), flood=flood or FloodConfig())
+def make_config(budgets: BudgetsConfig | None = None, flood: FloodConfig | None = None) -> Config:
+    return Config(
+        path="/etc/antirelou/antirelou.yaml",
+        modem=ModemConfig(port="/dev/ttyUSB0"),
+        database="/var/lib/antirelou/antirelou.db",
+        numbers=NumbersConfig(),
+        replies=RepliesConfig(),
+        logging=LoggingConfig(),
+        budgets=budgets or BudgetsConfig(),
+        flood=flood or FloodConfig(),
+    )
 
 
-def add_message(store: Store, sender: str | None, received_at: datetime, *,
-                kind: str = "phone", status: str | None = None, reason: str = "first message",
-                segments: int = 0, segments_sent: int = 0,
-                replied_at: datetime | None = None) -> int:
+def add_message(
+    store: Store,
+    sender: str | None,
+    received_at: datetime,
+    *,
+    kind: str = "phone",
+    status: str | None = None,
+    reason: str = "first message",
+    segments: int = 0,
+    segments_sent: int = 0,
+    replied_at: datetime | None = None,
+) -> int:
     """Log one message and, if `status` is given, its reply (created when it was received)."""
     with store.transaction() as db:
         message_id = store.insert_message(
-            db, pdu_ids=[], sender=sender, sender_kind=kind, text="relou", smsc_time=None,
-            received_at=iso(received_at), parts_expected=1, encoding="gsm7", error=None)
+            db,
+            pdu_ids=[],
+            sender=sender,
+            sender_kind=kind,
+            text="relou",
+            smsc_time=None,
+            received_at=iso(received_at),
+            parts_expected=1,
+            encoding="gsm7",
+            error=None,
+        )
         if status is not None:
             reply_id = store.insert_reply(
-                db, message_id=message_id, recipient=sender, text="non", status=status,
-                reason=reason, segments=segments, due_at=None, now=replied_at or received_at)
-            db.execute("UPDATE replies SET segments_sent = ? WHERE id = ?",
-                       (segments_sent, reply_id))
+                db,
+                message_id=message_id,
+                recipient=sender,
+                text="non",
+                status=status,
+                reason=reason,
+                segments=segments,
+                due_at=None,
+                now=replied_at or received_at,
+            )
+            db.execute(
+                "UPDATE replies SET segments_sent = ? WHERE id = ?", (segments_sent, reply_id)
+            )
     return message_id
 
 
@@ -84,8 +115,10 @@ def test_hour_buckets_are_the_last_24_local_clock_hours():
     assert len(buckets) == 24
     assert buckets[0][0] == utc("2026-03-07T13:00")  # 14:00 in Paris, the day before
     assert buckets[-1] == (utc("2026-03-08T12:00"), utc("2026-03-08T13:00"))  # under way
-    assert all(end == next_start for (_, end), (next_start, _) in
-               zip(buckets[:-1], buckets[1:], strict=True))
+    assert all(
+        end == next_start
+        for (_, end), (next_start, _) in zip(buckets[:-1], buckets[1:], strict=True)
+    )
 
 
 def test_hour_buckets_begin_on_local_hours_in_half_hour_zones(monkeypatch):
@@ -139,8 +172,15 @@ def test_gather_counts_messages_per_local_hour_and_day(store):
     assert sum(hours) == 6
     assert stats["messages_per_hour"][0]["start"] == "2026-03-07T14:00:00+01:00"
     days = {bucket["date"]: bucket["count"] for bucket in stats["messages_per_day"]}
-    assert days == {"2026-03-02": 1, "2026-03-03": 0, "2026-03-04": 0, "2026-03-05": 0,
-                    "2026-03-06": 0, "2026-03-07": 3, "2026-03-08": 4}
+    assert days == {
+        "2026-03-02": 1,
+        "2026-03-03": 0,
+        "2026-03-04": 0,
+        "2026-03-05": 0,
+        "2026-03-06": 0,
+        "2026-03-07": 3,
+        "2026-03-08": 4,
+    }
 
 
 def test_gather_totals_messages_and_senders_by_period_and_kind(store):
@@ -156,10 +196,12 @@ def test_gather_totals_messages_and_senders_by_period_and_kind(store):
     assert (day["messages"], day["senders"]) == (3, 2)
     assert (week["messages"], week["senders"]) == (5, 3)
     assert (ever["messages"], ever["senders"]) == (7, 4)
-    assert day["by_kind"] == {"phone": {"messages": 2, "senders": 1},
-                              "short code": {"messages": 0, "senders": 0},
-                              "alphanumeric": {"messages": 1, "senders": 1},
-                              "invalid": {"messages": 0, "senders": 0}}
+    assert day["by_kind"] == {
+        "phone": {"messages": 2, "senders": 1},
+        "short code": {"messages": 0, "senders": 0},
+        "alphanumeric": {"messages": 1, "senders": 1},
+        "invalid": {"messages": 0, "senders": 0},
+    }
     assert week["by_kind"]["invalid"] == {"messages": 1, "senders": 0}
     assert ever["by_kind"]["phone"] == {"messages": 4, "senders": 2}
     assert ever["by_kind"]["short code"] == {"messages": 1, "senders": 1}
@@ -177,10 +219,16 @@ def test_gather_top_senders_ranks_by_messages_then_last_seen(store):
     add_message(store, "+33600000000", NOW - timedelta(minutes=1))  # ties with +33600000001
     store.block("+33600000011", "insultes", NOW)
     top = gather(store, make_config(), NOW)["top_senders"]
-    assert [entry["sender"] for entry in top] == [f"+336000000{index:02d}"
-                                                  for index in range(11, 1, -1)]
-    assert top[0] == {"sender": "+33600000011", "kind": "phone", "messages": 12,
-                      "last_seen": "2026-03-08T12:19:00+01:00", "blocked": True}
+    assert [entry["sender"] for entry in top] == [
+        f"+336000000{index:02d}" for index in range(11, 1, -1)
+    ]
+    assert top[0] == {
+        "sender": "+33600000011",
+        "kind": "phone",
+        "messages": 12,
+        "last_seen": "2026-03-08T12:19:00+01:00",
+        "blocked": True,
+    }
     assert not top[1]["blocked"]
 
 
@@ -191,26 +239,38 @@ def test_gather_top_senders_breaks_ties_by_latest_message(store):
     assert [entry["sender"] for entry in top] == ["+33622222222", "+33611111111"]
 
 
-@pytest.mark.parametrize(("reason", "family"), [
-    ("already answered 2h ago (cooldown 24h)", "already answered"),
-    ("already answered 1h30m5s ago (cooldown 24h)", "already answered"),
-    ("hourly budget spent (60 of 60 SMS)", "hourly budget spent"),
-    ("flood-mode hourly budget spent (10 of 10 SMS)", "flood-mode hourly budget spent"),
-    ("monthly budget of numbers spent (140 of 140 different numbers answered in 30 days)",
-     "monthly budget of numbers spent"),
-    ("flood mode: only numbers never answered get a reply", "flood mode"),
-    ("sender 'FREE MOBILE' is a name, not a phone number", "sender is a name, not a phone number"),
-    ("sender 'A:B (x)' is a name, not a phone number", "sender is a name, not a phone number"),
-    ("sender 36180 is a short code", "sender is a short code"),
-    ("+33612345678 is blocked (insultes)", "number is blocked"),
-    ("+33812345678 is in a never-answered range (+338)", "number is in a never-answered range"),
-    ("sequence finished (3 replies sent; starts again 30d after the last one)",
-     "sequence finished"),
-    ("blocked before it was sent (insultes)", "blocked before it was sent"),
-    ("a reply to this number is already waiting to be sent",
-     "a reply to this number is already waiting to be sent"),
-    ("", "(no reason given)"),
-])
+@pytest.mark.parametrize(
+    ("reason", "family"),
+    [
+        ("already answered 2h ago (cooldown 24h)", "already answered"),
+        ("already answered 1h30m5s ago (cooldown 24h)", "already answered"),
+        ("hourly budget spent (60 of 60 SMS)", "hourly budget spent"),
+        ("flood-mode hourly budget spent (10 of 10 SMS)", "flood-mode hourly budget spent"),
+        (
+            "monthly budget of numbers spent (140 of 140 different numbers answered in 30 days)",
+            "monthly budget of numbers spent",
+        ),
+        ("flood mode: only numbers never answered get a reply", "flood mode"),
+        (
+            "sender 'FREE MOBILE' is a name, not a phone number",
+            "sender is a name, not a phone number",
+        ),
+        ("sender 'A:B (x)' is a name, not a phone number", "sender is a name, not a phone number"),
+        ("sender 36180 is a short code", "sender is a short code"),
+        ("+33612345678 is blocked (insultes)", "number is blocked"),
+        ("+33812345678 is in a never-answered range (+338)", "number is in a never-answered range"),
+        (
+            "sequence finished (3 replies sent; starts again 30d after the last one)",
+            "sequence finished",
+        ),
+        ("blocked before it was sent (insultes)", "blocked before it was sent"),
+        (
+            "a reply to this number is already waiting to be sent",
+            "a reply to this number is already waiting to be sent",
+        ),
+        ("", "(no reason given)"),
+    ],
+)
 def test_reason_family_drops_particulars(reason, family):
     assert reason_family(reason) == family
 
@@ -219,44 +279,97 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
     hour_ago, week_ago = NOW - timedelta(hours=1), NOW - timedelta(days=7)
     add_message(store, "+33611111111", hour_ago, status="sent", segments=2, segments_sent=2)
     add_message(store, "+33622222222", week_ago, status="sent", segments=1, segments_sent=1)
-    add_message(store, "+33611111111", hour_ago, status="skipped",
-                reason="already answered 5m ago (cooldown 24h)")
-    add_message(store, "+33611111111", hour_ago, status="skipped",
-                reason="already answered 7m ago (cooldown 24h)")
-    add_message(store, "+33633333333", hour_ago, status="skipped",
-                reason="hourly budget spent (60 of 60 SMS)")
-    add_message(store, "+33644444444", week_ago, status="skipped",
-                reason="hourly budget spent (59 of 60 SMS)")
-    add_message(store, "+33655555555", week_ago, status="skipped",
-                reason="hourly budget spent (60 of 60 SMS)")
+    add_message(
+        store,
+        "+33611111111",
+        hour_ago,
+        status="skipped",
+        reason="already answered 5m ago (cooldown 24h)",
+    )
+    add_message(
+        store,
+        "+33611111111",
+        hour_ago,
+        status="skipped",
+        reason="already answered 7m ago (cooldown 24h)",
+    )
+    add_message(
+        store,
+        "+33633333333",
+        hour_ago,
+        status="skipped",
+        reason="hourly budget spent (60 of 60 SMS)",
+    )
+    add_message(
+        store,
+        "+33644444444",
+        week_ago,
+        status="skipped",
+        reason="hourly budget spent (59 of 60 SMS)",
+    )
+    add_message(
+        store,
+        "+33655555555",
+        week_ago,
+        status="skipped",
+        reason="hourly budget spent (60 of 60 SMS)",
+    )
     add_message(store, "+33666666666", hour_ago, status="failed", segments=2, segments_sent=1)
     add_message(store, "+33677777777", hour_ago, status="unknown", segments=1)
     add_message(store, "+33688888888", hour_ago, status="queued", segments=1)
     add_message(store, "+33699999999", hour_ago, status="sending", segments=1)
-    add_message(store, "+33600000000", NOW - timedelta(days=31), status="sent", segments=1,
-                segments_sent=1)
+    add_message(
+        store, "+33600000000", NOW - timedelta(days=31), status="sent", segments=1, segments_sent=1
+    )
     replies = gather(store, make_config(), NOW)["replies"]
     assert replies["last_24_hours"] == {
-        "sent": 1, "skipped": 3, "failed": 1, "unknown": 1, "waiting": 2, "segments_sent": 3,
-        "skipped_by_reason": [{"reason": "already answered", "count": 2},
-                              {"reason": "hourly budget spent", "count": 1}],
+        "sent": 1,
+        "skipped": 3,
+        "failed": 1,
+        "unknown": 1,
+        "waiting": 2,
+        "segments_sent": 3,
+        "skipped_by_reason": [
+            {"reason": "already answered", "count": 2},
+            {"reason": "hourly budget spent", "count": 1},
+        ],
     }
     assert replies["last_30_days"] == {
-        "sent": 2, "skipped": 5, "failed": 1, "unknown": 1, "waiting": 2, "segments_sent": 4,
-        "skipped_by_reason": [{"reason": "hourly budget spent", "count": 3},
-                              {"reason": "already answered", "count": 2}],
+        "sent": 2,
+        "skipped": 5,
+        "failed": 1,
+        "unknown": 1,
+        "waiting": 2,
+        "segments_sent": 4,
+        "skipped_by_reason": [
+            {"reason": "hourly budget spent", "count": 3},
+            {"reason": "already answered", "count": 2},
+        ],
     }
 
 
 def test_gather_budgets_show_used_limit_and_left(store):
-    add_message(store, "+33611111111", NOW - timedelta(minutes=10), status="sent", segments=2,
-                segments_sent=2)
+    add_message(
+        store,
+        "+33611111111",
+        NOW - timedelta(minutes=10),
+        status="sent",
+        segments=2,
+        segments_sent=2,
+    )
     add_message(store, "+33622222222", NOW - timedelta(hours=5), status="queued", segments=1)
-    add_message(store, "+33633333333", NOW - timedelta(days=3), status="sent", segments=3,
-                segments_sent=3)
+    add_message(
+        store, "+33633333333", NOW - timedelta(days=3), status="sent", segments=3, segments_sent=3
+    )
     add_message(store, "+33644444444", NOW - timedelta(minutes=5), status="skipped", segments=0)
-    config = make_config(BudgetsConfig(segments_per_hour=2, segments_per_day=300,
-                                       segments_per_month=None, numbers_per_month=140))
+    config = make_config(
+        BudgetsConfig(
+            segments_per_hour=2,
+            segments_per_day=300,
+            segments_per_month=None,
+            numbers_per_month=140,
+        )
+    )
     budgets = gather(store, config, NOW)["budgets"]
     assert budgets == [
         {"name": "budgets.segments_per_hour", "used": 2, "limit": 2, "left": 0},
@@ -288,24 +401,48 @@ def test_gather_flood_episodes_count_volume_and_replies_including_ongoing(store)
     start, end = utc("2026-03-07T20:00"), utc("2026-03-07T21:05")
     add_message(store, "+33611111111", start - timedelta(minutes=1))  # before: not counted
     for minute in range(0, 65, 5):  # 13 messages, the first at the start, the last at the end
-        add_message(store, f"+336222222{minute:02d}", start + timedelta(minutes=minute),
-                     status="sent" if minute < 10 else "skipped", segments=1,
-                     segments_sent=1 if minute < 10 else 0)
+        add_message(
+            store,
+            f"+336222222{minute:02d}",
+            start + timedelta(minutes=minute),
+            status="sent" if minute < 10 else "skipped",
+            segments=1,
+            segments_sent=1 if minute < 10 else 0,
+        )
     add_message(store, "+33633333333", end + timedelta(minutes=1))  # after: not counted
     store.event(start, "flood started", "25 messages and 12 new numbers in the last minute")
     store.event(end, "flood ended", "13 messages in 1h5m")
     ongoing_since = NOW - timedelta(minutes=20)
     store.event(ongoing_since, "flood started", "30 messages in the last minute")
     for minute in range(3):
-        add_message(store, f"+3364444444{minute}", ongoing_since + timedelta(minutes=minute),
-                    status="sent", segments=1, segments_sent=1)
+        add_message(
+            store,
+            f"+3364444444{minute}",
+            ongoing_since + timedelta(minutes=minute),
+            status="sent",
+            segments=1,
+            segments_sent=1,
+        )
     episodes = gather(store, make_config(), NOW)["flood_episodes"]
     assert episodes == [
-        {"start": "2026-03-07T21:00:00+01:00", "end": "2026-03-07T22:05:00+01:00",
-         "ongoing": False, "duration_seconds": 3900, "messages": 13, "replies_sent": 2,
-         "segments_sent": 2},
-        {"start": "2026-03-08T13:10:00+01:00", "end": None, "ongoing": True,
-         "duration_seconds": 1200, "messages": 3, "replies_sent": 3, "segments_sent": 3},
+        {
+            "start": "2026-03-07T21:00:00+01:00",
+            "end": "2026-03-07T22:05:00+01:00",
+            "ongoing": False,
+            "duration_seconds": 3900,
+            "messages": 13,
+            "replies_sent": 2,
+            "segments_sent": 2,
+        },
+        {
+            "start": "2026-03-08T13:10:00+01:00",
+            "end": None,
+            "ongoing": True,
+            "duration_seconds": 1200,
+            "messages": 3,
+            "replies_sent": 3,
+            "segments_sent": 3,
+        },
     ]
 
 
@@ -353,13 +490,29 @@ def test_fit_replaces_control_characters_and_cuts_to_columns():
 def populated_stats(store: Store) -> dict:
     for hour in range(30):
         for _ in range(hour % 7):
-            add_message(store, f"+3361234567{hour % 3}", NOW - timedelta(hours=hour),
-                        status="skipped", reason="already answered 3h ago (cooldown 24h)")
-    add_message(store, "+33699999999", NOW - timedelta(minutes=3), status="sent", segments=1,
-                segments_sent=1)
-    add_message(store, "\x1b[2JUN NOM TRES TRES LONG\n", NOW - timedelta(minutes=2),
-                kind="alphanumeric", status="skipped",
-                reason="sender '\\x1b[2JUN NOM' is a name, not a phone number")
+            add_message(
+                store,
+                f"+3361234567{hour % 3}",
+                NOW - timedelta(hours=hour),
+                status="skipped",
+                reason="already answered 3h ago (cooldown 24h)",
+            )
+    add_message(
+        store,
+        "+33699999999",
+        NOW - timedelta(minutes=3),
+        status="sent",
+        segments=1,
+        segments_sent=1,
+    )
+    add_message(
+        store,
+        "\x1b[2JUN NOM TRES TRES LONG\n",
+        NOW - timedelta(minutes=2),
+        kind="alphanumeric",
+        status="skipped",
+        reason="sender '\\x1b[2JUN NOM' is a name, not a phone number",
+    )
     store.block("+33699999999", "menaces", NOW)
     store.event(utc("2026-03-07T20:00"), "flood started", "x")
     store.event(utc("2026-03-07T21:05"), "flood ended", "x")

@@ -49,8 +49,10 @@ def _listing(client: AtClient) -> dict[int, str]:
     """Given a client, return index -> PDU of everything AT+CMGL=4 lists."""
     lines = client.command("AT+CMGL=4")
     assert lines[-1] == "OK"
-    return {int(header.removeprefix("+CMGL: ").split(",")[0]): pdu
-            for header, pdu in zip(lines[:-1:2], lines[1:-1:2], strict=True)}
+    return {
+        int(header.removeprefix("+CMGL: ").split(",")[0]): pdu
+        for header, pdu in zip(lines[:-1:2], lines[1:-1:2], strict=True)
+    }
 
 
 def _texts(pdus: Iterator[str] | list[str]) -> list[str]:
@@ -157,7 +159,9 @@ def test_replug_gsmmodem_lists_stored_messages(dongle, link):
     finally:
         modem.close()
     assert [(message.number, message.text) for message in messages] == [
-        ("+33611111111", "before"), ("+33622222222", "during")]
+        ("+33611111111", "before"),
+        ("+33622222222", "during"),
+    ]
 
 
 def test_unplug_before_start_is_refused(link):
@@ -329,13 +333,16 @@ def _broken_as_expected(kind: str, pdu: str) -> bool:
     return first_octet & 0x03 == 0x00  # 'truncated', 'bad-length': a DELIVER, cut short
 
 
-@pytest.mark.parametrize(("kind", "error"), [
-    ("truncated", "truncated"),
-    ("odd-length", "odd number of hex digits"),
-    ("not-hex", "not hexadecimal"),
-    ("wrong-type", "not an SMS-DELIVER"),
-    ("bad-length", "user data truncated"),
-])
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        ("truncated", "truncated"),
+        ("odd-length", "odd number of hex digits"),
+        ("not-hex", "not hexadecimal"),
+        ("wrong-type", "not an SMS-DELIVER"),
+        ("bad-length", "user data truncated"),
+    ],
+)
 def test_inject_malformed_is_listed_and_undecodable(dongle, client, kind, error):
     index = dongle.inject_malformed(kind)
     listed = _listing(client)
@@ -407,8 +414,18 @@ def test_faults_log_records_every_fault_in_order(dongle):
     times = [moment for moment, _ in log]
     assert times == sorted(times)
     words = [description.split()[0].split("(")[0] for _, description in log]
-    assert words == ["garbage", "fail_next", "slow_next", "storage_full_notice",
-                     "inject_malformed", "hang", "unhang", "reboot", "unplug", "replug"]
+    assert words == [
+        "garbage",
+        "fail_next",
+        "slow_next",
+        "storage_full_notice",
+        "inject_malformed",
+        "hang",
+        "unhang",
+        "reboot",
+        "unplug",
+        "replug",
+    ]
 
 
 def test_faults_log_records_when_armed_faults_fire(dongle, client):
@@ -471,5 +488,7 @@ def test_faults_from_another_thread_while_serving(dongle, link):
         client.close()
     assert len(pdus) == 15
     texts = [text for text in _texts(pdus) if text is not None]
-    assert sorted(texts) == sorted([f"plugged {number}" for number in range(5)]
-                                   + [f"unplugged {number}" for number in range(5)])
+    assert sorted(texts) == sorted(
+        [f"plugged {number}" for number in range(5)]
+        + [f"unplugged {number}" for number in range(5)]
+    )

@@ -22,17 +22,22 @@ from gsmmodem.pdu import GSM7_BASIC
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from antirelou.budgets import Spending
 from antirelou.config import Config, ConfigError, loads
 from antirelou.intake import commit_listing
 from antirelou.modem import Listing, parse_listing
 from antirelou.numbers import Number, NumberKind, classify
 from antirelou.pdu import Deliver, decode_deliver, encode_deliver, join_parts
-from antirelou.policy import History, Usage, decide
+from antirelou.policy import History, decide
 from antirelou.store import Store, StoredPdu
 
 FAST = settings(max_examples=150, deadline=None, derandomize=True)
-SLOW = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SLOW = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 NOW = datetime(2026, 3, 8, 12, 30, 15, tzinfo=UTC)
 E164 = re.compile(r"\+[1-9][0-9]{7,14}")  # ASCII digits: what AT+CMGS and the log expect
@@ -44,8 +49,9 @@ WAKE_PREFIXES = ("+CMTI", "+CMT", "^SMMEMFULL", "+CIEV")
 GSM7 = "".join(c for c in GSM7_BASIC if c != "\x1b") + "€[]{}~^|\\\x0c"
 OTHER = "êçœàâ«»’…😀👍🏽🇫🇷❤️\u200d中文"
 texts = st.text(
-    alphabet=st.one_of(st.sampled_from(GSM7), st.sampled_from(OTHER),
-                       st.characters(exclude_categories=("Cs",))),
+    alphabet=st.one_of(
+        st.sampled_from(GSM7), st.sampled_from(OTHER), st.characters(exclude_categories=("Cs",))
+    ),
     max_size=300,
 )
 long_texts = st.one_of(
@@ -64,9 +70,16 @@ senders = st.one_of(
     st.from_regex(r"[A-Za-z][A-Za-z0-9 .-]{0,10}", fullmatch=True),
 )
 timestamps = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2068, 12, 31),
-    timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5)),
-                               timezone(timedelta(hours=5, minutes=45))]),
+    min_value=datetime(2000, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+    max_value=datetime(2068, 12, 31),  # noqa: DTZ001 - hypothesis wants naive bounds
+    timezones=st.sampled_from(
+        [
+            UTC,
+            timezone(timedelta(hours=2)),
+            timezone(timedelta(hours=-5)),
+            timezone(timedelta(hours=5, minutes=45)),
+        ]
+    ),
 ).map(lambda moment: moment.replace(microsecond=0))
 valid_pdus = st.builds(encode_deliver, senders, texts, timestamps)  # list of parts
 HEX = "0123456789ABCDEFabcdef"
@@ -100,17 +113,17 @@ def mutated(draw, pdu_hex: str) -> str:
         elif kind == "byte" and data:
             data[draw(st.integers(0, len(data) - 1))] = draw(st.sampled_from([0x00, 0xFF]))
         elif kind == "cut":
-            data = data[:draw(st.integers(0, len(data)))]
+            data = data[: draw(st.integers(0, len(data)))]
     text = data.hex().upper()
     kind = draw(st.sampled_from(["none", "cut_hex", "insert", "delete"]))
     if kind == "cut_hex":  # odd lengths too
-        text = text[:draw(st.integers(0, len(text)))]
+        text = text[: draw(st.integers(0, len(text)))]
     elif kind == "insert":
         at = draw(st.integers(0, len(text)))
         text = text[:at] + draw(st.text(alphabet=HEX, min_size=1, max_size=3)) + text[at:]
     elif kind == "delete" and text:
         at = draw(st.integers(0, len(text) - 1))
-        text = text[:at] + text[at + draw(st.integers(1, 3)):]
+        text = text[:at] + text[at + draw(st.integers(1, 3)) :]
     return text
 
 
@@ -178,15 +191,34 @@ def test_join_parts_on_missing_reordered_or_damaged_parts(sender, text, moment, 
 
 # --- 3. parse_listing --------------------------------------------------------------------------
 
-pdu_lines = st.one_of(valid_pdus.map(lambda parts: parts[0]), st.text(alphabet=HEX, min_size=2,
-                                                                      max_size=60))
-headers = st.builds(lambda slot, stat, length: f"+CMGL: {slot},{stat},,{length}",
-                    st.integers(0, 300), st.integers(0, 4), st.integers(0, 200))
+pdu_lines = st.one_of(
+    valid_pdus.map(lambda parts: parts[0]), st.text(alphabet=HEX, min_size=2, max_size=60)
+)
+headers = st.builds(
+    lambda slot, stat, length: f"+CMGL: {slot},{stat},,{length}",
+    st.integers(0, 300),
+    st.integers(0, 4),
+    st.integers(0, 200),
+)
 noise_lines = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.sampled_from("\ufffd\x00\x07\x1a\x1b\r\t ABC+:,0123456789"), max_size=30),
-    st.sampled_from(["OK", "", "  ", '+CMTI: "SM",3', '+CMTI: "ME",12', "ERROR", "+CMS ERROR: 321",
-                     "+CMGL:", "+CMGL: 1", "+CMGL: x,1,,23", "AT+CMGL=4", "\ufffd\ufffd"]),
+    st.sampled_from(
+        [
+            "OK",
+            "",
+            "  ",
+            '+CMTI: "SM",3',
+            '+CMTI: "ME",12',
+            "ERROR",
+            "+CMS ERROR: 321",
+            "+CMGL:",
+            "+CMGL: 1",
+            "+CMGL: x,1,,23",
+            "AT+CMGL=4",
+            "\ufffd\ufffd",
+        ]
+    ),
 )
 
 
@@ -233,8 +265,12 @@ def test_parse_listing_well_formed_is_clean(entries, data):
 
 
 unexpected_lines = st.one_of(noise_lines, pdu_lines).filter(
-    lambda line: line.strip() and line.strip() != "OK" and not CMGL.match(line.strip())
-    and not line.strip().startswith(WAKE_PREFIXES)
+    lambda line: (
+        line.strip()
+        and line.strip() != "OK"
+        and not CMGL.match(line.strip())
+        and not line.strip().startswith(WAKE_PREFIXES)
+    )
 )
 
 
@@ -278,14 +314,19 @@ def listing_pdus(draw) -> list[str]:
 
 
 def _config(directory: str) -> Config:
-    return loads(f"modem:\n  port: /dev/x\ndatabase: {directory}/x.db\n",
-                 f"{directory}/antirelou.yaml")
+    return loads(
+        f"modem:\n  port: /dev/x\ndatabase: {directory}/x.db\n", f"{directory}/antirelou.yaml"
+    )
 
 
 def _is_part(decoded: Deliver) -> bool:
     concat = decoded.concat
-    return (decoded.error is None and concat is not None and concat.total > 1
-            and 1 <= concat.sequence <= concat.total)
+    return (
+        decoded.error is None
+        and concat is not None
+        and concat.total > 1
+        and 1 <= concat.sequence <= concat.total
+    )
 
 
 def _check_committed(db: sqlite3.Connection, pairs: set[tuple[int, str]]) -> None:
@@ -297,7 +338,9 @@ def _check_committed(db: sqlite3.Connection, pairs: set[tuple[int, str]]) -> Non
         decoded = decode_deliver(pdu)
         message_id, text, error = db.execute(
             "SELECT m.id, m.text, m.error FROM pdus p LEFT JOIN messages m ON m.id = p.message_id"
-            " WHERE p.slot = ? AND p.pdu = ?", (slot, pdu)).fetchone()
+            " WHERE p.slot = ? AND p.pdu = ?",
+            (slot, pdu),
+        ).fetchone()
         if decoded.error is not None:
             event("undecodable PDU listed")
             assert message_id is not None, f"undecodable PDU {pdu!r} not logged"
@@ -309,13 +352,17 @@ def _check_committed(db: sqlite3.Connection, pairs: set[tuple[int, str]]) -> Non
             text.encode("utf-8")
         if _is_part(decoded) and message_id is not None:
             event("long message assembled")
-    replies = dict(db.execute(
-        "SELECT m.id, COUNT(r.id) FROM messages m LEFT JOIN replies r ON r.message_id = m.id"
-        " GROUP BY m.id").fetchall())
+    replies = dict(
+        db.execute(
+            "SELECT m.id, COUNT(r.id) FROM messages m LEFT JOIN replies r ON r.message_id = m.id"
+            " GROUP BY m.id"
+        ).fetchall()
+    )
     assert set(replies.values()) <= {1}, "a message without exactly one replies row"
     for kind, status, recipient in db.execute(
-            "SELECT m.sender_kind, r.status, r.recipient FROM replies r"
-            " JOIN messages m ON m.id = r.message_id").fetchall():
+        "SELECT m.sender_kind, r.status, r.recipient FROM replies r"
+        " JOIN messages m ON m.id = r.message_id"
+    ).fetchall():
         event(f"reply {status}, sender kind {kind}")
         if kind != NumberKind.PHONE.value:
             assert status == "skipped", (kind, status, recipient)
@@ -374,16 +421,96 @@ def test_commit_listing_repeated_entry_is_logged_once(pdus):
 # --- 5. config.loads ---------------------------------------------------------------------------
 
 CONFIG_FILE = "/srv/fuzz/antirelou.yaml"
-_KEYS = ["modem", "port", "baudrate", "pin", "poll_interval", "command_timeout", "send_timeout",
-         "storage", "database", "numbers", "default_country", "never_reply_prefixes", "replies",
-         "enabled", "text", "sequence", "languages", "country_languages", "cooldown", "delay",
-         "retry", "attempts", "backoff", "budgets", "segments_per_hour", "flood", "alerts",
-         "numbers", "command", "logging", "level", "unknown", "Modem", "porte", "fr", "+44"]
-_VALUES = ["", "/dev/ttyUSB0", "115200", "9600", "12", "-3", "0", "033", "1:30", "1e3", ".inf",
-           "30s", "1h30m", "2 days", "30m1h", "true", "no", "oui", "null", "~", '"1234"', "1234",
-           "unlimited", "[]", '["+338"]', "[+338, 44]", "{}", '{"+44": en}', "{a: [b, {c: d}]}",
-           '"Stop."', "'x'", "|", ">-", "- a", "&a x", "*a", "!!int x", "!!binary AA", "é😀",
-           "'", '"', "[", "{", "a: b: c", "#", "%YAML 1.1", "---", "...", "\t", "? x"]
+_KEYS = [
+    "modem",
+    "port",
+    "baudrate",
+    "pin",
+    "poll_interval",
+    "command_timeout",
+    "send_timeout",
+    "storage",
+    "database",
+    "numbers",
+    "default_country",
+    "never_reply_prefixes",
+    "replies",
+    "enabled",
+    "text",
+    "sequence",
+    "languages",
+    "country_languages",
+    "cooldown",
+    "delay",
+    "retry",
+    "attempts",
+    "backoff",
+    "budgets",
+    "segments_per_hour",
+    "flood",
+    "alerts",
+    "numbers",
+    "command",
+    "logging",
+    "level",
+    "unknown",
+    "Modem",
+    "porte",
+    "fr",
+    "+44",
+]
+_VALUES = [
+    "",
+    "/dev/ttyUSB0",
+    "115200",
+    "9600",
+    "12",
+    "-3",
+    "0",
+    "033",
+    "1:30",
+    "1e3",
+    ".inf",
+    "30s",
+    "1h30m",
+    "2 days",
+    "30m1h",
+    "true",
+    "no",
+    "oui",
+    "null",
+    "~",
+    '"1234"',
+    "1234",
+    "unlimited",
+    "[]",
+    '["+338"]',
+    "[+338, 44]",
+    "{}",
+    '{"+44": en}',
+    "{a: [b, {c: d}]}",
+    '"Stop."',
+    "'x'",
+    "|",
+    ">-",
+    "- a",
+    "&a x",
+    "*a",
+    "!!int x",
+    "!!binary AA",
+    "é😀",
+    "'",
+    '"',
+    "[",
+    "{",
+    "a: b: c",
+    "#",
+    "%YAML 1.1",
+    "---",
+    "...",
+    "\t",
+    "? x",
+]
 yaml_lines = st.builds(
     lambda indent, key, separator, value: f"{indent}{key}{separator}{value}",
     st.sampled_from(["", "", "  ", "    ", " ", "\t", "  - ", "- "]),
@@ -398,7 +525,8 @@ config_texts = st.one_of(
     st.lists(yaml_lines, max_size=8).map(lambda lines: VALID_CONFIG + "\n".join(lines)),
 )
 printable_config_texts = config_texts.filter(
-    lambda text: all(c.isprintable() or c in "\n\t" for c in text))
+    lambda text: all(c.isprintable() or c in "\n\t" for c in text)
+)
 
 
 def _load(text: str) -> Config | ConfigError:
@@ -447,9 +575,17 @@ def test_config_error_every_line_names_the_file(text):
 
 @settings(max_examples=10, deadline=None, derandomize=True)
 @example(key="  baudrate", digits=4301)
-@given(st.sampled_from(["  baudrate", "numbers:\n  default_country",
-                        "budgets:\n  segments_per_hour", "flood:\n  segments_per_hour"]),
-       st.integers(1, 6000))
+@given(
+    st.sampled_from(
+        [
+            "  baudrate",
+            "numbers:\n  default_country",
+            "budgets:\n  segments_per_hour",
+            "flood:\n  segments_per_hour",
+        ]
+    ),
+    st.integers(1, 6000),
+)
 def test_config_huge_integer_is_a_config_error(key, digits):
     text = f"modem:\n  port: /dev/x\n{key}: {'1' * digits}\ndatabase: x.db\n"
     assert isinstance(_load(text), Config | ConfigError)
@@ -473,8 +609,10 @@ number_like = st.one_of(
 # and digit-like signs (No: superscripts, circled digits), which str.isdigit() accepts.
 unicode_number_like = st.one_of(
     number_like,
-    st.text(alphabet=st.one_of(st.sampled_from("+0123456789"),
-                               st.characters(categories=("Nd", "No"))), max_size=20),
+    st.text(
+        alphabet=st.one_of(st.sampled_from("+0123456789"), st.characters(categories=("Nd", "No"))),
+        max_size=20,
+    ),
 )
 
 
@@ -507,16 +645,21 @@ def policy_config():
 
 numbers = st.one_of(
     st.builds(classify, number_like, st.just(33), alphanumeric=st.booleans()),
-    st.builds(Number, st.one_of(st.none(), st.text(max_size=15)),
-              st.sampled_from([k for k in NumberKind if k is not NumberKind.PHONE]),
-              st.one_of(st.none(), st.from_regex(r"\+[1-9][0-9]{7,14}", fullmatch=True))),
+    st.builds(
+        Number,
+        st.one_of(st.none(), st.text(max_size=15)),
+        st.sampled_from([k for k in NumberKind if k is not NumberKind.PHONE]),
+        st.one_of(st.none(), st.from_regex(r"\+[1-9][0-9]{7,14}", fullmatch=True)),
+    ),
 )
 
 
 @settings(FAST, max_examples=300)
 @given(numbers, st.booleans(), st.integers(0, 10**6))
 def test_decide_never_replies_to_a_non_phone(policy_config, sender, in_flood, seed):
-    decision = decide(sender, History(), Usage(), policy_config, NOW, in_flood=in_flood, seed=seed)
+    decision = decide(
+        sender, History(), Spending(), policy_config, NOW, in_flood=in_flood, seed=seed
+    )
     if sender.kind is not NumberKind.PHONE:
         assert not decision.reply
         assert decision.text is None

@@ -68,8 +68,9 @@ def test_garbage_and_invalid_utf8_do_not_stop_the_reader(dongle, start_daemon, c
     dongle.inject("+33622222222", "ligne abîmée")
     # The damaged copy is logged (raw, flagged) and the PDU kept on the modem for one more
     # listing, which brings the clean copy: damage on the wire loses nothing.
-    assert eventually(lambda: ("+33622222222", "ligne abîmée") in logged(config)
-                      and not dongle.stored(), 10)
+    assert eventually(
+        lambda: ("+33622222222", "ligne abîmée") in logged(config) and not dongle.stored(), 10
+    )
     damaged = query(config.database, "SELECT COUNT(*) FROM messages WHERE error IS NOT NULL")
     assert damaged == [(1,)]
     assert eventually(lambda: [s.number for s in dongle.sent].count("+33622222222") == 1)
@@ -77,12 +78,14 @@ def test_garbage_and_invalid_utf8_do_not_stop_the_reader(dongle, start_daemon, c
 
 @pytest.mark.parametrize("command", ["AT+CMGL", "AT+CMGD"])
 def test_modem_errors_on_read_or_delete_delete_nothing_uncommitted(
-        dongle, start_daemon, config, command):
+    dongle, start_daemon, config, command
+):
     start_daemon(config.path)
     dongle.fail_next(command, "+CMS ERROR: 500", count=2)
     dongle.inject("+33611111111", "malgré l'erreur")
-    assert eventually(lambda: logged(config) == [("+33611111111", "malgré l'erreur")]
-                      and not dongle.stored(), 20)
+    assert eventually(
+        lambda: logged(config) == [("+33611111111", "malgré l'erreur")] and not dongle.stored(), 20
+    )
     assert eventually(lambda: len(dongle.sent) == 1, 10)
 
 
@@ -91,8 +94,9 @@ def test_send_timeout_is_marked_unknown_and_never_resent(dongle, start_daemon, w
     start_daemon(config.path)
     dongle.slow_next("AT+CMGS", 7)
     dongle.inject("+33611111111", "salut")
-    assert eventually(lambda: query(config.database, "SELECT status FROM replies")
-                      == [("unknown",)], 20)
+    assert eventually(
+        lambda: query(config.database, "SELECT status FROM replies") == [("unknown",)], 20
+    )
     dongle.inject("+33622222222", "et moi ?")
     assert eventually(lambda: len(logged(config)) == 2, 20)
     assert eventually(lambda: [s.number for s in dongle.sent].count("+33622222222") == 1, 20)
@@ -114,13 +118,15 @@ def test_malformed_pdus_are_logged_raw_and_flagged(dongle, start_daemon, config)
     for kind in MALFORMED_KINDS:
         dongle.inject_malformed(kind)
     dongle.inject("+33611111111", "un vrai message")
-    assert eventually(lambda: len(logged(config)) == len(MALFORMED_KINDS) + 1
-                      and not dongle.stored(), 10)
+    assert eventually(
+        lambda: len(logged(config)) == len(MALFORMED_KINDS) + 1 and not dongle.stored(), 10
+    )
     flagged = query(config.database, "SELECT COUNT(*) FROM messages WHERE error IS NOT NULL")
     assert flagged[0][0] == len(MALFORMED_KINDS)
     # A damaged message whose sender is still readable is answered like any other.
-    assert eventually(lambda: sorted(s.number for s in dongle.sent)
-                      == ["+33611111111", "+33612345678"])
+    assert eventually(
+        lambda: sorted(s.number for s in dongle.sent) == ["+33611111111", "+33612345678"]
+    )
 
 
 def test_modem_reboot_is_detected_and_set_up_again(tmp_path, start_daemon, write_config):
@@ -147,6 +153,7 @@ def test_database_not_writable_keeps_messages_on_the_modem(dongle, start_daemon,
     finally:
         blocker.rollback()
         blocker.close()
-    assert eventually(lambda: logged(config) == [("+33611111111", "pendant la panne")]
-                      and not dongle.stored(), 30)
+    assert eventually(
+        lambda: logged(config) == [("+33611111111", "pendant la panne")] and not dongle.stored(), 30
+    )
     assert eventually(lambda: runner.daemon.state == "running", 10)

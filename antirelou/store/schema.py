@@ -1,0 +1,161 @@
+"""The log's schema: ordered migrations, each one a version (PRAGMA user_version), and the
+statuses a reply or an alert goes through.
+
+A migration is never edited once released: a change is a new version at the end. Statements
+are split on ';', so no literal may hold one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # version 1
+    """
+    CREATE TABLE pdus (
+        id INTEGER PRIMARY KEY,
+        pdu TEXT NOT NULL,
+        storage TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        on_modem INTEGER NOT NULL DEFAULT 1,
+        received_at TEXT NOT NULL,
+        sender TEXT,
+        concat_reference INTEGER,
+        concat_total INTEGER,
+        concat_sequence INTEGER,
+        message_id INTEGER REFERENCES messages(id)
+    );
+    CREATE INDEX pdus_on_modem ON pdus(storage, slot) WHERE on_modem = 1;
+    CREATE INDEX pdus_unassembled ON pdus(sender, concat_reference) WHERE message_id IS NULL;
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        sender TEXT,
+        sender_kind TEXT NOT NULL,
+        text TEXT,
+        smsc_time TEXT,
+        received_at TEXT NOT NULL,
+        parts INTEGER NOT NULL,
+        parts_expected INTEGER NOT NULL,
+        encoding TEXT,
+        error TEXT
+    );
+    CREATE INDEX messages_sender ON messages(sender, received_at);
+    CREATE INDEX messages_received ON messages(received_at);
+    CREATE TABLE replies (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id),
+        recipient TEXT,
+        text TEXT,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        segments INTEGER NOT NULL DEFAULT 0,
+        segments_sent INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        due_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        modem_reference TEXT,
+        error TEXT
+    );
+    CREATE INDEX replies_recipient ON replies(recipient, created_at);
+    CREATE INDEX replies_due ON replies(due_at) WHERE status = 'queued';
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX events_at ON events(at);
+    CREATE TABLE heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    """,
+    # version 2: reply sequences, flood mode, block list
+    """
+    ALTER TABLE replies ADD COLUMN step INTEGER;
+    ALTER TABLE replies ADD COLUMN in_flood INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX replies_created ON replies(created_at);
+    CREATE TABLE blocked (
+        number TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
+    # version 3: alerts to the operators
+    """
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        segments INTEGER NOT NULL,
+        segments_sent INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX alerts_kind ON alerts(kind, created_at);
+    CREATE INDEX alerts_queued ON alerts(id) WHERE status = 'queued';
+    """,
+    # version 4: budgets read only the replies that cost money. Without this index every
+    # message of a raid scanned 30 days of skipped replies (CPU per message grew with it).
+    """
+    CREATE INDEX replies_spending ON replies(created_at, recipient)
+        WHERE status IN ('queued', 'sending', 'sent', 'unknown');
+    """,
+    # version 5: every decision's machine-readable reason (antirelou.reasons.Reason) beside its
+    # sentence. Rows written before it get their code from their sentence, once, here.
+    """
+    ALTER TABLE replies ADD COLUMN reason_code TEXT;
+    ALTER TABLE alerts ADD COLUMN reason_code TEXT;
+    UPDATE replies SET reason_code = CASE
+        WHEN reason = 'first message' THEN 'first_message'
+        WHEN reason LIKE 'message % of the sequence' THEN 'sequence_step'
+        WHEN reason LIKE 'sender % is a name, not a phone number' THEN 'alphanumeric'
+        WHEN reason LIKE 'sender % is a short code' THEN 'short_code'
+        WHEN reason LIKE 'sender % is not a full phone number' THEN 'not_a_number'
+        WHEN reason LIKE 'the message could not be decoded%' THEN 'undecodable'
+        WHEN reason LIKE '% is in a never-answered range%' THEN 'never_reply_prefix'
+        WHEN reason LIKE '% is an operator%' THEN 'operator'
+        WHEN reason LIKE 'blocked before it was sent%' THEN 'blocked_while_waiting'
+        WHEN reason LIKE '% is blocked%' THEN 'blocked'
+        WHEN reason LIKE 'replies are disabled%' THEN 'replies_disabled'
+        WHEN reason LIKE 'a reply to this number is already waiting%' THEN 'reply_waiting'
+        WHEN reason LIKE 'sequence finished%' THEN 'sequence_finished'
+        WHEN reason LIKE 'already answered%' THEN 'cooldown'
+        WHEN reason LIKE 'flood mode: only numbers never answered%' THEN 'flood_already_answered'
+        WHEN reason LIKE 'flood-mode hourly budget spent%' THEN 'budget_flood_hour'
+        WHEN reason LIKE 'hourly budget spent%' THEN 'budget_hour'
+        WHEN reason LIKE 'daily budget spent%' THEN 'budget_day'
+        WHEN reason LIKE 'monthly budget of numbers spent%' THEN 'budget_numbers'
+        WHEN reason LIKE 'monthly budget spent%' THEN 'budget_month'
+        WHEN reason LIKE 'wrote again during the flood-mode hold%' THEN 'insisted_during_hold'
+    END;
+    UPDATE alerts SET reason_code = CASE
+        WHEN reason = 'alert' THEN 'alert'
+        WHEN reason = 'no alerts.numbers' THEN 'no_alert_numbers'
+        WHEN reason LIKE 'hourly budget spent%' THEN 'budget_hour'
+        WHEN reason LIKE 'daily budget spent%' THEN 'budget_day'
+        WHEN reason LIKE 'monthly budget spent%' THEN 'budget_month'
+    END;
+    """,
+)
+
+# Replies that cost, or will cost, money: counted against the budgets.
+SPENDING = "('queued', 'sending', 'sent', 'unknown')"
+
+# Reply statuses. 'sending' is written before the first AT+CMGS, so a crash
+# mid-send leaves a row that start-up turns into 'unknown': never re-sent.
+QUEUED, SENDING, SENT, FAILED, UNKNOWN, SKIPPED = (
+    "queued",
+    "sending",
+    "sent",
+    "failed",
+    "unknown",
+    "skipped",
+)
