@@ -11,18 +11,14 @@ import logging
 import subprocess
 from datetime import datetime
 
+from antirelou.budgets import segment_budgets
 from antirelou.config import Config
-from antirelou.numbers import classify
+from antirelou.numbers import operator_numbers
 from antirelou.pdu import segment_info
-from antirelou.store import QUEUED, SKIPPED, Store
+from antirelou.reasons import Reason
+from antirelou.store import Store
 
 log = logging.getLogger("antirelou.alerts")
-
-
-def operator_numbers(config: Config) -> frozenset[str]:
-    """Return the operators' numbers (alerts.numbers) in E.164 form."""
-    numbers = (classify(raw, config.numbers.default_country) for raw in config.alerts.numbers)
-    return frozenset(number.e164 for number in numbers if number.e164)
 
 
 class Alerter:
@@ -34,7 +30,10 @@ class Alerter:
         self._children: list[subprocess.Popen] = []
 
     def raise_alert(self, kind: str, detail: str, now: datetime) -> bool:
-        """Alert the operators of `kind` unless one was raised lately; return whether it was."""
+        """Alert the operators of `kind` unless one was raised lately; return whether it was.
+
+        Raise StoreError if the database cannot record it (then nothing was run either).
+        """
         alerts = self.config.alerts
         if not alerts.numbers and not alerts.command:
             return False
@@ -44,44 +43,39 @@ class Alerter:
         log.warning("alert to the operators: %s: %s", kind, detail)
         text = f"antirelou: {kind}. {detail}"[:300]
         segments = segment_info(text).segments
-        for number in sorted(operator_numbers(self.config)):
-            refused = self._over_budget(now, segments)
-            self.store.insert_alert(
-                kind=kind,
-                recipient=number,
-                text=text,
-                status=SKIPPED if refused else QUEUED,
-                reason=refused or "alert",
-                segments=0 if refused else segments,
-                now=now,
-            )
-        if not alerts.numbers:
-            # Still record it, so that the rate limit applies to the command too.
-            self.store.insert_alert(
-                kind=kind,
-                recipient="-",
-                text=text,
-                status=SKIPPED,
-                reason="no alerts.numbers",
-                segments=0,
-                now=now,
-            )
+        recipients = operator_numbers(alerts.numbers, self.config.numbers.default_country)
+        with self.store.transaction() as tx:
+            for number in sorted(recipients):
+                spending = tx.spending(now)
+                refusing = next(
+                    (b for b in segment_budgets(spending, self.config) if b.refuses(segments)),
+                    None,
+                )
+                tx.insert_alert(
+                    kind=kind,
+                    recipient=number,
+                    text=text,
+                    queued=refusing is None,
+                    reason="alert" if refusing is None else refusing.refusal(),
+                    code=Reason.ALERT if refusing is None else refusing.code,
+                    segments=0 if refusing else segments,
+                    now=now,
+                )
+            if not alerts.numbers:
+                # Still record it, so that the rate limit applies to the command too.
+                tx.insert_alert(
+                    kind=kind,
+                    recipient="-",
+                    text=text,
+                    queued=False,
+                    reason="no alerts.numbers",
+                    code=Reason.NO_ALERT_NUMBERS,
+                    segments=0,
+                    now=now,
+                )
         if alerts.command:
             self._run([*alerts.command, kind, detail])
         return True
-
-    def _over_budget(self, now: datetime, segments: int) -> str | None:
-        with self.store.transaction() as db:
-            spent = Store.spending(db, now, None)
-        budgets = self.config.budgets
-        for used, limit, name in (
-            (spent.segments_hour, budgets.segments_per_hour, "hourly"),
-            (spent.segments_day, budgets.segments_per_day, "daily"),
-            (spent.segments_month, budgets.segments_per_month, "monthly"),
-        ):
-            if limit is not None and used + segments > limit:
-                return f"{name} budget spent ({used} of {limit} SMS)"
-        return None
 
     def _run(self, argv: list[str]) -> None:
         self._children = [child for child in self._children if child.poll() is None]

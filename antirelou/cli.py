@@ -473,8 +473,8 @@ def _number_argument(config: Config, raw: str) -> str:
 def cmd_block(arguments: argparse.Namespace) -> int:
     config = _load(arguments.config)
     number = _number_argument(config, arguments.number)
-    with _open_store(config, write=True) as store:
-        new = store.block(number, arguments.reason, datetime.now(UTC))
+    with _open_store(config, write=True) as store, store.transaction() as tx:
+        new = tx.block(number, arguments.reason, datetime.now(UTC))
     print(
         f"{number} {'blocked' if new else 'was already blocked (reason updated)'}: "
         f"{arguments.reason}"
@@ -485,8 +485,8 @@ def cmd_block(arguments: argparse.Namespace) -> int:
 def cmd_unblock(arguments: argparse.Namespace) -> int:
     config = _load(arguments.config)
     number = _number_argument(config, arguments.number)
-    with _open_store(config, write=True) as store:
-        removed = store.unblock(number, datetime.now(UTC))
+    with _open_store(config, write=True) as store, store.transaction() as tx:
+        removed = tx.unblock(number, datetime.now(UTC))
     print(f"{number} {'unblocked' if removed else 'was not blocked'}")
     return 0
 

@@ -96,7 +96,9 @@ def local_day_start(moment: datetime) -> datetime:
     return midnight.astimezone()
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, *, interval: float = 0.02) -> bool:
+def wait_until(
+    condition: Callable[[], bool], timeout: float = 10.0, *, interval: float = 0.02
+) -> bool:
     """Given a condition, poll it until it holds or `timeout` real seconds pass; return whether
     it held. The one waiting loop of the tests, the benches and the demo."""
     deadline = time.monotonic() + timeout

@@ -22,6 +22,11 @@ class Transition:
     at: datetime
     detail: str
 
+    @property
+    def kind(self) -> str:
+        """The event the log records: 'flood started' or 'flood ended'."""
+        return "flood started" if self.started else "flood ended"
+
 
 class FloodDetector:
     """Given the flood settings, tell when a raid starts and when it is over."""
@@ -33,6 +38,14 @@ class FloodDetector:
         self.since: datetime | None = None
         self.volume = 0  # messages seen during the current episode
         self._last_hot: datetime | None = None  # last time a rate was over its threshold
+
+    def copy(self) -> FloodDetector:
+        """Return an independent copy: intake works on one inside a transaction, and the daemon
+        adopts it only once that transaction has committed."""
+        twin = FloodDetector(self.config)
+        twin._messages, twin._new_numbers = deque(self._messages), deque(self._new_numbers)
+        twin.since, twin.volume, twin._last_hot = self.since, self.volume, self._last_hot
+        return twin
 
     @property
     def active(self) -> bool:

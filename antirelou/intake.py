@@ -7,25 +7,28 @@ caller delete anything from the modem, and `DeletePlan` says how.
 
 A PDU is known by (storage, slot, raw PDU) while it is still on the modem, so
 a listing after a crash between commit and delete records nothing twice.
+
+Memory follows the database: the flood detector is worked on as a copy inside the
+transaction, returned in the result, and adopted by the caller only once the commit
+succeeded. A rolled-back transaction leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from antirelou.alerts import operator_numbers
 from antirelou.config import Config
 from antirelou.flood import FloodDetector, Transition
-from antirelou.modem import Listing
-from antirelou.numbers import Number, NumberKind, classify
+from antirelou.listing import Listing
+from antirelou.numbers import Number, NumberKind, classify, operator_numbers
 from antirelou.pdu import Deliver, decode_deliver, join_parts
 from antirelou.policy import Decision, History, decide
-from antirelou.store import QUEUED, SKIPPED, PduRow, Store, iso
+from antirelou.reasons import Reason
+from antirelou.store import PduRow, Store, Transaction, iso
 
 log = logging.getLogger("antirelou.intake")
 
@@ -66,6 +69,8 @@ class IntakeResult:
     plan: DeletePlan = field(default_factory=DeletePlan)
     new_pdus: int = 0
     transitions: list[Transition] = field(default_factory=list)
+    # The flood detector as this transaction left it: adopt it only once committed.
+    flood: FloodDetector | None = None
 
 
 @dataclass
@@ -91,17 +96,11 @@ def commit_listing(
     Raise StoreError (nothing committed, nothing may be deleted) if the
     database cannot be written.
     """
-    result = IntakeResult()
-    batch = _Batch(config, now, flood, result, operator_numbers(config))
+    result = IntakeResult(flood=None if flood is None else flood.copy())
+    batch = _Batch(config, now, result.flood, result, _operators(config))
     result.plan.bulk = listing.clean
-    with store.transaction() as db:
-        known = {
-            (row["slot"], row["pdu"]): row["id"]
-            for row in db.execute(
-                "SELECT id, slot, pdu FROM pdus WHERE on_modem = 1 AND storage = ?",
-                (listing.storage,),
-            )
-        }
+    with store.transaction() as tx:
+        known = tx.pdus_on_modem(listing.storage)
         groups: set[tuple[str | None, int, int]] = set()
         seen: set[tuple[int, str]] = set()
         for entry in listing.entries:
@@ -132,8 +131,7 @@ def commit_listing(
                 and concat.total > 1
                 and 1 <= concat.sequence <= concat.total
             )
-            pdu_id = store.insert_pdu(
-                db,
+            pdu_id = tx.insert_pdu(
                 entry,
                 listing.storage,
                 now,
@@ -146,27 +144,33 @@ def commit_listing(
             if is_part:
                 groups.add((decoded.sender, concat.reference, concat.total))
             else:
-                _log_message(db, batch, [pdu_id], [decoded], 1, iso(now))
+                _log_message(tx, batch, [pdu_id], [decoded], 1, iso(now))
         # Rows the modem no longer holds were deleted after their commit: a
         # crash came between the delete and our note of it.
-        store.forget_on_modem(db, list(known.values()))
+        tx.forget_on_modem(list(known.values()))
         for sender, reference, total in sorted(groups, key=repr):
-            parts = store.waiting_parts(db, sender, reference, total)
+            parts = tx.waiting_parts(sender, reference, total)
             if len({_sequence(row) for row in parts}) == total:
-                _assemble(db, batch, parts, total)
+                _assemble(tx, batch, parts, total)
     return result
 
 
 def expire_partials(
     store: Store, config: Config, now: datetime, flood: FloodDetector | None = None
 ) -> IntakeResult:
-    """Log, flagged incomplete, long messages whose missing parts never came."""
+    """Log, flagged incomplete, long messages whose missing parts never came. Raise
+    StoreError (nothing committed) if the database cannot be written."""
     cutoff = now - timedelta(seconds=config.modem.reassembly_timeout)
-    batch = _Batch(config, now, flood, IntakeResult(), operator_numbers(config))
-    with store.transaction() as db:
-        for sender, reference, total in store.stale_groups(db, cutoff):
-            _assemble(db, batch, store.waiting_parts(db, sender, reference, total), total)
-    return batch.result
+    result = IntakeResult(flood=None if flood is None else flood.copy())
+    batch = _Batch(config, now, result.flood, result, _operators(config))
+    with store.transaction() as tx:
+        for sender, reference, total in tx.stale_groups(cutoff):
+            _assemble(tx, batch, tx.waiting_parts(sender, reference, total), total)
+    return result
+
+
+def _operators(config: Config) -> frozenset[str]:
+    return operator_numbers(config.alerts.numbers, config.numbers.default_country)
 
 
 def _sequence(row: PduRow) -> int:
@@ -174,7 +178,7 @@ def _sequence(row: PduRow) -> int:
     return concat.sequence if concat else 0
 
 
-def _assemble(db: sqlite3.Connection, batch: _Batch, parts: Sequence[PduRow], total: int) -> None:
+def _assemble(tx: Transaction, batch: _Batch, parts: Sequence[PduRow], total: int) -> None:
     by_sequence: dict[int, tuple[PduRow, Deliver]] = {}
     for row in parts:
         decoded = decode_deliver(row.pdu)
@@ -183,11 +187,11 @@ def _assemble(db: sqlite3.Connection, batch: _Batch, parts: Sequence[PduRow], to
         by_sequence.setdefault(sequence, (row, decoded))
     ordered = [by_sequence[key][1] for key in sorted(by_sequence)]
     received_at = min(row.received_at for row in parts)
-    _log_message(db, batch, [row.id for row in parts], ordered, total, received_at)
+    _log_message(tx, batch, [row.id for row in parts], ordered, total, received_at)
 
 
 def _log_message(
-    db: sqlite3.Connection,
+    tx: Transaction,
     batch: _Batch,
     pdu_ids: list[int],
     parts: list[Deliver],
@@ -210,12 +214,14 @@ def _log_message(
     stored_sender = sender.e164 or first.sender
     operator = stored_sender in batch.operators
     if batch.flood is not None and not operator:
-        new_number = stored_sender is None or not Store.seen_before(db, stored_sender)
+        new_number = stored_sender is None or not tx.seen_before(stored_sender)
         transition = batch.flood.observe(now, new_number=new_number)
         if transition is not None:
+            # In the same transaction as the messages that started it: the episode and the
+            # detector that saw it are kept, or rolled back, together.
+            tx.event(transition.at, transition.kind, transition.detail)
             batch.result.transitions.append(transition)
-    message_id = Store.insert_message(
-        db,
+    message_id = tx.insert_message(
         pdu_ids=pdu_ids,
         sender=stored_sender,
         sender_kind=sender.kind.value,
@@ -227,25 +233,26 @@ def _log_message(
         error=error,
     )
     if sender.kind is NumberKind.INVALID and first.error:
-        decision = Decision(False, f"the message could not be decoded ({first.error})")
+        decision = Decision(
+            False, Reason.UNDECODABLE, f"the message could not be decoded ({first.error})"
+        )
     else:
-        usage = Store.spending(db, now, sender.e164)
         decision = decide(
             sender,
-            _history(db, sender, operator),
-            usage,
+            _history(tx, sender, operator),
+            tx.spending(now, sender.e164),
             config,
             now,
             in_flood=bool(batch.flood and batch.flood.active),
             seed=message_id,
         )
-    Store.insert_reply(
-        db,
+    tx.insert_reply(
         message_id=message_id,
         recipient=sender.e164 if decision.reply else sender.display,
         text=decision.text,
-        status=QUEUED if decision.reply else SKIPPED,
+        queued=decision.reply,
         reason=decision.reason,
+        code=decision.code,
         segments=decision.segments,
         due_at=decision.due_at,
         now=now,
@@ -257,10 +264,8 @@ def _log_message(
     )
 
 
-def _history(db: sqlite3.Connection, sender: Number, operator: bool) -> History:
+def _history(tx: Transaction, sender: Number, operator: bool) -> History:
     if sender.e164 is None:
         return History()
-    last_at, last_step, waiting, ever = Store.reply_history(db, sender.e164)
-    return History(
-        last_at, last_step, waiting, ever, Store.blocked_reason(db, sender.e164), operator
-    )
+    last_at, last_step, waiting, ever = tx.reply_history(sender.e164)
+    return History(last_at, last_step, waiting, ever, tx.blocked_reason(sender.e164), operator)

@@ -36,14 +36,13 @@ from gsmmodem.exceptions import (
 from gsmmodem.modem import GsmModem
 
 from antirelou.config import ModemConfig
+from antirelou.listing import WAKE_PREFIXES, Listing, parse_listing
 from antirelou.pdu import encode_submit
-from antirelou.store import StoredPdu
 
 log = logging.getLogger("antirelou.modem")
 
 CTRL_Z = "\x1a"
 ESCAPE = "\x1b"
-_CMGL = re.compile(r"^\+CMGL:\s*([0-9]{1,6}),\s*([0-9]{1,3})")
 _CMGS = re.compile(r"^\+CMGS:\s*(\d+)")
 _CPMS_TEST = re.compile(r'"([A-Z]{2})"')
 _CPMS_SET = re.compile(r"^\+CPMS:\s*(\d+),(\d+)")
@@ -51,9 +50,6 @@ _CPMS_READ = re.compile(r'^\+CPMS:\s*"([A-Z]{2})",(\d+),(\d+)')
 _CREG = re.compile(r"^\+CREG:\s*(?:\d,)?(\d)")
 _COPS = re.compile(r'^\+COPS:\s*\d,\d,"([^"]*)"')
 _CSQ = re.compile(r"^\+CSQ:\s*(\d+)")
-# Notifications that mean "new messages are waiting": +CMTI (27.005), +CMT
-# (direct delivery), and storage-full notices (Huawei ^SMMEMFULL, +CIEV).
-_WAKE_PREFIXES = ("+CMTI", "+CMT", "^SMMEMFULL", "+CIEV")
 # Bytes a full storage of PDUs can take on the wire, to size AT+CMGL's timeout.
 _BYTES_PER_LISTED_SMS = 400
 
@@ -95,15 +91,6 @@ class SendFailed(ModemError):
 
 
 @dataclass(frozen=True)
-class Listing:
-    """One AT+CMGL answer. `clean` is False if any line could not be parsed."""
-
-    storage: str
-    entries: tuple[StoredPdu, ...]
-    clean: bool
-
-
-@dataclass(frozen=True)
 class Identity:
     manufacturer: str
     model: str
@@ -135,33 +122,6 @@ class Registration:
             f"{names.get(self.status, f'status {self.status}')}, operator "
             f"{self.operator or '?'}, signal {signal}"
         )
-
-
-def parse_listing(storage: str, lines: Sequence[str]) -> Listing:
-    """Given the answer lines of AT+CMGL in PDU mode, return the listing.
-
-    Never raises: a line that fits nowhere makes the listing unclean, so that
-    nothing is deleted in bulk on its account.
-    """
-    entries: list[StoredPdu] = []
-    clean = True
-    index = 0
-    while index < len(lines):
-        line = lines[index].strip()
-        match = _CMGL.match(line)
-        if match:
-            following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-            if following and not following.startswith("+CMGL") and following != "OK":
-                entries.append(StoredPdu(int(match.group(1)), int(match.group(2)), following))
-                index += 2
-                continue
-            clean = False
-            log.warning("AT+CMGL gave slot %s without its PDU", match.group(1))
-        elif line and line != "OK" and not line.startswith(_WAKE_PREFIXES):
-            clean = False
-            log.warning("unexpected line in AT+CMGL answer: %r", line)
-        index += 1
-    return Listing(storage, tuple(entries), clean)
 
 
 class _SafeGsmModem(GsmModem):
@@ -231,6 +191,40 @@ class _SafeGsmModem(GsmModem):
             except Exception:  # noqa: BLE001
                 pass
             self.fatalErrorCallback(error)
+
+    # Everything below touches gsmmodem's private internals; nothing outside this class does,
+    # and tests/unit/test_gsmmodem_contract.py fails loudly if a release renames one.
+
+    @property
+    def reader_running(self) -> bool:
+        return bool(self.alive and self.rxThread is not None and self.rxThread.is_alive())
+
+    @property
+    def port_lock(self) -> threading.RLock:
+        """The lock gsmmodem holds while it writes: held across a prompt and its PDU."""
+        return self._txLock
+
+    def cut_short(self) -> None:
+        """Make the command waiting for its answer give up now (from another thread)."""
+        event = getattr(self, "_responseEvent", None)
+        if event is not None:
+            event.set()
+
+    def write_raw(self, data: bytes) -> None:
+        """Write bytes to the port with no framing and no waiting (e.g. ESC)."""
+        self.serial.write(data)
+
+    def shut(self) -> None:
+        """Stop the reader and close the port; never raises (the port may have vanished)."""
+        self.alive = False
+        try:
+            # Wake the reader out of its 1 s read so that closing is immediate.
+            self.serial.cancel_read()
+            if getattr(self, "rxThread", None) is not None:
+                self.rxThread.join(timeout=2)
+            self.serial.close()
+        except Exception:  # noqa: BLE001 - closing a vanished port may fail in many ways
+            pass
 
     def _handle_line(self, line: str, check_terminator: bool) -> None:
         try:
@@ -339,31 +333,22 @@ class Modem:
         """Cut short the command in progress, if any (from another thread, at shutdown)."""
         gsm = self._gsm
         self._abandoning = True
-        event = getattr(gsm, "_responseEvent", None) if gsm is not None else None
-        if event is not None:
-            event.set()
+        if gsm is not None:
+            gsm.cut_short()
 
     def close(self) -> None:
         gsm, self._gsm = self._gsm, None
         if gsm is None:
             return
-        gsm.alive = False
-        try:
-            # Wake the reader out of its 1 s read so that closing is immediate.
-            gsm.serial.cancel_read()
-            if getattr(gsm, "rxThread", None) is not None:
-                gsm.rxThread.join(timeout=2)
-            gsm.serial.close()
-        except Exception:  # noqa: BLE001 - closing a vanished port may fail in many ways
-            pass
+        gsm.shut()
 
     @property
     def alive(self) -> bool:
         gsm = self._gsm
-        return bool(gsm and gsm.alive and gsm.rxThread.is_alive())
+        return bool(gsm and gsm.reader_running)
 
     def _notified(self, lines: list[str]) -> None:
-        if any(line.startswith(_WAKE_PREFIXES) for line in lines):
+        if any(line.startswith(WAKE_PREFIXES) for line in lines):
             log.debug("modem notification: %s", lines)
             self.wake.set()
         else:
@@ -418,7 +403,7 @@ class Modem:
                 "the modem restarted by itself (echo is back on); setting it up again"
             )
         # A notification that arrives while a command waits is filed in its answer.
-        if any(line.startswith(_WAKE_PREFIXES) for line in lines):
+        if any(line.startswith(WAKE_PREFIXES) for line in lines):
             self.wake.set()
         return lines
 
@@ -524,7 +509,9 @@ class Modem:
         """
         gsm = self._gsm
         pdus = encode_submit(number, text, reference & 0xFF, concat_reference=reference & 0xFF)
-        lock = gsm._txLock if gsm is not None else threading.RLock()
+        # Not connected: the first command below raises ModemUnavailable; the lock only has
+        # to exist until then.
+        lock = gsm.port_lock if gsm is not None else threading.RLock()
         references: list[int] = []
         for position, pdu in enumerate(pdus, start=1):
             what = f"segment {position}/{len(pdus)}"
@@ -577,6 +564,6 @@ class Modem:
     def _cancel_prompt(self) -> None:
         try:
             if self._gsm is not None:
-                self._gsm.serial.write(ESCAPE.encode())
+                self._gsm.write_raw(ESCAPE.encode())
         except Exception:  # noqa: BLE001
             pass

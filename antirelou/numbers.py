@@ -8,6 +8,7 @@ from short codes, and a reply to either costs money for nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -81,3 +82,12 @@ def normalise(raw: str, default_country: int) -> str:
         )
     assert number.e164 is not None
     return number.e164
+
+
+def operator_numbers(raw_numbers: Iterable[str], default_country: int) -> frozenset[str]:
+    """Given the operators' numbers as configured (alerts.numbers), return them in E.164 form.
+
+    The config refuses any that is not a full phone number, so none is dropped here.
+    """
+    numbers = (classify(raw, default_country) for raw in raw_numbers)
+    return frozenset(number.e164 for number in numbers if number.e164)

@@ -1,8 +1,9 @@
-"""Whether and what to answer: a pure function of (sender, history, usage, config, now).
+"""Whether and what to answer: pure functions of (sender, history, spending, config, now).
 
-Nothing here does I/O, so every rule is tested with tables and the daemon only
-carries out what `decide` returns. The message's text plays no part: nothing a
-sender writes can change what we send or to whom.
+`decide` decides when a message is logged; `recheck_before_send` decides again just before a
+queued reply leaves (what may have changed while it waited). Nothing here does I/O, so every
+rule is tested with tables and the daemon only carries out what they return. The message's
+text plays no part: nothing a sender writes can change what we send or to whom.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from antirelou.budgets import Spending
+from antirelou.budgets import Budget, Spending, budget_list
 from antirelou.config import Config, format_duration
 from antirelou.numbers import Number, NumberKind
 from antirelou.pdu import segment_info
+from antirelou.reasons import Reason
 from antirelou.templates import render
 
 
@@ -32,20 +34,27 @@ class History:
 
 @dataclass(frozen=True)
 class Decision:
+    """What to do: `reply` or not, the rule behind it (`code`) and the sentence for people."""
+
     reply: bool
+    code: Reason
     reason: str
     text: str | None = None
     due_at: datetime | None = None
     step: int | None = None
     segments: int = 0
     in_flood: bool = False
-    budget_spent: str | None = field(default=None, compare=False)  # which budget, if that is why
+    budget: Budget | None = field(default=None, compare=False)  # the budget that refused
+
+
+def _no(code: Reason, reason: str) -> Decision:
+    return Decision(False, code, reason)
 
 
 def decide(
     sender: Number,
     history: History,
-    usage: Spending,
+    spending: Spending,
     config: Config,
     now: datetime,
     *,
@@ -59,22 +68,24 @@ def decide(
     """
     replies, flood = config.replies, config.flood
     if sender.kind is NumberKind.ALPHANUMERIC:
-        return Decision(False, f"sender {sender.display!r} is a name, not a phone number")
+        return _no(Reason.ALPHANUMERIC, f"sender {sender.display!r} is a name, not a phone number")
     if sender.kind is NumberKind.SHORT_CODE:
-        return Decision(False, f"sender {sender.display} is a short code")
+        return _no(Reason.SHORT_CODE, f"sender {sender.display} is a short code")
     if sender.kind is not NumberKind.PHONE or sender.e164 is None:
-        return Decision(False, f"sender {sender.display!r} is not a full phone number")
+        return _no(Reason.NOT_A_NUMBER, f"sender {sender.display!r} is not a full phone number")
     for prefix in config.numbers.never_reply_prefixes:
         if sender.e164.startswith(prefix):
-            return Decision(False, f"{sender.e164} is in a never-answered range ({prefix})")
+            return _no(
+                Reason.NEVER_REPLY_PREFIX, f"{sender.e164} is in a never-answered range ({prefix})"
+            )
     if history.operator:
-        return Decision(False, f"{sender.e164} is an operator (alerts.numbers)")
+        return _no(Reason.OPERATOR, f"{sender.e164} is an operator (alerts.numbers)")
     if history.blocked is not None:
-        return Decision(False, f"{sender.e164} is blocked ({history.blocked})")
+        return _no(Reason.BLOCKED, f"{sender.e164} is blocked ({history.blocked})")
     if not replies.enabled:
-        return Decision(False, "replies are disabled (replies.enabled: false)")
+        return _no(Reason.REPLIES_DISABLED, "replies are disabled (replies.enabled: false)")
     if history.reply_waiting:
-        return Decision(False, "a reply to this number is already waiting to be sent")
+        return _no(Reason.REPLY_WAITING, "a reply to this number is already waiting to be sent")
 
     steps = replies.steps_for(sender.e164)
     step = 0
@@ -83,30 +94,34 @@ def decide(
         if elapsed < replies.restart_after:
             step = (history.last_step or 0) + 1
             if step >= len(steps):
-                return Decision(
-                    False,
+                return _no(
+                    Reason.SEQUENCE_FINISHED,
                     f"sequence finished ({len(steps)} repl"
                     f"{'y' if len(steps) == 1 else 'ies'} sent; starts again "
                     f"{format_duration(replies.restart_after)} after the last one)",
                 )
         if elapsed < replies.cooldown:
-            return Decision(
-                False,
+            return _no(
+                Reason.COOLDOWN,
                 f"already answered {format_duration(max(elapsed, 1))} ago"
                 f" (cooldown {format_duration(replies.cooldown)})",
             )
     if in_flood and history.ever_answered:
-        return Decision(False, "flood mode: only numbers never answered get a reply")
+        return _no(
+            Reason.FLOOD_ALREADY_ANSWERED, "flood mode: only numbers never answered get a reply"
+        )
 
     text = render(random.Random(seed).choice(steps[step]), now)
     segments = segment_info(text).segments
-    refusal = budget_refusal(usage, segments, config, in_flood=in_flood)
-    if refusal is not None:
-        return Decision(False, refusal[1], budget_spent=refusal[0])
+    refusing = budget_refusing(spending, segments, config, in_flood=in_flood)
+    if refusing is not None:
+        return Decision(False, refusing.code, refusing.refusal(), budget=refusing)
+    code = Reason.FIRST_MESSAGE if step == 0 else Reason.SEQUENCE_STEP
     reason = "first message" if step == 0 else f"message {step + 1} of the sequence"
     wait = max(replies.delay, flood.hold) if in_flood else replies.delay
     return Decision(
         True,
+        code,
         reason,
         text=text,
         due_at=now + timedelta(seconds=wait),
@@ -116,28 +131,60 @@ def decide(
     )
 
 
-def budget_refusal(
-    usage: Spending, segments: int, config: Config, *, in_flood: bool
-) -> tuple[str, str] | None:
-    """Given what is spent and what a reply would cost, return (budget, reason) if a budget
-    forbids it, else None."""
-    budgets, flood = config.budgets, config.flood
-    for spent, limit, name in (
-        (usage.segments_hour, budgets.segments_per_hour, "hourly"),
-        (usage.segments_day, budgets.segments_per_day, "daily"),
-        (usage.segments_month, budgets.segments_per_month, "monthly"),
-        (
-            usage.flood_segments_hour if in_flood else 0,
-            flood.segments_per_hour if in_flood else None,
-            "flood-mode hourly",
-        ),
+def budget_refusing(
+    spending: Spending, segments: int, config: Config, *, in_flood: bool
+) -> Budget | None:
+    """Given what is spent and what a reply would cost, return the first budget that forbids
+    it, or None. The flood-mode budget counts only for a reply decided in flood mode; the
+    numbers budget only for a number not yet answered in 30 days."""
+    # Numbers last: a reply refused by both an SMS budget and the numbers one says "SMS".
+    for budget in sorted(
+        budget_list(spending, config), key=lambda budget: budget.unit == "numbers"
     ):
-        if limit is not None and spent + segments > limit:
-            return name, f"{name} budget spent ({spent} of {limit} SMS)"
-    limit = budgets.numbers_per_month
-    if limit is not None and not usage.number_answered_this_month and usage.numbers_month >= limit:
-        return "numbers", (
-            f"monthly budget of numbers spent ({usage.numbers_month} of {limit} "
-            "different numbers answered in 30 days)"
+        if budget.flood_only and not in_flood:
+            continue
+        if budget.unit == "numbers":
+            cost = 0 if spending.number_answered_this_month else 1
+        else:
+            cost = segments
+        if budget.refuses(cost):
+            return budget
+    return None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A queued reply about to be sent, as the re-check sees it."""
+
+    segments: int
+    in_flood: bool  # decided in flood mode: held, and reserved no budget
+
+
+def recheck_before_send(
+    reply: Waiting,
+    *,
+    blocked: str | None,
+    wrote_again: bool,
+    spending: Spending,
+    config: Config,
+) -> Decision | None:
+    """Given a queued reply and what changed while it waited (the number was blocked, wrote
+    again, what is spent now), return the Decision that drops it, or None to send it.
+
+    A reply decided outside flood mode reserved its budgets when it was queued: they are not
+    counted twice. A flood-mode reply reserved nothing during its hold: its budgets are checked
+    now, and a number that wrote again during the hold is insisting, not answered.
+    """
+    if blocked is not None:
+        return _no(Reason.BLOCKED_WHILE_WAITING, f"blocked before it was sent ({blocked})")
+    if not reply.in_flood:
+        return None
+    if wrote_again:
+        return _no(
+            Reason.INSISTED_DURING_HOLD,
+            "wrote again during the flood-mode hold: insisting, not answered",
         )
+    refusing = budget_refusing(spending, reply.segments, config, in_flood=True)
+    if refusing is not None:
+        return Decision(False, refusing.code, refusing.refusal(), budget=refusing)
     return None

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from antirelou.clock import wait_until
 from antirelou.config import Config, load
 from antirelou.daemon import Daemon
 from antirelou.simulator import SimulatedDongle
@@ -90,13 +91,5 @@ def query(database: str, sql: str, parameters=()) -> list[tuple]:
         connection.close()
 
 
-def eventually(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    """Wait until `predicate()` holds, polling; return whether it did within `timeout`."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
+# The one waiting loop lives in antirelou.clock; the old name stays for the suites that use it.
+eventually = wait_until

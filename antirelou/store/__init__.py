@@ -1,10 +1,12 @@
 """The SQLite log, and every SQL statement antirelou runs.
 
-`schema` holds the migrations and statuses, `database` the connection, its transactions and
-the daemon's writes.
+`schema` holds the migrations and statuses; `database` opens the file and runs transactions;
+`transaction` holds every change (named transitions); `reads` what the daemon asks; `rows` the
+records that cross this boundary.
 """
 
-from antirelou.store.database import PduRow, Reply, Store, StoredPdu, StoreError, iso
+from antirelou.store.database import Store
+from antirelou.store.rows import Alert, PduRow, Reply, StoreError, iso
 from antirelou.store.schema import (
     FAILED,
     MIGRATIONS,
@@ -15,6 +17,7 @@ from antirelou.store.schema import (
     SPENDING,
     UNKNOWN,
 )
+from antirelou.store.transaction import Transaction
 
 __all__ = [
     "FAILED",
@@ -25,10 +28,11 @@ __all__ = [
     "SKIPPED",
     "SPENDING",
     "UNKNOWN",
+    "Alert",
     "PduRow",
     "Reply",
     "Store",
     "StoreError",
-    "StoredPdu",
+    "Transaction",
     "iso",
 ]

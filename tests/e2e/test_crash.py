@@ -10,8 +10,9 @@ import sys
 from collections import Counter
 
 import pytest
-from conftest import eventually, query
+from conftest import query
 
+from antirelou.clock import wait_until
 from antirelou.config import load
 from antirelou.simulator import SimulatedDongle
 
@@ -53,14 +54,14 @@ def test_sigkill_at_random_moments_loses_nothing_and_answers_nobody_twice(tmp_pa
             process.wait()
         final = spawn(config.path)
         try:
-            assert eventually(
+            assert wait_until(
                 lambda: (
                     query(config.database, "SELECT pid, state FROM heartbeat")
                     == [(final.pid, "running")]
                 ),
                 20,
             )
-            assert eventually(
+            assert wait_until(
                 lambda: (
                     not dongle.stored()
                     and _logged(config) == len(injected)

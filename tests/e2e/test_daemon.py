@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
-from conftest import eventually, query
+from conftest import query
 
+from antirelou import exits
+from antirelou.clock import wait_until
 from antirelou.config import load
-from antirelou.daemon import EXIT_CONFIG
 from antirelou.intake import commit_listing
 from antirelou.modem import Modem
 from antirelou.simulator import SimulatedDongle
@@ -48,7 +49,7 @@ def test_daemon_logs_every_encoding_exactly_and_answers_each_number_once(
     ]
     for sender, text in inbound:
         dongle.inject(sender, text)
-    assert eventually(lambda: settled(config, dongle, 4) and len(dongle.sent) == 4)
+    assert wait_until(lambda: settled(config, dongle, 4) and len(dongle.sent) == 4)
     rows = messages(config)
     assert [(sender, text) for sender, text, *_ in rows] == inbound
     assert rows[3][2] == 3  # the long one came in three parts and is one message
@@ -64,7 +65,7 @@ def test_daemon_never_answers_names_short_codes_or_premium_ranges(
     dongle.inject("Orange", "Votre facture est disponible.")
     dongle.inject("36179", "Envoyez GAGNE au 36179")
     dongle.inject("+33899123456", "Appelez vite")
-    assert eventually(lambda: settled(config, dongle, 3))
+    assert wait_until(lambda: settled(config, dongle, 3))
     reasons = [reason for *_, status, reason in messages(config) if status == "skipped"]
     assert len(reasons) == 3
     assert "not a phone number" in reasons[0]
@@ -78,7 +79,7 @@ def test_daemon_answers_repeated_sender_once_within_cooldown(dongle, start_daemo
     start_daemon(config.path)
     for text in ("Réponds", "Allez", "Pourquoi tu réponds pas"):
         dongle.inject("0655555555", text)
-    assert eventually(lambda: settled(config, dongle, 3))
+    assert wait_until(lambda: settled(config, dongle, 3))
     statuses = [status for *_, status, _ in messages(config)]
     assert statuses.count("sent") == 1 and statuses.count("skipped") == 2
     assert [sent.number for sent in dongle.sent] == ["+33655555555"]
@@ -91,7 +92,7 @@ def test_daemon_keeps_receiving_while_a_reply_is_being_sent(tmp_path, start_daem
         dongle.inject("+33611111111", "premier")
         assert dongle.wait_for(lambda: any(c.startswith("AT+CMGS") for c in dongle.command_log), 10)
         dongle.inject("+33622222222", "pendant l'envoi")
-        assert eventually(lambda: settled(config, dongle, 2) and len(dongle.sent) == 2)
+        assert wait_until(lambda: settled(config, dongle, 2) and len(dongle.sent) == 2)
     assert [text for _, text, *_ in messages(config)] == ["premier", "pendant l'envoi"]
 
 
@@ -99,7 +100,7 @@ def test_daemon_drains_messages_left_on_the_sim_at_start(dongle, start_daemon, w
     dongle.preload([("+33611111111", "pendant que tu dormais"), ("Free", "Info conso")])
     config = load(write_config())
     start_daemon(config.path)
-    assert eventually(lambda: settled(config, dongle, 2))
+    assert wait_until(lambda: settled(config, dongle, 2))
     assert [text for _, text, *_ in messages(config)] == ["pendant que tu dormais", "Info conso"]
 
 
@@ -107,7 +108,7 @@ def test_daemon_lists_once_instead_of_reading_each_slot(dongle, start_daemon, wr
     dongle.preload([(f"+336{n:08d}", f"message {n}") for n in range(20)])
     config = load(write_config("flood:\n  enabled: false\n"))
     start_daemon(config.path)
-    assert eventually(lambda: settled(config, dongle, 20))
+    assert wait_until(lambda: settled(config, dongle, 20))
     log = dongle.command_log
     assert not any(command.startswith("AT+CMGR") for command in log)
     assert sum(command == "AT+CMGD=1,1" for command in log) >= 1
@@ -127,7 +128,7 @@ def test_daemon_crash_between_commit_and_delete_logs_nothing_twice(
     modem.close()
     assert len(dongle.stored()) == 5
     start_daemon(config.path)
-    assert eventually(lambda: settled(config, dongle, 3) and len(dongle.sent) == 3)
+    assert wait_until(lambda: settled(config, dongle, 3) and len(dongle.sent) == 3)
     assert [text for _, text, *_ in messages(config)] == ["un", "deux", LONG]
     assert len(dongle.sent) == 3
 
@@ -142,7 +143,7 @@ def test_daemon_logs_an_undecodable_pdu_with_its_raw_form(dongle, start_daemon, 
     config = load(write_config())
     start_daemon(config.path)
     dongle.inject_pdu("07913396050036F5040B913316325476F80000621")
-    assert eventually(lambda: settled(config, dongle, 1))
+    assert wait_until(lambda: settled(config, dongle, 1))
     ((sender, text, error, raw),) = query(
         config.database,
         "SELECT m.sender, m.text, m.error, p.pdu FROM messages m "
@@ -158,14 +159,14 @@ def test_daemon_unlocks_sim_with_configured_pin(tmp_path, start_daemon, write_co
         config = load(write_config(modem_extra='pin: "4321"'))
         start_daemon(config.path)
         dongle.inject("+33611111111", "salut")
-        assert eventually(lambda: len(dongle.sent) == 1)
+        assert wait_until(lambda: len(dongle.sent) == 1)
 
 
 def test_daemon_exits_78_without_retrying_a_wrong_pin(tmp_path, start_daemon, write_config):
     with SimulatedDongle(str(tmp_path / "modem"), pin="4321") as dongle:
         runner = start_daemon(write_config(modem_extra='pin: "1111"'), wait_ready=False)
         runner.thread.join(10)
-        assert runner.exit_code == EXIT_CONFIG
+        assert runner.exit_code == exits.CONFIG
         assert sum(command.startswith('AT+CPIN="') for command in dongle.command_log) == 1
 
 
@@ -175,7 +176,7 @@ def test_daemon_exits_78_when_sim_wants_a_pin_and_none_is_configured(
     with SimulatedDongle(str(tmp_path / "modem"), pin="4321"):
         runner = start_daemon(write_config(), wait_ready=False)
         runner.thread.join(10)
-        assert runner.exit_code == EXIT_CONFIG
+        assert runner.exit_code == exits.CONFIG
 
 
 def test_daemon_retries_a_refused_send_and_sends_it_once(dongle, start_daemon, write_config):
@@ -190,7 +191,7 @@ def test_daemon_retries_a_refused_send_and_sends_it_once(dongle, start_daemon, w
     dongle.fail_next("AT+CMGS", "+CMS ERROR: 500")
     start_daemon(config.path)
     dongle.inject("+33611111111", "salut")
-    assert eventually(lambda: len(dongle.sent) == 1, 10)
-    assert eventually(
+    assert wait_until(lambda: len(dongle.sent) == 1, 10)
+    assert wait_until(
         lambda: query(config.database, "SELECT status, attempts FROM replies") == [("sent", 2)]
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import eventually, query
+from conftest import query
 
+from antirelou.clock import wait_until
 from antirelou.config import load
 from antirelou.simulator import MALFORMED_KINDS, SimulatedDongle
 
@@ -27,13 +28,13 @@ def config(write_config):
 def test_unplug_and_replug_loses_nothing(dongle, start_daemon, config):
     start_daemon(config.path)
     dongle.inject("+33611111111", "avant")
-    assert eventually(lambda: len(dongle.sent) == 1)
+    assert wait_until(lambda: len(dongle.sent) == 1)
     dongle.unplug()
     dongle.inject("+33622222222", "pendant")  # lands on the SIM while unplugged
-    assert eventually(lambda: events(config, "modem lost") >= 1)
+    assert wait_until(lambda: events(config, "modem lost") >= 1)
     dongle.replug()
     dongle.inject("+33633333333", "après")
-    assert eventually(lambda: len(logged(config)) == 3 and len(dongle.sent) == 3, 20)
+    assert wait_until(lambda: len(logged(config)) == 3 and len(dongle.sent) == 3, 20)
     assert [text for _, text in logged(config)] == ["avant", "pendant", "après"]
     assert not dongle.stored()
 
@@ -43,37 +44,37 @@ def test_hung_modem_is_reset_and_service_resumes(dongle, start_daemon, config):
     dongle.hang(None)
     dongle.inject("+33611111111", "pendant le blocage", notify=False)
     runner.daemon.wake.set()
-    assert eventually(lambda: events(config, "modem lost") >= 1, 10)
+    assert wait_until(lambda: events(config, "modem lost") >= 1, 10)
     dongle.unhang()
-    assert eventually(lambda: logged(config) == [("+33611111111", "pendant le blocage")], 20)
-    assert eventually(lambda: len(dongle.sent) == 1, 10)
+    assert wait_until(lambda: logged(config) == [("+33611111111", "pendant le blocage")], 20)
+    assert wait_until(lambda: len(dongle.sent) == 1, 10)
 
 
 def test_repeated_timeouts_restart_the_modem(dongle, start_daemon, config):
     runner = start_daemon(config.path)
     dongle.slow_next("AT+CMGL", 3.5, count=3)  # AT+CMGL's time-out is 2s + wire time
     runner.daemon.wake.set()
-    assert eventually(lambda: events(config, "modem reset") >= 1, 30)
+    assert wait_until(lambda: events(config, "modem reset") >= 1, 30)
     assert dongle.wait_for(lambda: "AT+CFUN=1,1" in dongle.command_log, 10)
     dongle.inject("+33611111111", "après le redémarrage")
-    assert eventually(lambda: len(dongle.sent) == 1, 30)
+    assert wait_until(lambda: len(dongle.sent) == 1, 30)
 
 
 def test_garbage_and_invalid_utf8_do_not_stop_the_reader(dongle, start_daemon, config):
     start_daemon(config.path)
     dongle.garbage(b"\xff\xfe\x80 bruit \xc3\x28\r\n")
     dongle.inject("+33611111111", "après le bruit")
-    assert eventually(lambda: len(dongle.sent) == 1)
+    assert wait_until(lambda: len(dongle.sent) == 1)
     dongle.garbage_inside_next("AT+CMGL", b"\xff\x00\x9c")
     dongle.inject("+33622222222", "ligne abîmée")
     # The damaged copy is logged (raw, flagged) and the PDU kept on the modem for one more
     # listing, which brings the clean copy: damage on the wire loses nothing.
-    assert eventually(
+    assert wait_until(
         lambda: ("+33622222222", "ligne abîmée") in logged(config) and not dongle.stored(), 10
     )
     damaged = query(config.database, "SELECT COUNT(*) FROM messages WHERE error IS NOT NULL")
     assert damaged == [(1,)]
-    assert eventually(lambda: [s.number for s in dongle.sent].count("+33622222222") == 1)
+    assert wait_until(lambda: [s.number for s in dongle.sent].count("+33622222222") == 1)
 
 
 @pytest.mark.parametrize("command", ["AT+CMGL", "AT+CMGD"])
@@ -83,10 +84,10 @@ def test_modem_errors_on_read_or_delete_delete_nothing_uncommitted(
     start_daemon(config.path)
     dongle.fail_next(command, "+CMS ERROR: 500", count=2)
     dongle.inject("+33611111111", "malgré l'erreur")
-    assert eventually(
+    assert wait_until(
         lambda: logged(config) == [("+33611111111", "malgré l'erreur")] and not dongle.stored(), 20
     )
-    assert eventually(lambda: len(dongle.sent) == 1, 10)
+    assert wait_until(lambda: len(dongle.sent) == 1, 10)
 
 
 def test_send_timeout_is_marked_unknown_and_never_resent(dongle, start_daemon, write_config):
@@ -94,12 +95,12 @@ def test_send_timeout_is_marked_unknown_and_never_resent(dongle, start_daemon, w
     start_daemon(config.path)
     dongle.slow_next("AT+CMGS", 7)
     dongle.inject("+33611111111", "salut")
-    assert eventually(
+    assert wait_until(
         lambda: query(config.database, "SELECT status FROM replies") == [("unknown",)], 20
     )
     dongle.inject("+33622222222", "et moi ?")
-    assert eventually(lambda: len(logged(config)) == 2, 20)
-    assert eventually(lambda: [s.number for s in dongle.sent].count("+33622222222") == 1, 20)
+    assert wait_until(lambda: len(logged(config)) == 2, 20)
+    assert wait_until(lambda: [s.number for s in dongle.sent].count("+33622222222") == 1, 20)
     assert [s.number for s in dongle.sent].count("+33611111111") <= 1
 
 
@@ -110,7 +111,7 @@ def test_storage_full_notice_triggers_an_immediate_drain(tmp_path, start_daemon,
         for n in range(3):
             dongle.inject(f"+3361111{n:04d}", f"n{n}", notify=False)
         dongle.storage_full_notice()
-        assert eventually(lambda: len(logged(config)) == 3, 5)
+        assert wait_until(lambda: len(logged(config)) == 3, 5)
 
 
 def test_malformed_pdus_are_logged_raw_and_flagged(dongle, start_daemon, config):
@@ -118,13 +119,13 @@ def test_malformed_pdus_are_logged_raw_and_flagged(dongle, start_daemon, config)
     for kind in MALFORMED_KINDS:
         dongle.inject_malformed(kind)
     dongle.inject("+33611111111", "un vrai message")
-    assert eventually(
+    assert wait_until(
         lambda: len(logged(config)) == len(MALFORMED_KINDS) + 1 and not dongle.stored(), 10
     )
     flagged = query(config.database, "SELECT COUNT(*) FROM messages WHERE error IS NOT NULL")
     assert flagged[0][0] == len(MALFORMED_KINDS)
     # A damaged message whose sender is still readable is answered like any other.
-    assert eventually(
+    assert wait_until(
         lambda: sorted(s.number for s in dongle.sent) == ["+33611111111", "+33612345678"]
     )
 
@@ -135,7 +136,7 @@ def test_modem_reboot_is_detected_and_set_up_again(tmp_path, start_daemon, write
         start_daemon(config.path)
         dongle.reboot()
         dongle.inject("+33611111111", "après le redémarrage")
-        assert eventually(lambda: len(dongle.sent) == 1, 20)
+        assert wait_until(lambda: len(dongle.sent) == 1, 20)
         assert events(config, "modem lost") >= 1
 
 
@@ -148,12 +149,12 @@ def test_database_not_writable_keeps_messages_on_the_modem(dongle, start_daemon,
     dongle.inject("+33611111111", "pendant la panne")
     runner.daemon.wake.set()
     try:
-        assert eventually(lambda: runner.daemon.state == "database error", 20)
+        assert wait_until(lambda: runner.daemon.state == "database error", 20)
         assert len(dongle.stored()) == 1  # nothing deleted that is not committed
     finally:
         blocker.rollback()
         blocker.close()
-    assert eventually(
+    assert wait_until(
         lambda: logged(config) == [("+33611111111", "pendant la panne")] and not dongle.stored(), 30
     )
-    assert eventually(lambda: runner.daemon.state == "running", 10)
+    assert wait_until(lambda: runner.daemon.state == "running", 10)

@@ -6,9 +6,10 @@ import ast
 import json
 import sys
 
-from conftest import eventually, query
+from conftest import query
 
 from antirelou.cli import main as cli
+from antirelou.clock import wait_until
 from antirelou.config import load
 from antirelou.simulator import SimulatedDongle
 
@@ -30,7 +31,7 @@ def test_burst_faster_than_sends_with_small_storage_loses_nothing(
         inbound = [(f"+3361000{n:04d}", f"insulte numéro {n}") for n in range(30)]
         for sender, text in inbound:
             dongle.inject(sender, text)
-        assert eventually(
+        assert wait_until(
             lambda: (
                 len(replies(config)) == 30 and not dongle.stored() and dongle.pending_network == 0
             ),
@@ -38,7 +39,7 @@ def test_burst_faster_than_sends_with_small_storage_loses_nothing(
         )
         logged = query(config.database, "SELECT sender, text FROM messages ORDER BY id")
         assert sorted(logged) == sorted(inbound)
-        assert eventually(lambda: len(dongle.sent) == 30, 30)
+        assert wait_until(lambda: len(dongle.sent) == 30, 30)
         assert len({sent.number for sent in dongle.sent}) == 30
 
 
@@ -54,12 +55,12 @@ def test_flood_mode_still_answers_a_genuine_first_time_sender(dongle, start_daem
     start_daemon(config.path)
     for n in range(12):
         dongle.inject(f"+3361111{n % 3:04d}", f"raid {n}")
-    assert eventually(lambda: len(replies(config)) == 12)
+    assert wait_until(lambda: len(replies(config)) == 12)
     assert query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'flood started'") == [
         (1,)
     ]
     dongle.inject("+33699999999", "bonjour, je suis une vraie personne")
-    assert eventually(lambda: ("+33699999999", "sent", "first message") in replies(config))
+    assert wait_until(lambda: ("+33699999999", "sent", "first message") in replies(config))
     statuses = [status for _, status, _ in replies(config)]
     assert statuses.count("sent") == 4  # three raiders before the flood, and the genuine one
     status = cli(["status", "-c", config.path])
@@ -71,7 +72,7 @@ def test_hourly_budget_spent_logs_but_does_not_answer(dongle, start_daemon, writ
     start_daemon(config.path)
     for n in range(3):
         dongle.inject(f"+3362222{n:04d}", "message")
-    assert eventually(lambda: len(replies(config)) == 3 and len(dongle.sent) == 2)
+    assert wait_until(lambda: len(replies(config)) == 3 and len(dongle.sent) == 2)
     assert replies(config)[2][1:] == ("skipped", "hourly budget spent (2 of 2 SMS)")
 
 
@@ -81,10 +82,10 @@ def test_number_blocked_from_cli_while_running_gets_no_further_reply(
     config = load(write_config("replies:\n  delay: 2s\n"))
     start_daemon(config.path)
     dongle.inject("+33633333333", "premier message")
-    assert eventually(lambda: replies(config) == [("+33633333333", "queued", "first message")])
+    assert wait_until(lambda: replies(config) == [("+33633333333", "queued", "first message")])
     assert cli(["block", "06 33 33 33 33", "--reason", "menaces", "-c", config.path]) == 0
     dongle.inject("+33633333333", "encore")
-    assert eventually(
+    assert wait_until(
         lambda: [status for _, status, _ in replies(config)] == ["skipped", "skipped"], 10
     )
     reasons = [reason for *_, reason in replies(config)]
@@ -98,12 +99,12 @@ def test_delayed_reply_survives_a_restart_and_is_sent_once(dongle, start_daemon,
     config = load(write_config("replies:\n  delay: 2s\n"))
     first = start_daemon(config.path)
     dongle.inject("+33644444444", "salut")
-    assert eventually(lambda: [status for _, status, _ in replies(config)] == ["queued"])
+    assert wait_until(lambda: [status for _, status, _ in replies(config)] == ["queued"])
     assert first.stop() == 0
     dongle.inject("+33644444444", "pendant l'arrêt")
     start_daemon(config.path)
-    assert eventually(lambda: len(dongle.sent) == 1, 10)
-    assert eventually(lambda: [status for _, status, _ in replies(config)] == ["sent", "skipped"])
+    assert wait_until(lambda: len(dongle.sent) == 1, 10)
+    assert wait_until(lambda: [status for _, status, _ in replies(config)] == ["sent", "skipped"])
     assert "already waiting" in replies(config)[1][2]
 
 
@@ -126,7 +127,7 @@ def test_operators_are_alerted_of_a_raid_and_never_answered(
     dongle.inject("+33600000001", "c'est l'opératrice, test")
     for n in range(6):
         dongle.inject(f"+3361234{n:04d}", f"raid {n}")
-    assert eventually(lambda: "+33600000001" in [s.number for s in dongle.sent], 10)
+    assert wait_until(lambda: "+33600000001" in [s.number for s in dongle.sent], 10)
     alert = next(s for s in dongle.sent if s.number == "+33600000001")
     assert alert.text.startswith("antirelou: flood mode on.")
     operator_reply = replies(config)[0]
@@ -135,7 +136,7 @@ def test_operators_are_alerted_of_a_raid_and_never_answered(
         "skipped",
         "+33600000001 is an operator (alerts.numbers)",
     )
-    assert eventually(lambda: record.exists() and "flood mode on" in record.read_text(), 10)
+    assert wait_until(lambda: record.exists() and "flood mode on" in record.read_text(), 10)
     arguments = ast.literal_eval(record.read_text().splitlines()[0])
     assert arguments[0] == "--from-antirelou" and arguments[1] == "flood mode on"
     assert query(config.database, "SELECT segments FROM alerts WHERE status = 'sent'") == [(1,)]
@@ -157,12 +158,12 @@ def test_flood_hold_drops_raiders_who_insist_and_keeps_the_budget_for_others(
     for n in range(3):  # the third message starts flood mode
         dongle.inject(f"+3363000{n:04d}", "raid")
     dongle.inject("+33630000002", "raid encore")  # ...and its sender insists
-    assert eventually(lambda: len(dongle.sent) == 2)
+    assert wait_until(lambda: len(dongle.sent) == 2)
     for n in range(5):  # new raider numbers that insist during the hold
         dongle.inject(f"+3364000{n:04d}", "raid")
         dongle.inject(f"+3364000{n:04d}", "raid encore")
     dongle.inject("+33699999999", "bonjour")  # one genuine sender, writing once
-    assert eventually(lambda: "+33699999999" in [s.number for s in dongle.sent], 15)
+    assert wait_until(lambda: "+33699999999" in [s.number for s in dongle.sent], 15)
     raiders = [r for r in replies(config) if r[0].startswith(("+3364000", "+33630000002"))]
     assert not any(status == "sent" for _, status, _ in raiders)
     assert any("insisting" in reason for _, _, reason in raiders)

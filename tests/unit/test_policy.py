@@ -8,7 +8,8 @@ import pytest
 from antirelou.budgets import Spending
 from antirelou.config import BudgetsConfig, FloodConfig, RepliesConfig, loads
 from antirelou.numbers import classify
-from antirelou.policy import History, decide
+from antirelou.policy import History, Waiting, decide, recheck_before_send
+from antirelou.reasons import Reason
 from antirelou.templates import render
 
 NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
@@ -25,13 +26,22 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
 
 
 @pytest.mark.parametrize(
-    ("sender", "alphanumeric", "history", "usage", "settings", "in_flood", "reply", "reason"),
+    ("sender", "alphanumeric", "history", "spending", "settings", "in_flood", "reply", "code"),
     [
-        ("+33612345678", False, History(), Spending(), BASE, False, True, "first message"),
-        ("0612345678", False, History(), Spending(), BASE, False, True, "first message"),
-        ("Orange", True, History(), Spending(), BASE, False, False, "is a name"),
-        ("36179", False, History(), Spending(), BASE, False, False, "short code"),
-        ("+33899123456", False, History(), Spending(), BASE, False, False, "never-answered range"),
+        ("+33612345678", False, History(), Spending(), BASE, False, True, Reason.FIRST_MESSAGE),
+        ("0612345678", False, History(), Spending(), BASE, False, True, Reason.FIRST_MESSAGE),
+        ("Orange", True, History(), Spending(), BASE, False, False, Reason.ALPHANUMERIC),
+        ("36179", False, History(), Spending(), BASE, False, False, Reason.SHORT_CODE),
+        (
+            "+33899123456",
+            False,
+            History(),
+            Spending(),
+            BASE,
+            False,
+            False,
+            Reason.NEVER_REPLY_PREFIX,
+        ),
         (
             "12345678901234567",
             False,
@@ -40,9 +50,9 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             False,
-            "not a full phone number",
+            Reason.NOT_A_NUMBER,
         ),
-        (None, False, History(), Spending(), BASE, False, False, "not a full phone number"),
+        (None, False, History(), Spending(), BASE, False, False, Reason.NOT_A_NUMBER),
         (
             "+33612345678",
             False,
@@ -51,7 +61,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             False,
-            "blocked (insultes)",
+            Reason.BLOCKED,
         ),
         (
             "+33612345678",
@@ -61,7 +71,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             config(replies=RepliesConfig(enabled=False)),
             False,
             False,
-            "disabled",
+            Reason.REPLIES_DISABLED,
         ),
         # one text, default window 30 days: one reply, then silence until the window ends
         (
@@ -72,7 +82,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             False,
-            "sequence finished",
+            Reason.SEQUENCE_FINISHED,
         ),
         (
             "+33612345678",
@@ -82,7 +92,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             False,
-            "sequence finished",
+            Reason.SEQUENCE_FINISHED,
         ),
         (
             "+33612345678",
@@ -92,7 +102,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             True,
-            "first message",
+            Reason.FIRST_MESSAGE,
         ),
         # a sequence: step after step, then silence; cooldown between steps
         (
@@ -103,7 +113,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             SEQUENCE,
             False,
             True,
-            "message 2 of the sequence",
+            Reason.SEQUENCE_STEP,
         ),
         (
             "+33612345678",
@@ -113,7 +123,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             SEQUENCE,
             False,
             True,
-            "message 3 of the sequence",
+            Reason.SEQUENCE_STEP,
         ),
         (
             "+33612345678",
@@ -123,7 +133,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             SEQUENCE,
             False,
             False,
-            "sequence finished (3 replies sent",
+            Reason.SEQUENCE_FINISHED,
         ),
         (
             "+33612345678",
@@ -133,7 +143,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             SEQUENCE,
             False,
             False,
-            "already answered 30s ago (cooldown 1m)",
+            Reason.COOLDOWN,
         ),
         (
             "+33612345678",
@@ -143,7 +153,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             SEQUENCE,
             False,
             False,
-            "already waiting",
+            Reason.REPLY_WAITING,
         ),
         # budgets, in segments
         (
@@ -154,9 +164,18 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             False,
-            "hourly budget spent (60 of 60 SMS)",
+            Reason.BUDGET_HOUR,
         ),
-        ("+33612345678", False, History(), Spending(segments_hour=59), BASE, False, True, "first"),
+        (
+            "+33612345678",
+            False,
+            History(),
+            Spending(segments_hour=59),
+            BASE,
+            False,
+            True,
+            Reason.FIRST_MESSAGE,
+        ),
         (
             "+33612345678",
             False,
@@ -165,7 +184,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             False,
-            "daily budget spent",
+            Reason.BUDGET_DAY,
         ),
         (
             "+33612345678",
@@ -175,7 +194,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             False,
-            "monthly budget spent",
+            Reason.BUDGET_MONTH,
         ),
         (
             "+33612345678",
@@ -185,7 +204,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             config(budgets=BudgetsConfig(None, None, None, None)),
             False,
             True,
-            "first",
+            Reason.FIRST_MESSAGE,
         ),
         (
             "+33612345678",
@@ -195,7 +214,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             False,
-            "140 of 140 different numbers",
+            Reason.BUDGET_NUMBERS,
         ),
         (
             "+33612345678",
@@ -205,10 +224,10 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             True,
-            "first",
+            Reason.FIRST_MESSAGE,
         ),
         # flood mode: only never-answered numbers, within the flood budget
-        ("+33612345678", False, History(), Spending(), BASE, True, True, "first message"),
+        ("+33612345678", False, History(), Spending(), BASE, True, True, Reason.FIRST_MESSAGE),
         (
             "+33612345678",
             False,
@@ -217,7 +236,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             True,
             False,
-            "flood mode: only numbers never answered",
+            Reason.FLOOD_ALREADY_ANSWERED,
         ),
         (
             "+33612345678",
@@ -227,7 +246,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             True,
             False,
-            "flood-mode hourly budget spent (10 of 10 SMS)",
+            Reason.BUDGET_FLOOD_HOUR,
         ),
         (
             "+33612345678",
@@ -237,7 +256,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             BASE,
             False,
             True,
-            "first message",
+            Reason.FIRST_MESSAGE,
         ),
         (
             "+33612345678",
@@ -247,15 +266,16 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             config(flood=FloodConfig(segments_per_hour=0)),
             True,
             False,
-            "flood-mode hourly",
+            Reason.BUDGET_FLOOD_HOUR,
         ),
     ],
 )
-def test_decide_table(sender, alphanumeric, history, usage, settings, in_flood, reply, reason):
+def test_decide_table(sender, alphanumeric, history, spending, settings, in_flood, reply, code):
     number = classify(sender, 33, alphanumeric=alphanumeric)
-    decision = decide(number, history, usage, settings, NOW, in_flood=in_flood)
+    decision = decide(number, history, spending, settings, NOW, in_flood=in_flood)
     assert decision.reply is reply, decision.reason
-    assert reason in decision.reason
+    assert decision.code is code, decision.reason
+    assert decision.reason
     assert (decision.text is not None) is reply
     assert decision.segments == (1 if reply else 0)
 
@@ -269,7 +289,9 @@ def test_decide_counts_the_segments_a_long_text_costs():
     refused = decide(
         classify("+33612345678", 33), History(), Spending(segments_hour=59), settings, NOW
     )
-    assert not refused.reply and refused.budget_spent == "hourly"
+    assert not refused.reply and refused.code is Reason.BUDGET_HOUR
+    assert refused.budget.key == "budgets.segments_per_hour"
+    assert refused.reason == "hourly budget spent (59 of 60 SMS)"
 
 
 def test_decide_delays_the_reply_when_configured():
@@ -329,7 +351,7 @@ def test_decide_answers_in_the_language_of_the_country_code(sender, expected):
 
 def test_decide_an_operator_is_never_answered():
     decision = decide(classify("+33612345678", 33), History(operator=True), Spending(), BASE, NOW)
-    assert not decision.reply and "operator" in decision.reason
+    assert not decision.reply and decision.code is Reason.OPERATOR
 
 
 def test_decide_holds_flood_mode_replies():
@@ -339,3 +361,59 @@ def test_decide_holds_flood_mode_replies():
     assert held.due_at == NOW + timedelta(seconds=300) and held.in_flood
     calm = decide(number, History(), Spending(), settings, NOW)
     assert calm.due_at == NOW + timedelta(seconds=60)
+
+
+@pytest.mark.parametrize(
+    ("waiting", "blocked", "wrote_again", "spending", "code"),
+    [
+        # a reply decided outside a flood reserved its budgets when queued: not counted twice
+        (Waiting(1, in_flood=False), None, False, Spending(segments_hour=60), None),
+        (Waiting(1, in_flood=False), None, True, Spending(), None),
+        (Waiting(1, in_flood=False), "insults", False, Spending(), Reason.BLOCKED_WHILE_WAITING),
+        # a flood-mode reply was held and reserved nothing: checked now
+        (Waiting(1, in_flood=True), None, False, Spending(), None),
+        (Waiting(1, in_flood=True), "insults", True, Spending(), Reason.BLOCKED_WHILE_WAITING),
+        (Waiting(1, in_flood=True), None, True, Spending(), Reason.INSISTED_DURING_HOLD),
+        (
+            Waiting(1, in_flood=True),
+            None,
+            False,
+            Spending(flood_segments_hour=10),
+            Reason.BUDGET_FLOOD_HOUR,
+        ),
+        (
+            Waiting(2, in_flood=True),
+            None,
+            False,
+            Spending(flood_segments_hour=9),
+            Reason.BUDGET_FLOOD_HOUR,
+        ),
+        (Waiting(1, in_flood=True), None, False, Spending(flood_segments_hour=9), None),
+        (Waiting(1, in_flood=True), None, False, Spending(segments_hour=60), Reason.BUDGET_HOUR),
+        (Waiting(1, in_flood=True), None, False, Spending(segments_day=300), Reason.BUDGET_DAY),
+        (
+            Waiting(1, in_flood=True),
+            None,
+            False,
+            Spending(numbers_month=140),
+            Reason.BUDGET_NUMBERS,
+        ),
+        (
+            Waiting(1, in_flood=True),
+            None,
+            False,
+            Spending(numbers_month=140, number_answered_this_month=True),
+            None,
+        ),
+    ],
+)
+def test_recheck_before_send_table(waiting, blocked, wrote_again, spending, code):
+    dropped = recheck_before_send(
+        waiting, blocked=blocked, wrote_again=wrote_again, spending=spending, config=BASE
+    )
+    if code is None:
+        assert dropped is None
+    else:
+        assert dropped is not None and not dropped.reply
+        assert dropped.code is code, dropped.reason
+        assert dropped.reason

@@ -1,4 +1,5 @@
 import json
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ from antirelou.config import (
     NumbersConfig,
     RepliesConfig,
 )
+from antirelou.reasons import Reason
 from antirelou.stats import (
     bar,
     bar_chart,
@@ -76,9 +78,8 @@ def add_message(
     replied_at: datetime | None = None,
 ) -> int:
     """Log one message and, if `status` is given, its reply (created when it was received)."""
-    with store.transaction() as db:
-        message_id = store.insert_message(
-            db,
+    with store.transaction() as tx:
+        message_id = tx.insert_message(
             pdu_ids=[],
             sender=sender,
             sender_kind=kind,
@@ -90,21 +91,37 @@ def add_message(
             error=None,
         )
         if status is not None:
-            reply_id = store.insert_reply(
-                db,
+            reply_id = tx.insert_reply(
                 message_id=message_id,
                 recipient=sender,
                 text="non",
-                status=status,
+                queued=True,
                 reason=reason,
+                code=Reason.FIRST_MESSAGE,
                 segments=segments,
                 due_at=None,
                 now=replied_at or received_at,
             )
-            db.execute(
-                "UPDATE replies SET segments_sent = ? WHERE id = ?", (segments_sent, reply_id)
-            )
+    if status is not None:
+        # Any status the log can hold, as it would be after its transitions.
+        database = sqlite3.connect(store.path)
+        database.execute(
+            "UPDATE replies SET status = ?, segments_sent = ? WHERE id = ?",
+            (status, segments_sent, reply_id),
+        )
+        database.commit()
+        database.close()
     return message_id
+
+
+def _event(store: Store, at: datetime, kind: str, detail: str) -> None:
+    with store.transaction() as tx:
+        tx.event(at, kind, detail)
+
+
+def _block(store: Store, number: str, reason: str, at: datetime) -> None:
+    with store.transaction() as tx:
+        tx.block(number, reason, at)
 
 
 # --- time buckets ------------------------------------------------------------------------------
@@ -217,7 +234,7 @@ def test_gather_top_senders_ranks_by_messages_then_last_seen(store):
     for _ in range(20):
         add_message(store, "+33699999999", NOW - timedelta(days=8))
     add_message(store, "+33600000000", NOW - timedelta(minutes=1))  # ties with +33600000001
-    store.block("+33600000011", "insultes", NOW)
+    _block(store, "+33600000011", "insultes", NOW)
     top = gather(store, make_config(), NOW)["top_senders"]
     assert [entry["sender"] for entry in top] == [
         f"+336000000{index:02d}" for index in range(11, 1, -1)
@@ -410,10 +427,10 @@ def test_gather_flood_episodes_count_volume_and_replies_including_ongoing(store)
             segments_sent=1 if minute < 10 else 0,
         )
     add_message(store, "+33633333333", end + timedelta(minutes=1))  # after: not counted
-    store.event(start, "flood started", "25 messages and 12 new numbers in the last minute")
-    store.event(end, "flood ended", "13 messages in 1h5m")
+    _event(store, start, "flood started", "25 messages and 12 new numbers in the last minute")
+    _event(store, end, "flood ended", "13 messages in 1h5m")
     ongoing_since = NOW - timedelta(minutes=20)
-    store.event(ongoing_since, "flood started", "30 messages in the last minute")
+    _event(store, ongoing_since, "flood started", "30 messages in the last minute")
     for minute in range(3):
         add_message(
             store,
@@ -448,7 +465,7 @@ def test_gather_flood_episodes_count_volume_and_replies_including_ongoing(store)
 
 def test_gather_returns_json_serialisable_data(store):
     add_message(store, "+33611111111", NOW - timedelta(hours=1), status="sent", segments=1)
-    store.event(NOW - timedelta(hours=2), "flood started", "x")
+    _event(store, NOW - timedelta(hours=2), "flood started", "x")
     stats = gather(store, make_config(), NOW)
     assert json.loads(json.dumps(stats)) == stats
 
@@ -513,10 +530,10 @@ def populated_stats(store: Store) -> dict:
         status="skipped",
         reason="sender '\\x1b[2JUN NOM' is a name, not a phone number",
     )
-    store.block("+33699999999", "menaces", NOW)
-    store.event(utc("2026-03-07T20:00"), "flood started", "x")
-    store.event(utc("2026-03-07T21:05"), "flood ended", "x")
-    store.event(NOW - timedelta(minutes=20), "flood started", "x")
+    _block(store, "+33699999999", "menaces", NOW)
+    _event(store, utc("2026-03-07T20:00"), "flood started", "x")
+    _event(store, utc("2026-03-07T21:05"), "flood ended", "x")
+    _event(store, NOW - timedelta(minutes=20), "flood started", "x")
     return gather(store, make_config(), NOW)
 
 
@@ -572,8 +589,8 @@ def test_render_reports_an_empty_log(store):
 def test_render_shows_only_the_latest_flood_episodes(store):
     for day in range(12):
         started = NOW - timedelta(days=12 - day)
-        store.event(started, "flood started", "x")
-        store.event(started + timedelta(minutes=30), "flood ended", "x")
+        _event(store, started, "flood started", "x")
+        _event(store, started + timedelta(minutes=30), "flood ended", "x")
     lines = render(gather(store, make_config(), NOW)).splitlines()
     assert "  2026-02-25 13:30  2026-02-25 14:00  30m              0        0" not in lines
     assert "  2026-02-26 13:30  2026-02-26 14:00  30m              0        0" in lines

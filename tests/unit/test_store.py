@@ -1,11 +1,14 @@
 import os
 import sqlite3
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from antirelou.store import MIGRATIONS, Store, StoredPdu, StoreError
+from antirelou.budgets import Spending
+from antirelou.listing import StoredPdu
+from antirelou.reasons import Reason
+from antirelou.store import MIGRATIONS, Store, StoreError
 
 NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
 
@@ -42,16 +45,15 @@ def test_store_refuses_database_from_newer_version(tmp_path):
 
 
 def test_transaction_rolls_back_on_error(store):
-    with pytest.raises(RuntimeError), store.transaction() as db:
-        store.insert_pdu(db, StoredPdu(1, 0, "00"), "SM", NOW, None, None)
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.insert_pdu(StoredPdu(1, 0, "00"), "SM", NOW, None, None)
         raise RuntimeError("boom")
     assert store.read("SELECT COUNT(*) FROM pdus")[0][0] == 0
 
 
-def test_abandon_interrupted_sends_marks_unknown_and_never_requeues(store):
-    with store.transaction() as db:
-        message = store.insert_message(
-            db,
+def _queue_reply(store: Store, *, segments: int = 1, in_flood: bool = False) -> int:
+    with store.transaction() as tx:
+        message = tx.insert_message(
             pdu_ids=[],
             sender="+33612345678",
             sender_kind="phone",
@@ -62,56 +64,115 @@ def test_abandon_interrupted_sends_marks_unknown_and_never_requeues(store):
             encoding="gsm7",
             error=None,
         )
-        reply = store.insert_reply(
-            db,
+        return tx.insert_reply(
             message_id=message,
             recipient="+33612345678",
             text="r",
-            status="queued",
-            reason="",
-            segments=1,
+            queued=True,
+            reason="first message",
+            code=Reason.FIRST_MESSAGE,
+            segments=segments,
             due_at=NOW,
             now=NOW,
+            in_flood=in_flood,
         )
-    store.update_reply(reply, NOW, status="sending", attempts=1)
-    assert store.abandon_interrupted_sends(NOW) == 1
+
+
+def _reply_row(store: Store) -> tuple:
+    return tuple(
+        store.read(
+            "SELECT status, attempts, segments_sent, modem_reference, error, reason_code, due_at"
+            " FROM replies"
+        )[0]
+    )
+
+
+def test_abandon_interrupted_sends_marks_unknown_and_never_requeues(store):
+    reply = _queue_reply(store)
+    with store.transaction() as tx:
+        tx.mark_sending(reply, NOW, attempt=1)
+    with store.transaction() as tx:
+        assert tx.abandon_interrupted_sends(NOW) == 1
     assert store.read("SELECT status FROM replies")[0][0] == "unknown"
     assert store.next_due_reply(NOW) is None
 
 
+@pytest.mark.parametrize(
+    ("transition", "expected"),
+    [
+        (lambda tx, r: tx.mark_sent(r, NOW, [7, 8]), ("sent", 1, 2, "7,8", None)),
+        (
+            lambda tx, r: tx.mark_unknown(r, NOW, "no answer", 1),
+            ("unknown", 1, 1, None, "no answer"),
+        ),
+        (lambda tx, r: tx.mark_failed(r, NOW, "refused"), ("failed", 1, 0, None, "refused")),
+        (
+            lambda tx, r: tx.requeue(r, NOW, NOW + timedelta(minutes=1), "refused"),
+            ("queued", 1, 0, None, "refused"),
+        ),
+    ],
+)
+def test_reply_transitions_after_sending_record_their_outcome(store, transition, expected):
+    reply = _queue_reply(store)
+    with store.transaction() as tx:
+        tx.mark_sending(reply, NOW, attempt=1)
+        transition(tx, reply)
+    assert _reply_row(store)[:5] == expected
+
+
+def test_requeue_makes_the_reply_due_again_later(store):
+    reply = _queue_reply(store)
+    later = NOW + timedelta(minutes=2)
+    with store.transaction() as tx:
+        tx.mark_sending(reply, NOW, attempt=1)
+        tx.requeue(reply, NOW, later, "refused")
+    assert store.next_due_reply(NOW) is None
+    assert store.next_due_reply(later).id == reply
+
+
+def test_skip_drops_a_queued_reply_with_its_code_and_frees_its_budget(store):
+    reply = _queue_reply(store, segments=2)
+    assert store.spending(NOW).segments_hour == 2
+    with store.transaction() as tx:
+        tx.skip(reply, NOW, "blocked before it was sent (x)", Reason.BLOCKED_WHILE_WAITING)
+    assert _reply_row(store)[0] == "skipped"
+    assert _reply_row(store)[5] == "blocked_while_waiting"
+    assert store.spending(NOW).segments_hour == 0
+
+
+def test_skip_and_mark_sending_leave_a_reply_that_is_no_longer_queued_alone(store):
+    reply = _queue_reply(store)
+    with store.transaction() as tx:
+        tx.mark_sending(reply, NOW, attempt=1)
+        tx.skip(reply, NOW, "too late", Reason.BLOCKED_WHILE_WAITING)
+        tx.mark_sending(reply, NOW, attempt=2)
+    assert _reply_row(store)[:2] == ("sending", 1)
+
+
+def test_spending_is_typed_and_held_flood_replies_reserve_nothing(store):
+    _queue_reply(store, segments=3, in_flood=True)
+    spent = store.spending(NOW, "+33612345678")
+    assert spent == Spending()
+    _queue_reply(store, segments=2)
+    spent = store.spending(NOW, "+33612345678")
+    assert (spent.segments_hour, spent.numbers_month, spent.number_answered_this_month) == (
+        2,
+        1,
+        True,
+    )
+
+
 def test_reply_unique_per_message(store):
-    with store.transaction() as db:
-        message = store.insert_message(
-            db,
-            pdu_ids=[],
-            sender="+33612345678",
-            sender_kind="phone",
-            text="x",
-            smsc_time=None,
-            received_at=NOW.isoformat(),
-            parts_expected=1,
-            encoding="gsm7",
-            error=None,
-        )
-        store.insert_reply(
-            db,
+    _queue_reply(store)
+    message = store.read("SELECT id FROM messages")[0][0]
+    with pytest.raises(StoreError, match="UNIQUE"), store.transaction() as tx:
+        tx.insert_reply(
             message_id=message,
             recipient="+33612345678",
             text="r",
-            status="queued",
+            queued=True,
             reason="",
-            segments=1,
-            due_at=NOW,
-            now=NOW,
-        )
-    with pytest.raises(StoreError, match="UNIQUE"), store.transaction() as db:
-        store.insert_reply(
-            db,
-            message_id=message,
-            recipient="+33612345678",
-            text="r",
-            status="queued",
-            reason="",
+            code=Reason.FIRST_MESSAGE,
             segments=1,
             due_at=NOW,
             now=NOW,
@@ -122,7 +183,8 @@ def test_readonly_store_cannot_write(tmp_path):
     path = str(tmp_path / "log.db")
     Store(path).close()
     with Store(path, readonly=True) as reader, pytest.raises(StoreError):
-        reader.event(NOW, "x", "y")
+        with reader.transaction() as tx:
+            tx.event(NOW, "x", "y")
 
 
 def test_readonly_store_without_database_says_so(tmp_path):
@@ -142,4 +204,41 @@ def test_store_upgrades_a_version_1_database_in_place(tmp_path):
     with Store(path) as store:
         assert store.schema_version == len(MIGRATIONS)
         assert store.read("SELECT detail FROM events")[0][0] == "v1"
-        assert store.block("+33612345678", "test", NOW)
+        with store.transaction() as tx:
+            assert tx.block("+33612345678", "test", NOW)
+
+
+def test_store_keeps_a_private_copy_before_upgrading(tmp_path):
+    path = str(tmp_path / "log.db")
+    database = sqlite3.connect(path)
+    for script in MIGRATIONS[:4]:
+        database.executescript(script)
+    database.execute("PRAGMA user_version = 4")
+    database.execute("INSERT INTO events (at, kind, detail) VALUES ('2026', 'started', 'v4')")
+    database.execute(
+        "INSERT INTO messages (sender, sender_kind, received_at, parts, parts_expected)"
+        " VALUES ('+33612345678', 'phone', '2026', 1, 1)"
+    )
+    database.execute(
+        "INSERT INTO replies (message_id, status, reason, created_at, updated_at)"
+        " VALUES (1, 'skipped', 'already answered 2h ago (cooldown 24h)', '2026', '2026')"
+    )
+    database.commit()
+    database.close()
+    Store(path).close()
+    backup = f"{path}.v4.bak"
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600
+    copy = sqlite3.connect(backup)
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert copy.execute("SELECT detail FROM events").fetchall() == [("v4",)]
+    copy.close()
+    with Store(path, readonly=True) as store:
+        # The upgrade gave the old sentence its code.
+        assert store.read("SELECT reason_code FROM replies")[0][0] == "cooldown"
+
+
+def test_store_makes_no_copy_of_a_new_or_current_database(tmp_path):
+    path = str(tmp_path / "log.db")
+    Store(path).close()
+    Store(path).close()
+    assert [name for name in os.listdir(tmp_path) if name.endswith(".bak")] == []

@@ -1,0 +1,179 @@
+"""What the daemon asks the log, inside a transaction or outside one.
+
+`Reads` is shared by `Store` (outside a transaction) and `Transaction` (inside, where intake
+decides with what the same transaction has just written).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from antirelou.budgets import Spending
+from antirelou.heartbeat import Heartbeat
+from antirelou.store.rows import Alert, PduRow, Reply, StoreError, iso
+from antirelou.store.schema import SPENDING
+
+
+class Reads:
+    """Given an open connection, answer the daemon's questions about the log."""
+
+    path: str
+    _db: sqlite3.Connection
+
+    def _rows(self, sql: str, parameters: Sequence = ()) -> list[sqlite3.Row]:
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: {error}") from error
+
+    def _one(self, sql: str, parameters: Sequence = ()) -> sqlite3.Row | None:
+        rows = self._rows(sql, parameters)
+        return rows[0] if rows else None
+
+    # --- PDUs and messages ------------------------------------------------------------------
+
+    def pdus_on_modem(self, storage: str) -> dict[tuple[int, str], int]:
+        """Return {(slot, pdu): id} of PDUs committed but not yet known deleted from the modem."""
+        rows = self._rows(
+            "SELECT id, slot, pdu FROM pdus WHERE on_modem = 1 AND storage = ?", (storage,)
+        )
+        return {(row[1], row[2]): row[0] for row in rows}
+
+    def waiting_parts(self, sender: str | None, reference: int, total: int) -> list[PduRow]:
+        """Return the parts of a long message not yet assembled, in sequence order."""
+        rows = self._rows(
+            "SELECT id, pdu, sender, received_at FROM pdus WHERE message_id IS NULL"
+            " AND sender IS ? AND concat_reference = ? AND concat_total = ?"
+            " ORDER BY concat_sequence, id",
+            (sender, reference, total),
+        )
+        return [PduRow(*row) for row in rows]
+
+    def stale_groups(self, received_before: datetime) -> list[tuple]:
+        """Return (sender, reference, total) of incomplete long messages whose first part is
+        older than `received_before`."""
+        return self._rows(
+            "SELECT sender, concat_reference, concat_total FROM pdus WHERE message_id IS NULL"
+            " AND concat_reference IS NOT NULL GROUP BY sender, concat_reference, concat_total"
+            " HAVING MIN(received_at) < ?",
+            (iso(received_before),),
+        )
+
+    def seen_before(self, sender: str) -> bool:
+        return self._one("SELECT 1 FROM messages WHERE sender = ? LIMIT 1", (sender,)) is not None
+
+    def wrote_again(self, sender: str, message_id: int) -> bool:
+        """Return whether `sender` sent another message after message `message_id`."""
+        found = self._one(
+            "SELECT 1 FROM messages WHERE sender = ? AND id > ? LIMIT 1", (sender, message_id)
+        )
+        return found is not None
+
+    # --- replies, budgets, block list -------------------------------------------------------
+
+    def reply_history(self, recipient: str) -> tuple[datetime | None, int | None, bool, bool]:
+        """Return (last reply time, its sequence step, any reply still waiting, ever answered)
+        for `recipient`, counting replies sent, being sent, queued or of unknown outcome.
+        """
+        row = self._one(
+            f"SELECT created_at, step FROM replies WHERE recipient = ? AND status IN {SPENDING}"  # noqa: S608 - constants only
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            (recipient,),
+        )
+        pending = self._one(
+            "SELECT 1 FROM replies WHERE recipient = ? AND status IN ('queued', 'sending') LIMIT 1",
+            (recipient,),
+        )
+        if row is None:
+            return None, None, False, False
+        return datetime.fromisoformat(row[0]), row[1], pending is not None, True
+
+    def spending(self, now: datetime, recipient: str | None = None) -> Spending:
+        """Return what replies and alerts have committed over the last hour, day and 30 days,
+        the flood-mode segments of the last hour, the numbers answered over 30 days, and
+        whether `recipient` is one of them.
+        """
+        hour, day, month = (iso(now - timedelta(seconds=s)) for s in (3600, 86400, 30 * 86400))
+        row = self._one(
+            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"  # noqa: S608 - constants only
+            " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+            " COALESCE(SUM(segments), 0),"
+            " COALESCE(SUM(CASE WHEN created_at >= ? AND in_flood = 1 THEN segments END), 0),"
+            " COUNT(DISTINCT recipient),"
+            " COALESCE(MAX(recipient = ?), 0)"
+            f" FROM replies WHERE status IN {SPENDING} AND created_at >= ?"
+            # A flood-mode reply on hold reserves nothing: it may never be sent.
+            " AND NOT (status = 'queued' AND in_flood = 1)",
+            (hour, day, hour, recipient, month),
+        )
+        replies_hour, replies_day, replies_month, flood_hour, numbers, answered = row
+        # Alerts to the operators are SMS too: they count against the same budgets.
+        alerts_hour, alerts_day, alerts_month = self._one(
+            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"  # noqa: S608 - constants only
+            " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+            f" COALESCE(SUM(segments), 0) FROM alerts WHERE status IN {SPENDING}"
+            " AND created_at >= ?",
+            (hour, day, month),
+        )
+        return Spending(
+            segments_hour=replies_hour + alerts_hour,
+            segments_day=replies_day + alerts_day,
+            segments_month=replies_month + alerts_month,
+            flood_segments_hour=flood_hour,
+            numbers_month=numbers,
+            number_answered_this_month=bool(answered),
+        )
+
+    def current_spending(self, now: datetime) -> Spending:
+        """Return what is spent now, for no recipient in particular."""
+        return self.spending(now, None)
+
+    def blocked_reason(self, number: str) -> str | None:
+        """Return why `number` is blocked, or None if it is not."""
+        row = self._one("SELECT reason FROM blocked WHERE number = ?", (number,))
+        return None if row is None else row[0]
+
+    def next_due_reply(self, now: datetime) -> Reply | None:
+        """Return the queued reply due first (at or before `now`), or None."""
+        row = self._one(
+            "SELECT id, message_id, recipient, text, status, attempts, segments, in_flood"
+            " FROM replies"
+            " WHERE status = 'queued' AND due_at <= ? ORDER BY due_at, id LIMIT 1",
+            (iso(now),),
+        )
+        return None if row is None else Reply(*row)
+
+    def next_due_time(self) -> datetime | None:
+        """Return when the next queued reply is due, or None if none is queued."""
+        row = self._one("SELECT MIN(due_at) FROM replies WHERE status = 'queued'")
+        return datetime.fromisoformat(row[0]) if row[0] else None
+
+    # --- alerts, events, heartbeat ---------------------------------------------------------
+
+    def last_alert_at(self, kind: str) -> datetime | None:
+        row = self._one("SELECT MAX(created_at) FROM alerts WHERE kind = ?", (kind,))
+        return datetime.fromisoformat(row[0]) if row[0] else None
+
+    def next_alert(self) -> Alert | None:
+        """Return the oldest queued alert SMS, or None."""
+        row = self._one(
+            "SELECT id, recipient, text FROM alerts WHERE status = 'queued' ORDER BY id LIMIT 1"
+        )
+        return None if row is None else Alert(*row)
+
+    def flood_under_way(self) -> datetime | None:
+        """Return when the last flood episode started if no end was recorded after it."""
+        row = self._one(
+            "SELECT at, kind FROM events WHERE kind IN ('flood started', 'flood ended')"
+            " ORDER BY id DESC LIMIT 1"
+        )
+        if row is None or row[1] != "flood started":
+            return None
+        return datetime.fromisoformat(row[0])
+
+    def last_heartbeat(self) -> Heartbeat | None:
+        """Return the service's last recorded live state, or None if it never ran."""
+        row = self._one("SELECT pid, at, started_at, state, detail FROM heartbeat WHERE id = 1")
+        return None if row is None else Heartbeat.from_row(*row)

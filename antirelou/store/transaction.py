@@ -1,0 +1,275 @@
+"""Every change to the log, as methods of one write transaction.
+
+A reply's life is `queued` → `sending` → `sent` | `unknown` | `failed`, or `queued` →
+`skipped`, and `queued` again after a definite refusal (`requeue`); a reply decided `skipped`
+never leaves that state. An alert SMS goes the same way without retries. These methods are the
+only transitions: `grep "status = '"` in this file shows the whole state machine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+
+from antirelou.heartbeat import Heartbeat
+from antirelou.listing import StoredPdu
+from antirelou.reasons import Reason
+from antirelou.store.reads import Reads
+from antirelou.store.rows import iso
+from antirelou.store.schema import FAILED, QUEUED, SKIPPED, UNKNOWN
+
+
+class Transaction(Reads):
+    """Given a connection inside BEGIN IMMEDIATE, change the log; nothing is kept unless the
+    whole block commits (see Store.transaction)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str) -> None:
+        self._db = connection
+        self.path = path
+
+    def _run(self, sql: str, parameters: Sequence = ()) -> sqlite3.Cursor:
+        # sqlite3 errors are turned into StoreError, after the rollback, by Store.transaction.
+        return self._db.execute(sql, parameters)
+
+    # --- PDUs and messages ------------------------------------------------------------------
+
+    def insert_pdu(
+        self,
+        entry: StoredPdu,
+        storage: str,
+        received_at: datetime,
+        sender: str | None,
+        concat: tuple[int, int, int] | None,
+    ) -> int:
+        reference, total, sequence = concat or (None, None, None)
+        return self._run(
+            "INSERT INTO pdus (pdu, storage, slot, received_at, sender, concat_reference,"
+            " concat_total, concat_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.pdu, storage, entry.slot, iso(received_at), sender, reference, total, sequence),
+        ).lastrowid
+
+    def forget_on_modem(self, pdu_ids: Sequence[int]) -> None:
+        """Note that these PDUs are no longer on the modem (deleted after their commit)."""
+        self._db.executemany(
+            "UPDATE pdus SET on_modem = 0 WHERE id = ?", [(pdu_id,) for pdu_id in pdu_ids]
+        )
+
+    def insert_message(
+        self,
+        *,
+        pdu_ids: Sequence[int],
+        sender: str | None,
+        sender_kind: str,
+        text: str | None,
+        smsc_time: datetime | None,
+        received_at: str,
+        parts_expected: int,
+        encoding: str | None,
+        error: str | None,
+    ) -> int:
+        message_id = self._run(
+            "INSERT INTO messages (sender, sender_kind, text, smsc_time, received_at, parts,"
+            " parts_expected, encoding, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                sender,
+                sender_kind,
+                text,
+                smsc_time.isoformat() if smsc_time else None,
+                received_at,
+                len(pdu_ids),
+                parts_expected,
+                encoding,
+                error,
+            ),
+        ).lastrowid
+        self._db.executemany(
+            "UPDATE pdus SET message_id = ? WHERE id = ?",
+            [(message_id, pdu_id) for pdu_id in pdu_ids],
+        )
+        return message_id
+
+    # --- replies ----------------------------------------------------------------------------
+
+    def insert_reply(
+        self,
+        *,
+        message_id: int,
+        recipient: str | None,
+        text: str | None,
+        queued: bool,
+        reason: str,
+        code: Reason,
+        segments: int,
+        due_at: datetime | None,
+        now: datetime,
+        step: int | None = None,
+        in_flood: bool = False,
+    ) -> int:
+        """Record the decision about a message: a reply queued, or skipped with its reason."""
+        return self._run(
+            "INSERT INTO replies (message_id, recipient, text, status, reason, reason_code,"
+            " segments, due_at, created_at, updated_at, step, in_flood)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message_id,
+                recipient,
+                text,
+                QUEUED if queued else SKIPPED,
+                reason,
+                code.value,
+                segments,
+                iso(due_at) if due_at else None,
+                iso(now),
+                iso(now),
+                step,
+                int(in_flood),
+            ),
+        ).lastrowid
+
+    def mark_sending(self, reply_id: int, now: datetime, attempt: int) -> None:
+        """The intent, committed before the first byte: after a crash the reply is `unknown`,
+        never sent again."""
+        self._run(
+            "UPDATE replies SET status = 'sending', attempts = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'queued'",
+            (attempt, iso(now), reply_id),
+        )
+
+    def mark_sent(self, reply_id: int, now: datetime, references: Sequence[int]) -> None:
+        self._run(
+            "UPDATE replies SET status = 'sent', segments_sent = ?, modem_reference = ?,"
+            " error = NULL, updated_at = ? WHERE id = ?",
+            (len(references), ",".join(map(str, references)), iso(now), reply_id),
+        )
+
+    def mark_unknown(self, reply_id: int, now: datetime, error: str, segments_sent: int) -> None:
+        """The reply may or may not have left: it is never sent again."""
+        self._run(
+            "UPDATE replies SET status = 'unknown', error = ?, segments_sent = ?, updated_at = ?"
+            " WHERE id = ?",
+            (error, segments_sent, iso(now), reply_id),
+        )
+
+    def mark_failed(self, reply_id: int, now: datetime, error: str) -> None:
+        """The modem refused every attempt, before anything left."""
+        self._run(
+            "UPDATE replies SET status = 'failed', error = ?, updated_at = ? WHERE id = ?",
+            (error, iso(now), reply_id),
+        )
+
+    def requeue(self, reply_id: int, now: datetime, due_at: datetime, error: str) -> None:
+        """A definite refusal before anything left: try again at `due_at`."""
+        self._run(
+            "UPDATE replies SET status = 'queued', error = ?, due_at = ?, updated_at = ?"
+            " WHERE id = ?",
+            (error, iso(due_at), iso(now), reply_id),
+        )
+
+    def skip(self, reply_id: int, now: datetime, reason: str, code: Reason) -> None:
+        """Drop a queued reply (re-checked just before sending), saying why."""
+        self._run(
+            "UPDATE replies SET status = 'skipped', reason = ?, reason_code = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'queued'",
+            (reason, code.value, iso(now), reply_id),
+        )
+
+    def abandon_interrupted_sends(self, now: datetime) -> int:
+        """After a crash, replies and alerts caught mid-send may or may not have left: never
+        send them again. Return how many replies were."""
+        cursor = self._run(
+            "UPDATE replies SET status = 'unknown', updated_at = ?,"
+            " error = 'interrupted while sending; not re-sent so as not to pay twice'"
+            " WHERE status = 'sending'",
+            (iso(now),),
+        )
+        self._run(
+            "UPDATE alerts SET status = 'unknown', updated_at = ? WHERE status = 'sending'",
+            (iso(now),),
+        )
+        return cursor.rowcount
+
+    # --- alerts to the operators ------------------------------------------------------------
+
+    def insert_alert(
+        self,
+        *,
+        kind: str,
+        recipient: str,
+        text: str,
+        queued: bool,
+        reason: str,
+        code: Reason,
+        segments: int,
+        now: datetime,
+    ) -> int:
+        return self._run(
+            "INSERT INTO alerts (kind, recipient, text, status, reason, reason_code, segments,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                kind,
+                recipient,
+                text,
+                QUEUED if queued else SKIPPED,
+                reason,
+                code.value,
+                segments,
+                iso(now),
+                iso(now),
+            ),
+        ).lastrowid
+
+    def mark_alert_sending(self, alert_id: int, now: datetime) -> None:
+        self._run(
+            "UPDATE alerts SET status = 'sending', updated_at = ? WHERE id = ?",
+            (iso(now), alert_id),
+        )
+
+    def mark_alert_sent(self, alert_id: int, now: datetime, segments_sent: int) -> None:
+        self._run(
+            "UPDATE alerts SET status = 'sent', segments_sent = ?, updated_at = ? WHERE id = ?",
+            (segments_sent, iso(now), alert_id),
+        )
+
+    def mark_alert_not_sent(
+        self, alert_id: int, now: datetime, *, certain: bool, error: str, segments_sent: int
+    ) -> None:
+        """`certain`: the modem refused before anything left (`failed`); else `unknown`."""
+        self._run(
+            "UPDATE alerts SET status = ?, error = ?, segments_sent = ?, updated_at = ?"
+            " WHERE id = ?",
+            (FAILED if certain else UNKNOWN, error, segments_sent, iso(now), alert_id),
+        )
+
+    # --- block list, events, heartbeat -----------------------------------------------------
+
+    def block(self, number: str, reason: str, now: datetime) -> bool:
+        """Block `number`; return False if it already was (its reason is then updated)."""
+        existed = self.blocked_reason(number) is not None
+        self._run(
+            "INSERT INTO blocked (number, reason, at) VALUES (?, ?, ?)"
+            " ON CONFLICT (number) DO UPDATE SET reason = excluded.reason",
+            (number, reason, iso(now)),
+        )
+        self.event(now, "blocked", f"{number}: {reason}")
+        return not existed
+
+    def unblock(self, number: str, now: datetime) -> bool:
+        """Unblock `number`; return False if it was not blocked."""
+        removed = self._run("DELETE FROM blocked WHERE number = ?", (number,)).rowcount
+        if removed:
+            self.event(now, "unblocked", number)
+        return bool(removed)
+
+    def event(self, at: datetime, kind: str, detail: str) -> None:
+        self._run("INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)", (iso(at), kind, detail))
+
+    def heartbeat(self, beat: Heartbeat) -> None:
+        """Record the service's live state (one row, replaced)."""
+        self._run(
+            "INSERT INTO heartbeat (id, pid, at, started_at, state, detail)"
+            " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid,"
+            " at = excluded.at, started_at = excluded.started_at, state = excluded.state,"
+            " detail = excluded.detail",
+            (beat.pid, iso(beat.at), iso(beat.started_at), beat.state, beat.detail_json()),
+        )

@@ -1,0 +1,73 @@
+"""Intake on a real SQLite file: memory follows the database."""
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from antirelou.config import loads
+from antirelou.flood import FloodDetector
+from antirelou.intake import commit_listing
+from antirelou.listing import Listing, StoredPdu
+from antirelou.pdu import encode_deliver
+from antirelou.store import Store, StoreError, Transaction
+
+NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
+CONFIG = loads(
+    "modem:\n  port: /dev/x\ndatabase: /tmp/x.db\n"
+    "flood:\n  messages_per_minute: 3\n  new_numbers_per_minute: 3\n"
+)
+
+
+def _listing(count: int) -> Listing:
+    entries = tuple(
+        StoredPdu(slot, 0, encode_deliver(f"+3361234567{slot}", "salut", NOW)[0])
+        for slot in range(1, count + 1)
+    )
+    return Listing("SM", entries, clean=True)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(str(tmp_path / "log.db")) as opened:
+        yield opened
+
+
+def _flood_events(store: Store) -> list[str]:
+    return [row[0] for row in store.read("SELECT kind FROM events WHERE kind LIKE 'flood%'")]
+
+
+def test_commit_listing_that_rolls_back_leaves_the_flood_detector_as_it_was(store, monkeypatch):
+    original = Transaction.insert_reply
+    calls = []
+
+    def failing_third(self, **fields):
+        calls.append(fields["message_id"])
+        if len(calls) == 3:
+            raise sqlite3.OperationalError("disk I/O error")
+        return original(self, **fields)
+
+    monkeypatch.setattr(Transaction, "insert_reply", failing_third)
+    detector = FloodDetector(CONFIG.flood)
+    with pytest.raises(StoreError, match="disk I/O error"):
+        commit_listing(store, _listing(3), CONFIG, NOW, detector)
+    assert not detector.active and detector.rates(NOW) == (0, 0)
+    assert store.read("SELECT COUNT(*) FROM messages")[0][0] == 0
+    assert _flood_events(store) == []
+
+    # The retry counts each message once, and the start of the raid is in the log with them.
+    monkeypatch.setattr(Transaction, "insert_reply", original)
+    result = commit_listing(store, _listing(3), CONFIG, NOW, detector)
+    assert [transition.started for transition in result.transitions] == [True]
+    assert result.flood.active and result.flood.rates(NOW) == (3, 3)
+    assert not detector.active  # the caller adopts result.flood, after the commit
+    assert _flood_events(store) == ["flood started"]
+
+
+def test_commit_listing_records_reason_codes_beside_sentences(store):
+    result = commit_listing(store, _listing(1), CONFIG, NOW, FloodDetector(CONFIG.flood))
+    assert [logged.decision.code.value for logged in result.logged] == ["first_message"]
+    assert store.read("SELECT reason, reason_code FROM replies")[0][:] == (
+        "first message",
+        "first_message",
+    )
