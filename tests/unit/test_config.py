@@ -18,9 +18,11 @@ from antirelou.config import (
     format_duration,
     iter_keys,
     load,
+    loader,
     loads,
     parse_duration,
 )
+from antirelou.config.checks import Context
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "etc" / "antirelou.yaml"
 FILE = "/etc/antirelou/antirelou.yaml"
@@ -392,7 +394,7 @@ def test_load_unreadable_file(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     # Tests may run as root, whom chmod cannot stop.
-    monkeypatch.setattr(config, "open", refuse, raising=False)
+    monkeypatch.setattr(loader, "open", refuse, raising=False)
 
     with pytest.raises(ConfigError) as raised:
         load(path)
@@ -634,7 +636,7 @@ def test_schema_defaults_pass_their_own_check():
             continue
         text = f"value: {key.check.format(default)}\n"
         node = yaml.compose(text, Loader=yaml.SafeLoader).value[0][1]
-        assert key.check(node, config._Context("/")) == default, path
+        assert key.check(node, Context("/")) == default, path
 
 
 # --- Durations. ---
