@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
+from antirelou.config.model import NumbersConfig
 from antirelou.durations import format_duration, parse_duration
+from antirelou.numbers import normalise
 from antirelou.pdu import segment_info
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -35,9 +37,12 @@ class Invalid(ValueError):
 
 @dataclass(frozen=True)
 class Context:
-    """What checks need to know besides the node: where relative paths start."""
+    """What checks need to know besides the node: where relative paths start, and the
+    country national numbers are read in (the file's numbers.default_country).
+    """
 
     base_directory: str
+    default_country: int = NumbersConfig.default_country
 
 
 def shown(node: yaml.Node) -> str:
@@ -348,7 +353,7 @@ class TextSteps(Check):
 class StringList(Check):
     """A list of plain strings, each checked by `item` (a function raising ValueError)."""
 
-    def __init__(self, expected: str, item: Callable[[str], str]) -> None:
+    def __init__(self, expected: str, item: Callable[[str, Context], str]) -> None:
         self.expected = expected
         self.item = item
 
@@ -364,7 +369,7 @@ class StringList(Check):
                 problems.append((f"{shown(item)} is not {self.expected}", item))
                 continue
             try:
-                values.append(self.item(item.value.strip()))
+                values.append(self.item(item.value.strip(), context))
             except ValueError as error:
                 problems.append((str(error), item))
         if problems:
@@ -377,14 +382,15 @@ class StringList(Check):
         return "[" + ", ".join(_quoted(item) for item in value) + "]"
 
 
-def phone_number(text: str) -> str:
-    compact = re.sub(r"[\s.\-]", "", text)
-    if not re.fullmatch(r"(\+|00)?[0-9]{8,15}", compact):
-        raise ValueError(f"'{text}' is not a phone number: write it like \"+33612345678\"")
-    return compact
+def phone_number(text: str, context: Context) -> str:
+    """Given a phone number as written, return it in E.164 form. Raise ValueError if the daemon
+    would not read it as a full phone number (it reads senders the same way).
+    """
+    return normalise(text, context.default_country)
 
 
-def command_word(text: str) -> str:
+def command_word(text: str, context: Context) -> str:
+    """Given one word of the alert command, return it. Raise ValueError if it is empty."""
     if not text:
         raise ValueError("an empty word: remove it")
     return text

@@ -16,7 +16,7 @@ import yaml
 
 from antirelou.config.checks import STR_TAG, Context, Invalid, is_null, shown
 from antirelou.config.errors import ConfigError, ConfigIssue
-from antirelou.config.model import Config
+from antirelou.config.model import Config, NumbersConfig
 from antirelou.config.schema import REQUIRED, SCHEMA, Key, Section, default_of, iter_keys
 
 
@@ -57,7 +57,6 @@ def loads(text: str, path: str = "<string>") -> Config:
     """
     pseudo = path.startswith("<")
     absolute = path if pseudo else os.path.abspath(path)
-    context = Context(os.getcwd() if pseudo else os.path.dirname(absolute))
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -74,11 +73,47 @@ def loads(text: str, path: str = "<string>") -> Config:
     if not isinstance(root, yaml.MappingNode):
         message = f"expected 'key: value' settings (modem:, database:…), not {shown(root)}"
         raise ConfigError([_issue(path, root, "", message)])
+    context = Context(os.getcwd() if pseudo else os.path.dirname(absolute), _default_country(root))
     walker = _Walker(path, context)
     values = walker.section(SCHEMA, root, root, "")
     if walker.issues or values is None:
         raise ConfigError(walker.issues)
     return Config(path=absolute, **values)
+
+
+def _default_country(root: yaml.MappingNode) -> int:
+    """Given the file's root mapping, return numbers.default_country as the file sets it, or
+    its default if it is absent or invalid (the walker reports it then).
+
+    Other keys are read with it (alerts.numbers), whatever their order in the file.
+    """
+    node = _value_of(_value_of(root, "numbers"), "default_country")
+    key = next(entry for path, entry, _ in iter_keys() if path == "numbers.default_country")
+    try:
+        return key.check(node, Context("")) if node is not None else NumbersConfig.default_country
+    except Invalid:
+        return NumbersConfig.default_country
+
+
+def _value_of(mapping: yaml.Node | None, name: str) -> yaml.Node | None:
+    """Given a node and a key name, return the value node of its first such key, if any."""
+    if not isinstance(mapping, yaml.MappingNode):
+        return None
+    return next((value for key, value in mapping.value if key.value == name), None)
+
+
+def _item_path(tree: yaml.Node, node: yaml.Node) -> str:
+    """Given a value node and a node within it, return where the node is in list terms ("[1]",
+    "[0][2]"), or "" if it is not an item of a list.
+    """
+    if isinstance(tree, yaml.SequenceNode):
+        for index, item in enumerate(tree.value):
+            if item is node:
+                return f"[{index}]"
+            inner = _item_path(item, node)
+            if inner:
+                return f"[{index}]{inner}"
+    return ""
 
 
 def _file_error(path: str, message: str) -> ConfigError:
@@ -209,7 +244,10 @@ class _Walker:
             return key.check(value_node, self.context)
         except Invalid as invalid:
             for message, node in invalid.problems:
-                self.add(key_node if node is None else node, key_path, message)
+                if node is None:
+                    self.add(key_node, key_path, message)
+                else:
+                    self.add(node, key_path + _item_path(value_node, node), message)
             return None
 
 

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from antirelou import config
+from antirelou.alerts import operator_numbers
 from antirelou.config import (
     REQUIRED,
     Config,
@@ -23,6 +24,7 @@ from antirelou.config import (
     parse_duration,
 )
 from antirelou.config.checks import Context
+from antirelou.numbers import classify
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "etc" / "antirelou.yaml"
 FILE = "/etc/antirelou/antirelou.yaml"
@@ -364,6 +366,59 @@ def test_loads_reports_each_bad_prefix():
     errors = errors_of(MINIMAL + "numbers:\n  never_reply_prefixes: ['+338', 'x', '08']\n")
 
     assert [error.split(": ")[0] for error in errors] == [f"{FILE}:5:34", f"{FILE}:5:39"]
+
+
+# alerts.numbers is read by numbers.classify, as the daemon reads it: a number it would drop
+# (and so never alert, and auto-answer) must be refused here.
+@pytest.mark.parametrize(
+    "written, message",
+    [
+        (
+            "'+0612345678'",
+            "5:13: alerts.numbers[0]: '+0612345678' is not a full phone number (invalid); "
+            "write it as 0612345678 or +33612345678",
+        ),
+        ("'3615'", "5:13: alerts.numbers[0]: '3615' is not a full phone number (short code)"),
+        ("'Orange'", "5:13: alerts.numbers[0]: 'Orange' is not a full phone number (alphanumeric)"),
+        ("'+33 6 12 34 56 78x'", "5:13: alerts.numbers[0]: '+33 6 12 34 56 78x' is not a full"),
+        ("'0612345678', '06123'", "5:27: alerts.numbers[1]: '06123' is not a full phone number"),
+    ],
+)
+def test_loads_refuses_alert_numbers_the_daemon_would_drop(written, message):
+    errors = errors_of(MINIMAL + f"alerts:\n  numbers: [{written}]\n")
+
+    assert [error for error in errors if error.startswith(f"{FILE}:{message}")], errors
+
+
+@pytest.mark.parametrize(
+    "written, default_country",
+    [
+        ("(06) 12 34 56 78", 33),
+        ("06.12.34.56.78", 33),
+        ("+33612345678", 33),
+        ("0033612345678", 33),
+        ("0470123456", 32),
+    ],
+)
+def test_loads_accepts_alert_numbers_the_daemon_reads(written, default_country):
+    text = MINIMAL + f"numbers:\n  default_country: {default_country}\n"
+    loaded = loads(text + f'alerts:\n  numbers: ["{written}"]\n', FILE)
+
+    assert operator_numbers(loaded) == {classify(written, default_country).e164}
+
+
+def test_loads_reads_alert_numbers_with_the_files_default_country():
+    # A national number of 14 digits after the 0 fits E.164's 15 with country code 1, not 33.
+    alerts = "alerts:\n  numbers: ['012345678901234']\n"
+
+    loaded = loads(MINIMAL + "numbers:\n  default_country: 1\n" + alerts, FILE)
+    errors = errors_of(MINIMAL + alerts)
+
+    assert operator_numbers(loaded) == {"+112345678901234"}
+    assert errors == [
+        f"{FILE}:5:13: alerts.numbers[0]: '012345678901234' is not a full phone number "
+        "(invalid); write it as 0612345678 or +33612345678"
+    ]
 
 
 def test_config_issue_str_without_line():
