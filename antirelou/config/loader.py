@@ -125,11 +125,34 @@ def _issue(path: str, node: yaml.Node, key_path: str, message: str) -> ConfigIss
     return ConfigIssue(path, mark.line + 1, mark.column + 1, key_path, message)
 
 
+# What PyYAML was reading when it gave up, for the openings whose end it looks for: what the
+# opening is, and what closes it.
+_OPENINGS = {
+    "while scanning a quoted scalar": ("a quoted text", "the closing quote"),
+    "while parsing a flow sequence": ("a list", "the closing ]"),
+    "while parsing a flow mapping": ("a {", "the closing }"),
+}
+
+
 def _syntax_issue(path: str, error: yaml.MarkedYAMLError) -> ConfigIssue:
-    """Given PyYAML's syntax error, return it as an issue at the place it points to."""
-    mark = error.problem_mark or error.context_mark
+    """Given PyYAML's syntax error, return it as an issue at the place the problem starts.
+
+    PyYAML names where it gave up (problem_mark) and what it was reading then (context_mark).
+    An unclosed quote or bracket is only found at the end of the file, so it is reported where
+    it opens; a key without ':' where the key is; anything else where PyYAML gave up.
+    """
     problem = error.problem or error.context or "syntax error"
-    if "'\\t'" in problem:
+    mark = error.problem_mark or error.context_mark
+    opening = _OPENINGS.get(error.context or "")
+    if opening and error.context_mark and ("end of stream" in problem or "<stream end>" in problem):
+        mark = error.context_mark
+        problem = f"{opening[0]} starts here and is never closed (add {opening[1]})"
+    elif opening and error.context_mark and mark and error.context_mark.line < mark.line:
+        problem += f" ({opening[0]} starts on line {error.context_mark.line + 1})"
+    elif error.context == "while scanning a simple key" and error.context_mark:
+        mark = error.context_mark
+        problem += " after this key (write 'name: value')"
+    elif "'\\t'" in problem:
         problem += " (indent with spaces, not tabs)"
     elif "mapping values are not allowed" in problem:
         problem += " (a value containing ': ' must be in quotes, or the indentation is off)"

@@ -223,7 +223,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         "modem:\n  port: /dev/antirelou-modem\ndatabase: [a.db\n",
-        "4:1: ",
+        "3:11: ",
         "invalid YAML:",
         id="yaml-syntax-error",
     ),
@@ -498,8 +498,59 @@ def test_load_yaml_syntax_error_has_its_line(tmp_path):
 
     (issue,) = raised.value.errors
     assert issue.file == str(path)
-    assert issue.line == 4
+    assert issue.line == 2  # Where the unterminated quote starts, not the end of the file.
     assert issue.message.startswith("invalid YAML")
+
+
+# An unterminated quote or bracket is found at the end of the file, where the parser gives up;
+# the error names where it starts. A slip in the indentation is named where it is.
+@pytest.mark.parametrize(
+    "text, where, message",
+    [
+        pytest.param(
+            'modem:\n  port: /dev/antirelou-modem\n  pin: "1234\n'
+            + "".join(f"key{number}: {number}\n" for number in range(7)),
+            "3:8: ",
+            "invalid YAML: a quoted text starts here and is never closed (add the closing quote)",
+            id="unterminated-double-quote",
+        ),
+        pytest.param(
+            "replies:\n  text: 'Non\n  cooldown: 24h\n",
+            "2:9: ",
+            "a quoted text starts here and is never closed (add the closing quote)",
+            id="unterminated-single-quote",
+        ),
+        pytest.param(
+            "modem:\n  port: x\ndatabase: [a.db\n\n# the end\n",
+            "3:11: ",
+            "a list starts here and is never closed (add the closing ])",
+            id="unterminated-bracket",
+        ),
+        pytest.param(
+            "numbers:\n  never_reply_prefixes: ['+338'\n  default_country: 33\n",
+            "3:3: ",
+            "expected ',' or ']', but got '<scalar>' (a list starts on line 2)",
+            id="unterminated-bracket-then-a-key",
+        ),
+        pytest.param(
+            "modem:\n  port: x\n baudrate: 9600\ndatabase: a.db\n",
+            "3:2: ",
+            "(check the indentation)",
+            id="indentation-slip-stays-where-it-is",
+        ),
+        pytest.param(
+            "modem:\n  port: x\n  baudrate\ndatabase: a.db\n",
+            "3:3: ",
+            "could not find expected ':'",
+            id="key-without-colon",
+        ),
+    ],
+)
+def test_loads_names_the_line_where_a_syntax_error_starts(text, where, message):
+    (error,) = errors_of(text)
+
+    assert error.startswith(f"{FILE}:{where}invalid YAML: "), error
+    assert message in error, error
 
 
 # --- Good configurations. ---
