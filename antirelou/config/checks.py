@@ -71,6 +71,18 @@ class Check:
         """Given a value this check produces, return how to write it in the YAML file."""
         return str(value)
 
+    def block_lines(self, value: Any) -> list[str] | None:
+        """Given a value this check produces, return the lines to write it as a block under its
+        key (indented by the caller), or None if it is written on the key's line by format.
+        """
+        return None
+
+    def allowed(self) -> tuple[str, str] | None:
+        """Return the sentence saying which values are allowed, in French and in English, or
+        None if the expected form says it all.
+        """
+        return None
+
     def _wrong_type(self, node: yaml.Node, hint: str = "") -> Invalid:
         return Invalid(f"expected {self.expected}, not {shown(node)}{hint}")
 
@@ -98,6 +110,10 @@ class Duration(Check):
 
     def format(self, value: float) -> str:
         return format_duration(value)
+
+    def allowed(self) -> tuple[str, str]:
+        shortest, longest = format_duration(self.minimum), format_duration(self.maximum)
+        return f"Entre {shortest} et {longest}.", f"Between {shortest} and {longest}."
 
 
 class Integer(Check):
@@ -130,6 +146,17 @@ class Integer(Check):
 
     def _range(self) -> str:
         return f"use a whole number from {self.minimum} to {self.maximum}"
+
+    def allowed(self) -> tuple[str, str] | None:
+        if self.choices:
+            listed = ", ".join(str(choice) for choice in self.choices)
+            return f"Valeurs possibles : {listed}.", f"Allowed: {listed}."
+        if self.minimum is not None and self.maximum is not None:
+            return (
+                f"Entre {self.minimum} et {self.maximum}.",
+                f"Between {self.minimum} and {self.maximum}.",
+            )
+        return None
 
 
 class Boolean(Check):
@@ -432,3 +459,9 @@ class Mapping(Check):
 
     def format(self, value: tuple[tuple[str, Any], ...]) -> str:
         return "{" + ", ".join(f'"{key}": {self.value.format(item)}' for key, item in value) + "}"
+
+    def block_lines(self, value: tuple[tuple[str, Any], ...]) -> list[str] | None:
+        # One pair a line: a long mapping on one line can be neither read nor edited.
+        if not value:
+            return None
+        return [f'"{key}": {self.value.format(item)}' for key, item in value]

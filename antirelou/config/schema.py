@@ -50,7 +50,12 @@ class Key:
     """One setting: its YAML name, how its value is checked, and what it means.
 
     Its default (or REQUIRED) is the default of the field of the same name in the section's
-    dataclass. `example` is the value suggested when a required key is missing.
+    dataclass. `example` is the value suggested when a required key is missing, and the value
+    the example file shows for it.
+
+    The descriptions are the comments the example file shows above the key (see `example.py`):
+    "\n" starts a new line, a line starting with a space is shown as written (a sample), and
+    the sentence saying which values are allowed is added from the check.
     """
 
     name: str
@@ -106,64 +111,86 @@ SCHEMA = Section(
                 Key(
                     "port",
                     Text(expected="a device path such as /dev/antirelou-modem"),
-                    "Le périphérique de la clé 3G/4G (le lien créé par la règle udev).",
-                    "The dongle's device (the symlink made by the udev rule).",
+                    "Le périphérique de la clé. /dev/antirelou-modem est le nom stable créé par la"
+                    " règle udev installée avec antirelou ; ne changez que si vous n'utilisez pas"
+                    " cette règle (par exemple /dev/ttyUSB0). Obligatoire.",
+                    "The dongle's device. /dev/antirelou-modem is the stable name made by the udev"
+                    " rule installed with antirelou; change it only if you do not use that rule"
+                    " (e.g. /dev/ttyUSB0). Required.",
                     example="/dev/antirelou-modem",
                 ),
                 Key(
                     "baudrate",
                     Integer(choices=(9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)),
-                    "Vitesse du port série ; 115200 convient à presque toutes les clés.",
-                    "Serial speed; 115200 suits almost every dongle.",
+                    "Vitesse du port série. 115200 convient à presque toutes les clés : n'y"
+                    " touchez que si la documentation de la clé l'exige.",
+                    "Serial speed. 115200 suits almost every dongle: change it only if the"
+                    " dongle's documentation says so.",
                 ),
                 Key(
                     "pin",
                     Pin(),
-                    "Code PIN de la carte SIM, entre guillemets ; null si la SIM n'en a pas.",
-                    "The SIM's PIN, in quotes; null if the SIM has none.",
+                    "Code PIN de la carte SIM, de 4 à 8 chiffres, TOUJOURS entre guillemets (sinon"
+                    ' 0123 serait lu comme un nombre et perdrait son 0) : pin: "1234". null = la'
+                    " carte SIM n'a pas de code PIN (le plus simple : retirez le code PIN de la"
+                    " SIM avec un téléphone avant de la mettre dans la clé).",
+                    "The SIM card's PIN, 4 to 8 digits, ALWAYS in quotes (otherwise 0123 would be"
+                    ' read as a number and lose its 0): pin: "1234". null = the SIM has no PIN'
+                    " (simplest: remove the PIN with a phone before putting the SIM in the"
+                    " dongle).",
                 ),
                 Key(
                     "poll_interval",
                     Duration(1, 10 * _MINUTE),
-                    "Relire la mémoire des SMS au moins aussi souvent, car la clé oublie parfois"
-                    " de signaler un SMS arrivé.",
-                    "List the SMS storage at least this often, since the dongle sometimes fails"
-                    " to announce a new SMS.",
+                    "La clé prévient normalement à chaque SMS reçu, mais ce signal se perd parfois"
+                    " : antirelou relit donc toute la mémoire des SMS au moins aussi souvent. Plus"
+                    " court = réponses plus rapides quand un signal se perd.",
+                    "The dongle normally announces each SMS received, but the announcement is"
+                    " sometimes lost, so antirelou reads the whole SMS storage at least this"
+                    " often. Shorter = faster replies when an announcement is lost.",
                 ),
                 Key(
                     "command_timeout",
                     Duration(1, 5 * _MINUTE),
-                    "Temps d'attente maximal de la réponse à chaque commande envoyée à la clé.",
-                    "How long to wait for the answer to each command sent to the dongle.",
+                    "Temps d'attente maximal de la réponse de la clé à chaque commande. À"
+                    " augmenter seulement si le journal montre des délais dépassés avec une clé"
+                    " lente.",
+                    "How long to wait for the dongle to answer each command. Increase it only if"
+                    " the log shows timeouts with a slow dongle.",
                 ),
                 Key(
                     "send_timeout",
                     Duration(5, 10 * _MINUTE),
                     "Temps d'attente maximal pour l'envoi de chaque SMS (chaque partie d'un long"
-                    " message).",
-                    "How long to wait for each SMS (each part of a long message) to be sent.",
+                    " message). À augmenter si le réseau est très lent.",
+                    "How long to wait for each SMS (each part of a long message) to be sent."
+                    " Increase it if the network is very slow.",
                 ),
                 Key(
                     "storage",
                     Choice(("auto", "SM", "ME", "MT")),
-                    "Mémoire où lire les SMS : SM (carte SIM), ME (clé), MT (les deux), auto (la"
-                    " plus grande).",
-                    "Where SMS are read from: SM (SIM card), ME (dongle), MT (both), auto (the"
-                    " largest).",
+                    "Où lire les SMS reçus : SM (la carte SIM), ME (la mémoire de la clé), MT (les"
+                    " deux), auto (la plus grande que la clé propose). Laissez auto.",
+                    "Where received SMS are read from: SM (the SIM card), ME (the dongle's"
+                    " memory), MT (both), auto (the largest the dongle offers). Leave it at auto.",
                 ),
                 Key(
                     "registration_timeout",
                     Duration(10, _HOUR),
-                    "Au démarrage, temps d'attente maximal de la connexion au réseau mobile.",
-                    "At start-up, how long to wait for the mobile network registration.",
+                    "Au démarrage, temps d'attente maximal pour que la clé se connecte au réseau"
+                    " mobile avant de signaler un problème de réseau (carte SIM, crédit, antenne).",
+                    "At start-up, how long to wait for the dongle to register on the mobile"
+                    " network before reporting a network problem (SIM, credit, antenna).",
                 ),
                 Key(
                     "reassembly_timeout",
                     Duration(_MINUTE, 7 * _DAY),
-                    "Temps pendant lequel les morceaux d'un long SMS attendent ceux qui manquent,"
-                    " avant d'enregistrer le message incomplet.",
-                    "How long the parts of a long SMS wait for the missing ones before the"
-                    " message is logged incomplete.",
+                    "Un long SMS arrive en plusieurs morceaux. Si un morceau manque, les autres"
+                    " l'attendent pendant ce temps, puis le message est enregistré incomplet (et"
+                    " reçoit quand même sa réponse).",
+                    "A long SMS arrives in several parts. If a part is missing, the others wait"
+                    " for it this long, then the message is logged incomplete (and still gets its"
+                    " reply).",
                 ),
             ),
             "La clé 3G/4G (modem GSM) branchée en USB.",
@@ -172,10 +199,11 @@ SCHEMA = Section(
         Key(
             "database",
             FilePath(),
-            "Fichier SQLite où sont enregistrés les SMS reçus et les réponses ; un chemin relatif"
-            " part du dossier de ce fichier de configuration.",
-            "SQLite file where received SMS and replies are logged; a relative path starts from"
-            " this configuration file's directory.",
+            "Le fichier où sont enregistrés les SMS reçus et les réponses envoyées (base SQLite)."
+            " Un chemin qui ne commence pas par / part du dossier de ce fichier de configuration."
+            " Obligatoire.",
+            "The file where received SMS and sent replies are logged (an SQLite database). A path"
+            " not starting with / starts from this configuration file's directory. Required.",
             example="/var/lib/antirelou/antirelou.db",
         ),
         Section(
@@ -185,18 +213,24 @@ SCHEMA = Section(
                 Key(
                     "default_country",
                     Integer(1, 999),
-                    "Indicatif du pays utilisé pour lire les numéros nationaux (33 : 0612345678"
-                    " devient +33612345678).",
-                    "Calling code used to read national numbers (33: 0612345678 becomes"
-                    " +33612345678).",
+                    "Indicatif du pays de la carte SIM, sans le +, pour comprendre les numéros"
+                    " écrits à la française : avec 33, 0612345678 devient +33612345678. Belgique"
+                    " 32, Suisse 41, Canada 1…",
+                    "Calling code of the SIM's country, without the +, used to read national"
+                    " numbers: with 33, 0612345678 becomes +33612345678. Belgium 32, Switzerland"
+                    " 41, Canada 1…",
                 ),
                 Key(
                     "never_reply_prefixes",
                     PrefixList(),
-                    "Numéros auxquels on ne répond jamais, par leur début (+338 : les numéros"
-                    " surtaxés 08 en France), pour ne pas payer de SMS surtaxé.",
-                    "Numbers never answered, by their beginning (+338: French 08 premium-rate"
-                    " numbers), so that no premium SMS is ever paid for.",
+                    "Numéros auxquels on ne répond JAMAIS, par leur début, écrits entre guillemets"
+                    ' avec le + et l\'indicatif : "+338" = tous les numéros français en 08 (numéros'
+                    " spéciaux et surtaxés), pour ne jamais payer un SMS surtaxé. Pour en ajouter"
+                    ' : ["+338", "+3336"]. Pour n\'en exclure aucun : [].',
+                    "Numbers NEVER answered, by their beginning, in quotes with the + and the"
+                    ' country code: "+338" = every French 08 number (special and premium rate), so'
+                    ' that no premium SMS is ever paid for. To add some: ["+338", "+3336"]. To'
+                    " exclude none: [].",
                 ),
             ),
             "Lecture des numéros de téléphone.",
@@ -209,24 +243,46 @@ SCHEMA = Section(
                 Key(
                     "enabled",
                     Boolean(),
-                    "true : répondre à chaque SMS ; false : seulement les enregistrer.",
-                    "true: answer each SMS; false: only log them.",
+                    "true = répondre à chaque SMS reçu ; false = seulement les enregistrer (par"
+                    " exemple quand le forfait est épuisé).",
+                    "true = answer each SMS received; false = only log them (for instance when the"
+                    " plan has run out).",
                 ),
                 Key(
                     "text",
                     Text(max_segments=10, expected="the reply text, in quotes"),
-                    "Le texte envoyé en réponse (10 SMS au plus).",
-                    "The text sent as a reply (at most 10 SMS).",
+                    "Le texte envoyé en réponse, entre guillemets. Un SMS contient 160 caractères,"
+                    " mais seulement 70 si le texte a des caractères comme ê, ç, «, » ou des"
+                    " emojis ; un texte plus long part en plusieurs SMS (10 au plus), et chacun"
+                    " est payé. Pour écrire une apostrophe dans des guillemets doubles, rien de"
+                    ' spécial : "d\'insister".\n'
+                    "Le texte peut contenir {date} (ou {jour}, pareil : « 8 mars 2026 ») et"
+                    " {heure} (« 14h05 ») : la date et l'heure d'arrivée du SMS (de même dans"
+                    " sequence et languages). « antirelou check » compte le coût du texte une fois"
+                    " ces marques remplacées par la date et l'heure du moment.",
+                    "The text sent as a reply, in quotes. One SMS holds 160 characters, but only"
+                    " 70 if the text has characters such as ê, ç, «, » or emojis; a longer text is"
+                    " sent as several SMS (10 at most), each of them paid for.\n"
+                    'The text may contain {date} (or {jour}, the same: "8 mars 2026") and {heure}'
+                    ' ("14h05"): the date and time the SMS arrived (likewise in sequence and'
+                    ' languages). "antirelou check" prices the text once these are replaced with'
+                    " the current date and time.",
                 ),
                 Key(
                     "sequence",
                     TextSteps(max_segments=10),
-                    "Facultatif : une suite de réponses. Le 1er SMS d'un numéro reçoit la 1re, le"
-                    " 2e la 2e, etc. ; après la dernière, plus rien. Chaque étape est un texte, ou"
-                    " une liste de textes dont un est tiré au hasard. Vide : `text` seul.",
-                    "Optional: a sequence of replies. A number's 1st SMS gets the 1st, its 2nd"
-                    " the 2nd, and so on; after the last, silence. Each step is a text, or a"
-                    " list of texts one of which is picked at random. Empty: `text` alone.",
+                    "Facultatif : une suite de réponses au lieu du seul « text ». Le 1er SMS d'un"
+                    " numéro reçoit la 1re étape, le 2e SMS la 2e, etc. ; après la dernière, plus"
+                    " rien. Une étape est un texte, ou une liste de textes dont un est tiré au"
+                    " hasard (des citations, par exemple). Vide : « text » seul.",
+                    'Optional: a sequence of replies instead of "text" alone. A number\'s 1st SMS'
+                    " gets the 1st step, its 2nd SMS the 2nd, and so on; after the last, silence."
+                    " A step is a text, or a list of texts one of which is picked at random"
+                    ' (quotes, for instance). Empty: "text" alone.\n'
+                    "Example / exemple:\n"
+                    "  sequence:\n"
+                    '    - "Si une femme dit non, inutile d\'insister."\n'
+                    '    - ["« Non » est une phrase complète.", "Non, c\'est non."]',
                 ),
                 Key(
                     "languages",
@@ -237,11 +293,17 @@ SCHEMA = Section(
                         TextSteps(max_segments=10),
                     ),
                     "Facultatif : des réponses dans d'autres langues, choisies selon l'indicatif"
-                    " du numéro (voir country_languages) ; chaque langue a une suite comme"
-                    " `sequence`. Sinon, la réponse par défaut.",
-                    "Optional: replies in other languages, chosen from the number's country"
-                    " code (see country_languages); each language has a sequence like"
-                    " `sequence`. Otherwise, the default reply.",
+                    " du numéro qui écrit (voir country_languages). Chaque langue a une suite"
+                    " d'étapes comme « sequence ». Un numéro dont la langue n'est pas ici reçoit"
+                    " la réponse par défaut (text ou sequence).",
+                    "Optional: replies in other languages, chosen from the country code of the"
+                    " number writing (see country_languages). Each language has a sequence of"
+                    ' steps like "sequence". A number whose language is not here gets the default'
+                    " reply (text or sequence).\n"
+                    "Example / exemple:\n"
+                    "  languages:\n"
+                    "    en:\n"
+                    '      - "If a woman says no, there is no point insisting."',
                 ),
                 Key(
                     "country_languages",
@@ -251,32 +313,42 @@ SCHEMA = Section(
                         'a country code such as "+44"',
                         Choice(_LANGUAGE_CODES),
                     ),
-                    "La langue de chaque indicatif (le plus long l'emporte).",
-                    "The language of each country code (the longest match wins).",
+                    "La langue de chaque indicatif (le plus long l'emporte). Si vous écrivez cette"
+                    " liste, elle remplace entièrement celle-ci.",
+                    "The language of each country code (the longest match wins). If you write this"
+                    " list, it replaces this one entirely.",
                 ),
                 Key(
                     "restart_after",
                     Duration(_HOUR, 3 * 365 * _DAY),
-                    "Un numéro dont la dernière réponse date de plus longtemps recommence la"
-                    " suite au début.",
+                    "Un numéro dont la dernière réponse date de plus longtemps que cela recommence"
+                    " la suite au début.",
                     "A number last answered longer ago than this starts the sequence again.",
                 ),
                 Key(
                     "cooldown",
                     Duration(_MINUTE, 365 * _DAY),
-                    "Un même numéro reçoit au plus une réponse pendant cette durée (évite de"
-                    " payer pour quelqu'un qui insiste, ou une boucle avec un répondeur).",
-                    "A number gets at most one reply within this time (so someone insisting, or"
-                    " another automatic responder, cannot run up the bill).",
+                    "Écart minimal entre deux réponses au même numéro, même s'il envoie beaucoup"
+                    " de SMS : cela évite de payer pour quelqu'un qui insiste, et les boucles sans"
+                    " fin avec un autre répondeur automatique. Avec un seul texte (pas de «"
+                    " sequence »), un numéro n'a qu'une réponse par « restart_after » (30 jours) ;"
+                    " pour une réponse par jour, mettez restart_after: 24h.",
+                    "Shortest gap between two replies to the same number, however many SMS it"
+                    " sends: someone insisting cannot run up the bill, and another automatic"
+                    ' responder cannot start an endless loop. With a single text (no "sequence"),'
+                    ' a number gets one reply per "restart_after" (30 days); for one reply a day,'
+                    " set restart_after: 24h.",
                 ),
                 Key(
                     "delay",
                     Duration(0, 7 * _DAY),
-                    "Attendre avant de répondre (0s : tout de suite). Le service de 2017"
-                    " répondait une heure plus tard, quand l'homme était parti. Les réponses en"
-                    " attente survivent à un redémarrage.",
-                    "Wait this long before replying (0s: at once). The 2017 service answered an"
-                    " hour later, when the man had gone. Waiting replies survive a restart.",
+                    "Attendre avant de répondre (0s : tout de suite). En 2017, la réponse arrivait"
+                    " une heure plus tard, quand l'homme était parti. Les réponses en attente sont"
+                    " dans la base et survivent à un redémarrage ; d'autres SMS du même numéro"
+                    " pendant l'attente n'ajoutent pas de réponse.",
+                    "Wait this long before replying (0s: at once). In 2017 the reply came an hour"
+                    " later, when the man had gone. Waiting replies are in the database and"
+                    " survive a restart; more SMS from the same number meanwhile add no reply.",
                 ),
                 Section(
                     "retry",
@@ -285,18 +357,20 @@ SCHEMA = Section(
                         Key(
                             "attempts",
                             Integer(1, 10),
-                            "Nombre total d'essais d'envoi d'une réponse refusée par la clé.",
-                            "Total number of attempts to send a reply the dongle refused.",
+                            "Nombre total d'essais (le premier compris).",
+                            "Total number of attempts (the first one included).",
                         ),
                         Key(
                             "backoff",
                             Duration(1, _HOUR),
-                            "Attente avant le 2e essai, doublée à chaque essai suivant.",
-                            "Wait before the 2nd attempt, doubled for each following one.",
+                            "Attente avant le 2e essai ; elle double à chaque essai suivant (1m,"
+                            " puis 2m, puis 4m…).",
+                            "Wait before the 2nd attempt; it doubles for each following one (1m,"
+                            " then 2m, then 4m…).",
                         ),
                     ),
-                    "Nouveaux essais quand l'envoi d'une réponse échoue.",
-                    "Trying again when sending a reply fails.",
+                    "Nouveaux essais quand la clé refuse d'envoyer une réponse.",
+                    "Trying again when the dongle refuses to send a reply.",
                 ),
             ),
             "Les réponses automatiques.",
@@ -309,8 +383,8 @@ SCHEMA = Section(
                 Key(
                     "segments_per_hour",
                     Limit(),
-                    "SMS envoyés au plus par heure (un long texte compte pour plusieurs SMS).",
-                    "At most this many SMS sent per hour (a long text counts as several).",
+                    "SMS envoyés au plus par heure.",
+                    "At most this many SMS sent per hour.",
                 ),
                 Key(
                     "segments_per_day",
@@ -321,22 +395,24 @@ SCHEMA = Section(
                 Key(
                     "segments_per_month",
                     Limit(),
-                    "SMS envoyés au plus par mois (30 jours glissants).",
-                    "At most this many SMS sent per month (rolling 30 days).",
+                    "SMS envoyés au plus sur 30 jours glissants.",
+                    "At most this many SMS sent over a rolling 30 days.",
                 ),
                 Key(
                     "numbers_per_month",
                     Limit(),
-                    "Numéros différents auxquels on répond au plus par mois : les forfaits"
-                    " « illimités » coupent la ligne au-delà d'environ 150 correspondants.",
-                    'At most this many different numbers answered per month: "unlimited"'
-                    " plans suspend the line beyond about 150 correspondents.",
+                    "Numéros différents répondus au plus sur 30 jours : les forfaits « illimités »"
+                    " suspendent la ligne au-delà d'environ 150 correspondants.",
+                    'At most this many different numbers answered over 30 days: "unlimited" plans'
+                    " suspend the line beyond about 150 correspondents.",
                 ),
             ),
-            "Budgets : une fois dépensés, les SMS sont encore enregistrés mais plus"
-            " répondus (unlimited : sans limite).",
-            "Budgets: once spent, SMS are still logged but no longer answered (unlimited: no"
-            " limit).",
+            "Budgets, comptés en SMS (l'unité que l'opérateur facture : un long texte compte pour"
+            " plusieurs SMS). Une fois un budget dépensé, les SMS reçus sont encore enregistrés"
+            " mais plus répondus, et la raison est notée. « unlimited » : pas de limite.",
+            "Budgets, counted in SMS segments (the unit the operator bills: a long text counts as"
+            " several). Once a budget is spent, incoming SMS are still logged but no longer"
+            ' answered, and the reason is recorded. "unlimited": no limit.',
         ),
         Section(
             "flood",
@@ -345,8 +421,8 @@ SCHEMA = Section(
                 Key(
                     "enabled",
                     Boolean(),
-                    "Détecter les raids (afflux de SMS) et passer en mode raid.",
-                    "Detect raids (floods of SMS) and switch to flood mode.",
+                    "true = détecter les raids.",
+                    "true = detect raids.",
                 ),
                 Key(
                     "messages_per_minute",
@@ -363,32 +439,33 @@ SCHEMA = Section(
                 Key(
                     "calm_after",
                     Duration(_MINUTE, _DAY),
-                    "Fin du raid quand le débit est resté en dessous des seuils pendant cette"
-                    " durée.",
-                    "The raid is over when the rates have stayed below the thresholds this long.",
+                    "Fin du raid quand les débits sont restés sous les seuils aussi longtemps.",
+                    "The raid ends when the rates have stayed below the thresholds this long.",
                 ),
                 Key(
                     "segments_per_hour",
                     Integer(0, 100_000),
-                    "Pendant un raid, on ne répond qu'aux numéros jamais répondus, dans ce"
-                    " budget de SMS par heure, plus petit.",
-                    "During a raid, only numbers never answered get a reply, within this"
-                    " smaller budget of SMS per hour.",
+                    "Budget de SMS par heure pendant un raid.",
+                    "Budget of SMS per hour during a raid.",
                 ),
                 Key(
                     "hold",
                     Duration(0, _HOUR),
-                    "Pendant un raid, une réponse attend ce temps avant de partir ; si le numéro"
-                    " a réécrit entre-temps (un raideur insiste), elle n'est pas envoyée. Le"
-                    " budget n'est compté qu'à l'envoi : il reste aux personnes qui n'écrivent"
+                    "Pendant un raid, une réponse attend ce temps avant de partir ; si le numéro a"
+                    " réécrit entre-temps (un raideur insiste), elle n'est pas envoyée. Le budget"
+                    " n'est compté qu'à l'envoi : il reste pour les personnes qui n'écrivent"
                     " qu'une fois.",
-                    "During a raid, a reply waits this long before it leaves; if the number"
-                    " wrote again meanwhile (a raider insists), it is not sent. The budget is"
-                    " only counted when sending: it stays for people who write only once.",
+                    "During a raid, a reply waits this long before it leaves; if the number wrote"
+                    " again meanwhile (a raider insists), it is not sent. The budget is only"
+                    " counted when sending: it stays for people who write only once.",
                 ),
             ),
-            "Mode raid (comme l'attaque de 2017 : 20 000 insultes en un après-midi).",
-            "Flood mode (like the 2017 attack: 20,000 insults in one afternoon).",
+            "Mode raid. En 2017, un raid organisé sur un forum a envoyé plus de 20 000 insultes en"
+            " un après-midi. Pendant un raid, on ne répond qu'aux numéros jamais répondus, dans un"
+            " budget plus petit ; tous les SMS sont enregistrés.",
+            "Flood mode. In 2017 a raid organised on a forum sent over 20,000 insults in one"
+            " afternoon. During a raid only numbers never answered get a reply, within a smaller"
+            " budget; every SMS is still logged.",
         ),
         Section(
             "alerts",
@@ -397,23 +474,29 @@ SCHEMA = Section(
                 Key(
                     "numbers",
                     StringList("a phone number", phone_number),
-                    "Numéros des personnes qui s'occupent du service : ils reçoivent un SMS"
-                    " d'alerte (début et fin d'un raid, budget épuisé, clé perdue), comptés dans"
-                    " les budgets ; leurs SMS ne comptent jamais comme un raid et ne reçoivent"
-                    " jamais la réponse automatique.",
-                    "Phone numbers of the people running the service: they get an alert SMS"
-                    " (raid start and end, budget spent, dongle lost), counted in the budgets;"
-                    " their SMS never count as a raid and never get the automatic reply.",
+                    "Leurs numéros, entre guillemets. Ils reçoivent un SMS d'alerte (début et fin"
+                    " d'un raid, budget épuisé, clé perdue trop longtemps), compté dans les"
+                    " budgets. Leurs SMS ne comptent jamais comme un raid et ne reçoivent jamais"
+                    " la réponse automatique.",
+                    "Their numbers, in quotes. They get an alert SMS (raid start and end, budget"
+                    " spent, dongle lost too long), counted in the budgets. Their SMS never count"
+                    " as a raid and never get the automatic reply.\n"
+                    'Example / exemple: numbers: ["+33612345678", "0698765432"]',
                 ),
                 Key(
                     "command",
                     StringList("a word of a command", command_word),
                     "Facultatif : un programme lancé à chaque alerte, sans shell, avec ces mots"
-                    " puis deux arguments : le type d'alerte et sa description. Exemple :"
-                    ' ["/usr/local/bin/alerte", "--canal", "signal"].',
-                    "Optional: a program run on each alert, without a shell, with these words"
-                    " then two arguments: the kind of alert and its description. Example:"
-                    ' ["/usr/local/bin/alert", "--channel", "signal"].',
+                    " puis le type d'alerte et sa description. Le service n'a pas accès au réseau"
+                    " (PrivateNetwork=yes dans antirelou.service) : un programme qui doit en avoir"
+                    " besoin demande « systemctl edit antirelou » avec PrivateNetwork=no et"
+                    " RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6.",
+                    "Optional: a program run on each alert, without a shell, with these words then"
+                    " the kind of alert and its description. The service has no network"
+                    " (PrivateNetwork=yes in antirelou.service): a program that needs it requires"
+                    ' "systemctl edit antirelou" with PrivateNetwork=no and'
+                    " RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6.\n"
+                    'Example / exemple: command: ["/usr/local/bin/alert", "--channel", "signal"]',
                 ),
                 Key(
                     "min_interval",
@@ -438,13 +521,14 @@ SCHEMA = Section(
                 Key(
                     "level",
                     Choice(("debug", "info", "warning", "error")),
-                    "Quantité de messages dans le journal ; debug montre tout le dialogue avec la"
-                    " clé.",
-                    "How much goes to the log; debug shows all the traffic with the dongle.",
+                    "Quantité de détails : error, warning, info ou debug (debug montre tout le"
+                    " dialogue avec la clé : utile pour un problème, très bavard sinon).",
+                    "How much detail: error, warning, info or debug (debug shows all the traffic"
+                    " with the dongle: useful to track a problem, very verbose otherwise).",
                 ),
             ),
-            "Le journal du service (journalctl -u antirelou).",
-            "The service's log (journalctl -u antirelou).",
+            "Le journal du service (à lire avec « journalctl -u antirelou »).",
+            'The service\'s log (read it with "journalctl -u antirelou").',
         ),
     ),
     "Configuration d'antirelou.",
