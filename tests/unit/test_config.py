@@ -4,23 +4,18 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
-from hypothesis import given
-from hypothesis import strategies as st
 
 from antirelou import config
+from antirelou.alerts import operator_numbers
 from antirelou.config import (
-    REQUIRED,
     Config,
     ConfigError,
     ConfigIssue,
-    Section,
-    format_duration,
-    iter_keys,
     load,
+    loader,
     loads,
-    parse_duration,
 )
+from antirelou.numbers import classify
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "etc" / "antirelou.yaml"
 FILE = "/etc/antirelou/antirelou.yaml"
@@ -219,7 +214,7 @@ BAD_CONFIGS = [
     ),
     pytest.param(
         "modem:\n  port: /dev/antirelou-modem\ndatabase: [a.db\n",
-        "4:1: ",
+        "3:11: ",
         "invalid YAML:",
         id="yaml-syntax-error",
     ),
@@ -364,6 +359,59 @@ def test_loads_reports_each_bad_prefix():
     assert [error.split(": ")[0] for error in errors] == [f"{FILE}:5:34", f"{FILE}:5:39"]
 
 
+# alerts.numbers is read by numbers.classify, as the daemon reads it: a number it would drop
+# (and so never alert, and auto-answer) must be refused here.
+@pytest.mark.parametrize(
+    "written, message",
+    [
+        (
+            "'+0612345678'",
+            "5:13: alerts.numbers[0]: '+0612345678' is not a full phone number (invalid); "
+            "write it as 0612345678 or +33612345678",
+        ),
+        ("'3615'", "5:13: alerts.numbers[0]: '3615' is not a full phone number (short code)"),
+        ("'Orange'", "5:13: alerts.numbers[0]: 'Orange' is not a full phone number (alphanumeric)"),
+        ("'+33 6 12 34 56 78x'", "5:13: alerts.numbers[0]: '+33 6 12 34 56 78x' is not a full"),
+        ("'0612345678', '06123'", "5:27: alerts.numbers[1]: '06123' is not a full phone number"),
+    ],
+)
+def test_loads_refuses_alert_numbers_the_daemon_would_drop(written, message):
+    errors = errors_of(MINIMAL + f"alerts:\n  numbers: [{written}]\n")
+
+    assert [error for error in errors if error.startswith(f"{FILE}:{message}")], errors
+
+
+@pytest.mark.parametrize(
+    "written, default_country",
+    [
+        ("(06) 12 34 56 78", 33),
+        ("06.12.34.56.78", 33),
+        ("+33612345678", 33),
+        ("0033612345678", 33),
+        ("0470123456", 32),
+    ],
+)
+def test_loads_accepts_alert_numbers_the_daemon_reads(written, default_country):
+    text = MINIMAL + f"numbers:\n  default_country: {default_country}\n"
+    loaded = loads(text + f'alerts:\n  numbers: ["{written}"]\n', FILE)
+
+    assert operator_numbers(loaded) == {classify(written, default_country).e164}
+
+
+def test_loads_reads_alert_numbers_with_the_files_default_country():
+    # A national number of 14 digits after the 0 fits E.164's 15 with country code 1, not 33.
+    alerts = "alerts:\n  numbers: ['012345678901234']\n"
+
+    loaded = loads(MINIMAL + "numbers:\n  default_country: 1\n" + alerts, FILE)
+    errors = errors_of(MINIMAL + alerts)
+
+    assert operator_numbers(loaded) == {"+112345678901234"}
+    assert errors == [
+        f"{FILE}:5:13: alerts.numbers[0]: '012345678901234' is not a full phone number "
+        "(invalid); write it as 0612345678 or +33612345678"
+    ]
+
+
 def test_config_issue_str_without_line():
     issue = ConfigIssue("/etc/antirelou/antirelou.yaml", None, None, "", "no such file")
 
@@ -392,7 +440,7 @@ def test_load_unreadable_file(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     # Tests may run as root, whom chmod cannot stop.
-    monkeypatch.setattr(config, "open", refuse, raising=False)
+    monkeypatch.setattr(loader, "open", refuse, raising=False)
 
     with pytest.raises(ConfigError) as raised:
         load(path)
@@ -441,8 +489,59 @@ def test_load_yaml_syntax_error_has_its_line(tmp_path):
 
     (issue,) = raised.value.errors
     assert issue.file == str(path)
-    assert issue.line == 4
+    assert issue.line == 2  # Where the unterminated quote starts, not the end of the file.
     assert issue.message.startswith("invalid YAML")
+
+
+# An unterminated quote or bracket is found at the end of the file, where the parser gives up;
+# the error names where it starts. A slip in the indentation is named where it is.
+@pytest.mark.parametrize(
+    "text, where, message",
+    [
+        pytest.param(
+            'modem:\n  port: /dev/antirelou-modem\n  pin: "1234\n'
+            + "".join(f"key{number}: {number}\n" for number in range(7)),
+            "3:8: ",
+            "invalid YAML: a quoted text starts here and is never closed (add the closing quote)",
+            id="unterminated-double-quote",
+        ),
+        pytest.param(
+            "replies:\n  text: 'Non\n  cooldown: 24h\n",
+            "2:9: ",
+            "a quoted text starts here and is never closed (add the closing quote)",
+            id="unterminated-single-quote",
+        ),
+        pytest.param(
+            "modem:\n  port: x\ndatabase: [a.db\n\n# the end\n",
+            "3:11: ",
+            "a list starts here and is never closed (add the closing ])",
+            id="unterminated-bracket",
+        ),
+        pytest.param(
+            "numbers:\n  never_reply_prefixes: ['+338'\n  default_country: 33\n",
+            "3:3: ",
+            "expected ',' or ']', but got '<scalar>' (a list starts on line 2)",
+            id="unterminated-bracket-then-a-key",
+        ),
+        pytest.param(
+            "modem:\n  port: x\n baudrate: 9600\ndatabase: a.db\n",
+            "3:2: ",
+            "(check the indentation)",
+            id="indentation-slip-stays-where-it-is",
+        ),
+        pytest.param(
+            "modem:\n  port: x\n  baudrate\ndatabase: a.db\n",
+            "3:3: ",
+            "could not find expected ':'",
+            id="key-without-colon",
+        ),
+    ],
+)
+def test_loads_names_the_line_where_a_syntax_error_starts(text, where, message):
+    (error,) = errors_of(text)
+
+    assert error.startswith(f"{FILE}:{where}invalid YAML: "), error
+    assert message in error, error
 
 
 # --- Good configurations. ---
@@ -563,171 +662,3 @@ def test_loads_result_is_frozen():
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         loaded.modem.port = "/dev/other"
-
-
-# --- The example file and the schema cannot drift apart. ---
-
-
-def _example_key_paths(node: yaml.Node, prefix: str = "") -> set[str]:
-    sections = {path for path, entry, _ in iter_keys() if isinstance(entry, Section)}
-    paths = set()
-    for key_node, value_node in node.value:
-        path = prefix + key_node.value
-        paths.add(path)
-        # Only sections hold keys; a mapping value (country_languages) is data.
-        if isinstance(value_node, yaml.MappingNode) and path in sections:
-            paths |= _example_key_paths(value_node, path + ".")
-    return paths
-
-
-def test_example_has_every_schema_key():
-    written = _example_key_paths(yaml.compose(EXAMPLE.read_text(), Loader=yaml.SafeLoader))
-
-    assert written == {path for path, _, _ in iter_keys()}
-
-
-def test_example_loads_with_every_default():
-    loaded = load(EXAMPLE)
-
-    assert loaded.modem.port == "/dev/antirelou-modem"
-    assert loaded.database == "/var/lib/antirelou/antirelou.db"
-    assert loaded == dataclasses.replace(loads(MINIMAL), path=str(EXAMPLE))
-
-
-def test_example_comments_are_bilingual():
-    text = EXAMPLE.read_text()
-
-    assert text.count("# FR:") >= len(list(iter_keys()))
-    assert text.count("# FR:") == text.count("# EN:")
-
-
-def test_schema_every_key_has_french_and_english_descriptions():
-    for path, key, _ in iter_keys():
-        assert key.description_fr.strip(), path
-        assert key.description_en.strip(), path
-        assert key.description_fr != key.description_en, path
-
-
-def test_schema_keys_match_the_dataclass_fields():
-    def check(section: Section) -> None:
-        fields = {field.name for field in dataclasses.fields(section.result)}
-        if section is config.SCHEMA:
-            fields.remove("path")  # Set by the loader, not written in the file.
-        assert fields == {entry.name for entry in section.keys}, section.name
-        for entry in section.keys:
-            if isinstance(entry, Section):
-                check(entry)
-
-    check(config.SCHEMA)
-
-
-def test_schema_required_keys_have_an_example():
-    for path, key, default in iter_keys():
-        if default is REQUIRED and not isinstance(key, Section):
-            assert key.example, path
-
-
-def test_schema_defaults_pass_their_own_check():
-    # A default the check would refuse could never be written back into the file.
-    for path, key, default in iter_keys():
-        if isinstance(key, Section) or default is REQUIRED:
-            continue
-        text = f"value: {key.check.format(default)}\n"
-        node = yaml.compose(text, Loader=yaml.SafeLoader).value[0][1]
-        assert key.check(node, config._Context("/")) == default, path
-
-
-# --- Durations. ---
-
-
-@pytest.mark.parametrize(
-    "text, seconds",
-    [
-        ("30s", 30.0),
-        ("5m", 300.0),
-        ("24h", 86400.0),
-        ("7d", 604800.0),
-        ("1h30m", 5400.0),
-        ("250ms", 0.25),
-        ("1d12h", 129600.0),
-        ("1h 30m", 5400.0),
-        ("30 s", 30.0),
-        ("1.5h", 5400.0),
-        ("0s", 0.0),
-        ("45", 45.0),
-        (" 10s ", 10.0),
-        (45, 45.0),
-        (0, 0.0),
-        (2.5, 2.5),
-    ],
-)
-def test_parse_duration_accepts(text, seconds):
-    assert parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        ("2 days", "'2 days' is not a duration (try 48h)"),
-        ("5 minutes", "(try 5m)"),
-        ("1h30", "(try 1h30m)"),
-        ("7j", "(try 7d)"),
-        ("2 semaines", "(try 14d)"),
-        ("1,5h", "(try 1h30m)"),
-        ("24H", "(try 24h)"),
-        ("30m1h", "(try 1h30m)"),
-        ("1h1h", "(try 2h)"),
-        ("-5m", "'-5m' is negative"),
-        ("-5", "is negative"),
-        (-5, "it must be 0 or more"),
-        ("", "the duration is empty (write a number and a unit"),
-        ("   ", "the duration is empty"),
-        ("soon", "'soon' is not a duration (write a number and a unit, e.g. 30s"),
-        ("1:30", "is not a duration"),
-        ("h", "is not a duration"),
-        ("10x", "is not a duration"),
-        (True, "is not a duration"),
-        (float("inf"), "it must be 0 or more"),
-    ],
-)
-def test_parse_duration_rejects(text, message):
-    with pytest.raises(ValueError) as raised:
-        parse_duration(text)
-
-    assert message in str(raised.value)
-
-
-@pytest.mark.parametrize(
-    "seconds, text",
-    [
-        (0, "0s"),
-        (0.25, "250ms"),
-        (1, "1s"),
-        (45, "45s"),
-        (90, "1m30s"),
-        (300, "5m"),
-        (3600, "1h"),
-        (5400, "1h30m"),
-        (86400, "24h"),
-        (172800, "48h"),
-        (172801, "2d1s"),
-        (259200, "3d"),
-        (604800, "7d"),
-        (1.5, "1s500ms"),
-        (0.0004, "0s"),
-    ],
-)
-def test_format_duration(seconds, text):
-    assert format_duration(seconds) == text
-
-
-def test_format_duration_rejects_negative():
-    with pytest.raises(ValueError):
-        format_duration(-1)
-
-
-@given(st.integers(min_value=0, max_value=400 * 86400 * 1000))
-def test_format_duration_reads_back(milliseconds):
-    seconds = milliseconds / 1000
-
-    assert parse_duration(format_duration(seconds)) == pytest.approx(seconds, abs=1e-6)

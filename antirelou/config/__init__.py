@@ -1,0 +1,91 @@
+"""antirelou's configuration: one YAML file edited by hand, read into frozen dataclasses.
+
+Layout: `model` (the dataclasses the rest of antirelou codes against), `errors` (ConfigError),
+`checks` (how one value is read), `schema` (every key, its check and its meaning), `loader`
+(load and loads) and `example` (etc/antirelou.yaml, generated from the schema).
+
+Importing this package loads no YAML: the model, the errors and the durations are imported
+here, and the names that need PyYAML (load, loads, SCHEMA, the checks…) are imported on first
+use (PEP 562), so that pure modules such as policy and flood stay free of I/O libraries.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from antirelou.config.errors import ConfigError, ConfigIssue
+from antirelou.config.model import (
+    DEFAULT_COUNTRY_LANGUAGES,
+    DEFAULT_PATH,
+    AlertsConfig,
+    BudgetsConfig,
+    Config,
+    FloodConfig,
+    LoggingConfig,
+    ModemConfig,
+    NumbersConfig,
+    RepliesConfig,
+    RetryConfig,
+)
+from antirelou.durations import format_duration, parse_duration
+
+# Each name that needs PyYAML, and the module that defines it.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "Boolean",
+            "Check",
+            "Choice",
+            "Duration",
+            "FilePath",
+            "Integer",
+            "Invalid",
+            "Limit",
+            "Mapping",
+            "Pin",
+            "PrefixList",
+            "StringList",
+            "Text",
+            "TextSteps",
+        ),
+        "antirelou.config.checks",
+    ),
+    **dict.fromkeys(
+        ("REQUIRED", "SCHEMA", "Key", "Section", "default_of", "iter_keys"),
+        "antirelou.config.schema",
+    ),
+    **dict.fromkeys(("load", "loads"), "antirelou.config.loader"),
+}
+
+__all__ = [
+    "DEFAULT_COUNTRY_LANGUAGES",
+    "DEFAULT_PATH",
+    "AlertsConfig",
+    "BudgetsConfig",
+    "Config",
+    "ConfigError",
+    "ConfigIssue",
+    "FloodConfig",
+    "LoggingConfig",
+    "ModemConfig",
+    "NumbersConfig",
+    "RepliesConfig",
+    "RetryConfig",
+    "format_duration",
+    "parse_duration",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Given a name that needs PyYAML, return it from its module, imported now."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value  # Found directly from now on.
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
