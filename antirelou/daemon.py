@@ -24,7 +24,8 @@ from antirelou import config as config_module
 from antirelou import exits
 from antirelou.alerts import Alerter
 from antirelou.clock import SystemClock
-from antirelou.config import Config, ConfigError, format_duration
+from antirelou.config import Config, ConfigError
+from antirelou.durations import format_duration
 from antirelou.flood import FloodDetector, Transition
 from antirelou.intake import IntakeResult, Logged, commit_listing, expire_partials
 from antirelou.modem import (

@@ -11,7 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from antirelou.config import FloodConfig, format_duration
+from antirelou.config import FloodConfig
+from antirelou.durations import format_duration
 
 _WINDOW = timedelta(minutes=1)
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from antirelou.budgets import Budget, Spending, budget_list
-from antirelou.config import Config, format_duration
+from antirelou.config import Config
+from antirelou.durations import format_duration
 from antirelou.numbers import Number, NumberKind
 from antirelou.pdu import segment_info
 from antirelou.reasons import Reason

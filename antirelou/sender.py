@@ -13,7 +13,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from antirelou.clock import SystemClock
-from antirelou.config import Config, format_duration
+from antirelou.config import Config
+from antirelou.durations import format_duration
 from antirelou.modem import Modem, ModemUnavailable, SendFailed
 from antirelou.policy import Waiting, recheck_before_send
 from antirelou.store import Reply, Store, StoreError, Transaction

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from antirelou.clock import SystemClock
-from antirelou.config import Config, format_duration
+from antirelou.config import Config
+from antirelou.durations import format_duration
 from antirelou.heartbeat import Heartbeat, ModemIdentity
 from antirelou.modem import Modem, Registration
 from antirelou.store import Store, StoreError

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from antirelou import config
-from antirelou.alerts import operator_numbers
 from antirelou.config import (
     Config,
     ConfigError,
@@ -15,7 +14,7 @@ from antirelou.config import (
     loader,
     loads,
 )
-from antirelou.numbers import classify
+from antirelou.numbers import classify, operator_numbers
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "etc" / "antirelou.yaml"
 FILE = "/etc/antirelou/antirelou.yaml"
@@ -395,7 +394,9 @@ def test_loads_accepts_alert_numbers_the_daemon_reads(written, default_country):
     text = MINIMAL + f"numbers:\n  default_country: {default_country}\n"
     loaded = loads(text + f'alerts:\n  numbers: ["{written}"]\n', FILE)
 
-    assert operator_numbers(loaded) == {classify(written, default_country).e164}
+    assert operator_numbers(loaded.alerts.numbers, loaded.numbers.default_country) == {
+        classify(written, default_country).e164
+    }
 
 
 def test_loads_reads_alert_numbers_with_the_files_default_country():
@@ -405,7 +406,9 @@ def test_loads_reads_alert_numbers_with_the_files_default_country():
     loaded = loads(MINIMAL + "numbers:\n  default_country: 1\n" + alerts, FILE)
     errors = errors_of(MINIMAL + alerts)
 
-    assert operator_numbers(loaded) == {"+112345678901234"}
+    assert operator_numbers(loaded.alerts.numbers, loaded.numbers.default_country) == {
+        "+112345678901234"
+    }
     assert errors == [
         f"{FILE}:5:13: alerts.numbers[0]: '012345678901234' is not a full phone number "
         "(invalid); write it as 0612345678 or +33612345678"
