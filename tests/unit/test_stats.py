@@ -13,6 +13,7 @@ from antirelou.config import (
     NumbersConfig,
     RepliesConfig,
 )
+from antirelou.reasons import Reason
 from antirelou.stats import (
     bar,
     bar_chart,
@@ -21,7 +22,7 @@ from antirelou.stats import (
     gather,
     hour_buckets,
     pair_flood_events,
-    reason_family,
+    reason_label,
     render,
 )
 from antirelou.store import Store, iso
@@ -71,6 +72,7 @@ def add_message(
     kind: str = "phone",
     status: str | None = None,
     reason: str = "first message",
+    code: Reason | None = Reason.FIRST_MESSAGE,
     segments: int = 0,
     segments_sent: int = 0,
     replied_at: datetime | None = None,
@@ -102,7 +104,8 @@ def add_message(
                 now=replied_at or received_at,
             )
             db.execute(
-                "UPDATE replies SET segments_sent = ? WHERE id = ?", (segments_sent, reply_id)
+                "UPDATE replies SET segments_sent = ?, reason_code = ? WHERE id = ?",
+                (segments_sent, None if code is None else code.value, reply_id),
             )
     return message_id
 
@@ -239,43 +242,14 @@ def test_gather_top_senders_breaks_ties_by_latest_message(store):
     assert [entry["sender"] for entry in top] == ["+33622222222", "+33611111111"]
 
 
-@pytest.mark.parametrize(
-    ("reason", "family"),
-    [
-        ("already answered 2h ago (cooldown 24h)", "already answered"),
-        ("already answered 1h30m5s ago (cooldown 24h)", "already answered"),
-        ("hourly budget spent (60 of 60 SMS)", "hourly budget spent"),
-        ("flood-mode hourly budget spent (10 of 10 SMS)", "flood-mode hourly budget spent"),
-        (
-            "monthly budget of numbers spent (140 of 140 different numbers answered in 30 days)",
-            "monthly budget of numbers spent",
-        ),
-        ("flood mode: only numbers never answered get a reply", "flood mode"),
-        (
-            "sender 'FREE MOBILE' is a name, not a phone number",
-            "sender is a name, not a phone number",
-        ),
-        ("sender 'A:B (x)' is a name, not a phone number", "sender is a name, not a phone number"),
-        ("sender 36180 is a short code", "sender is a short code"),
-        ("+33612345678 is blocked (insultes)", "number is blocked"),
-        ("+33812345678 is in a never-answered range (+338)", "number is in a never-answered range"),
-        (
-            "sequence finished (3 replies sent; starts again 30d after the last one)",
-            "sequence finished",
-        ),
-        ("blocked before it was sent (insultes)", "blocked before it was sent"),
-        (
-            "a reply to this number is already waiting to be sent",
-            "a reply to this number is already waiting to be sent",
-        ),
-        ("", "(no reason given)"),
-    ],
-)
-def test_reason_family_drops_particulars(reason, family):
-    assert reason_family(reason) == family
+def test_reason_label_names_the_code_and_calls_a_missing_code_other():
+    assert reason_label("cooldown") == "already answered (cooldown)"
+    assert reason_label("budget_hour") == "hourly budget spent"
+    assert reason_label(None) == "other"
+    assert reason_label("invented_later") == "invented_later"
 
 
-def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
+def test_gather_replies_groups_skipped_by_reason_code_per_period(store):
     hour_ago, week_ago = NOW - timedelta(hours=1), NOW - timedelta(days=7)
     add_message(store, "+33611111111", hour_ago, status="sent", segments=2, segments_sent=2)
     add_message(store, "+33622222222", week_ago, status="sent", segments=1, segments_sent=1)
@@ -285,6 +259,7 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         hour_ago,
         status="skipped",
         reason="already answered 5m ago (cooldown 24h)",
+        code=Reason.COOLDOWN,
     )
     add_message(
         store,
@@ -292,6 +267,7 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         hour_ago,
         status="skipped",
         reason="already answered 7m ago (cooldown 24h)",
+        code=Reason.COOLDOWN,
     )
     add_message(
         store,
@@ -299,6 +275,7 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         hour_ago,
         status="skipped",
         reason="hourly budget spent (60 of 60 SMS)",
+        code=Reason.BUDGET_HOUR,
     )
     add_message(
         store,
@@ -306,6 +283,7 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         week_ago,
         status="skipped",
         reason="hourly budget spent (59 of 60 SMS)",
+        code=Reason.BUDGET_HOUR,
     )
     add_message(
         store,
@@ -313,6 +291,11 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         week_ago,
         status="skipped",
         reason="hourly budget spent (60 of 60 SMS)",
+        code=Reason.BUDGET_HOUR,
+    )
+    # Worded like a cooldown, but the code is what counts; and a row with no code at all.
+    add_message(
+        store, "+33611111111", hour_ago, status="skipped", reason="already answered", code=None
     )
     add_message(store, "+33666666666", hour_ago, status="failed", segments=2, segments_sent=1)
     add_message(store, "+33677777777", hour_ago, status="unknown", segments=1)
@@ -324,26 +307,28 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
     replies = gather(store, make_config(), NOW)["replies"]
     assert replies["last_24_hours"] == {
         "sent": 1,
-        "skipped": 3,
+        "skipped": 4,
         "failed": 1,
         "unknown": 1,
         "waiting": 2,
         "segments_sent": 3,
         "skipped_by_reason": [
-            {"reason": "already answered", "count": 2},
-            {"reason": "hourly budget spent", "count": 1},
+            {"reason": "already answered (cooldown)", "code": "cooldown", "count": 2},
+            {"reason": "hourly budget spent", "code": "budget_hour", "count": 1},
+            {"reason": "other", "code": None, "count": 1},
         ],
     }
     assert replies["last_30_days"] == {
         "sent": 2,
-        "skipped": 5,
+        "skipped": 6,
         "failed": 1,
         "unknown": 1,
         "waiting": 2,
         "segments_sent": 4,
         "skipped_by_reason": [
-            {"reason": "hourly budget spent", "count": 3},
-            {"reason": "already answered", "count": 2},
+            {"reason": "hourly budget spent", "code": "budget_hour", "count": 3},
+            {"reason": "already answered (cooldown)", "code": "cooldown", "count": 2},
+            {"reason": "other", "code": None, "count": 1},
         ],
     }
 
@@ -496,6 +481,7 @@ def populated_stats(store: Store) -> dict:
                 NOW - timedelta(hours=hour),
                 status="skipped",
                 reason="already answered 3h ago (cooldown 24h)",
+                code=Reason.COOLDOWN,
             )
     add_message(
         store,
@@ -512,6 +498,7 @@ def populated_stats(store: Store) -> dict:
         kind="alphanumeric",
         status="skipped",
         reason="sender '\\x1b[2JUN NOM' is a name, not a phone number",
+        code=Reason.ALPHANUMERIC,
     )
     store.block("+33699999999", "menaces", NOW)
     store.event(utc("2026-03-07T20:00"), "flood started", "x")
@@ -539,7 +526,7 @@ def test_render_shows_every_section_in_local_time(store):
     assert "  +33699999999               1  2026-03-08 13:27  blocked" in lines
     assert "Replies                                    24 hours   30 days" in lines
     assert "  skipped                                        70        86" in lines
-    assert "    already answered                             69        85" in lines
+    assert "    already answered (cooldown)                  69        85" in lines
     assert "    sender is a name, not a phone number          1         1" in lines
     assert "  SMS, last hour                        1       60       59" in lines
     assert "  2026-03-07 21:00  2026-03-07 22:05  1h5m             2        0" in lines
