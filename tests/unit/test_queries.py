@@ -4,7 +4,9 @@ SQLite file filled through `Store`."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from operator_log import add_message
 
+from antirelou.reasons import Reason
 from antirelou.store import Store, iso, queries
 
 NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
@@ -16,54 +18,14 @@ def store(tmp_path):
         yield opened
 
 
-def log(
-    store: Store,
-    sender: str,
-    received_at: datetime,
-    status: str | None = None,
-    *,
-    reason: str = "first message",
-    code: str | None = "first_message",
-    segments_sent: int = 0,
-) -> int:
-    """Log one message and, if `status` is given, its reply."""
-    with store.transaction() as db:
-        message_id = store.insert_message(
-            db,
-            pdu_ids=[],
-            sender=sender,
-            sender_kind="phone",
-            text=f"message from {sender}",
-            smsc_time=None,
-            received_at=iso(received_at),
-            parts_expected=1,
-            encoding="gsm7",
-            error=None,
-        )
-        if status is not None:
-            reply_id = store.insert_reply(
-                db,
-                message_id=message_id,
-                recipient=sender,
-                text="non",
-                status=status,
-                reason=reason,
-                segments=1,
-                due_at=None,
-                now=received_at,
-            )
-            db.execute(
-                "UPDATE replies SET segments_sent = ?, reason_code = ? WHERE id = ?",
-                (segments_sent, code, reply_id),
-            )
-    return message_id
-
-
 def test_counts_since_counts_messages_senders_replies_and_segments_from_the_start(store):
-    log(store, "+33611111111", NOW - timedelta(hours=2), "sent", segments_sent=2)
-    log(store, "+33611111111", NOW - timedelta(hours=1), "skipped", code="cooldown")
-    log(store, "+33622222222", NOW - timedelta(minutes=5), "queued")
-    log(store, "+33633333333", NOW - timedelta(days=1), "sent", segments_sent=1)  # before
+    add_message(store, "+33611111111", NOW - timedelta(hours=2), status="sent", segments_sent=2)
+    add_message(
+        store, "+33611111111", NOW - timedelta(hours=1), status="skipped", code=Reason.COOLDOWN
+    )
+    add_message(store, "+33622222222", NOW - timedelta(minutes=5), status="queued")
+    yesterday = NOW - timedelta(days=1)  # before the start
+    add_message(store, "+33633333333", yesterday, status="sent", segments_sent=1)
     counts = queries.counts_since(store, NOW - timedelta(hours=3))
     assert counts == {
         "messages": 3,
@@ -78,7 +40,7 @@ def test_counts_since_counts_messages_senders_replies_and_segments_from_the_star
 
 
 def test_counts_since_compares_times_not_text_whatever_the_zone_of_the_start(store):
-    log(store, "+33611111111", NOW)
+    add_message(store, "+33611111111", NOW)
     paris = NOW.astimezone(datetime.fromisoformat("2026-03-08T00:00+01:00").tzinfo)
     assert queries.counts_since(store, paris - timedelta(minutes=1))["messages"] == 1
     assert queries.counts_since(store, paris + timedelta(minutes=1))["messages"] == 0
@@ -100,16 +62,18 @@ def test_recent_events_are_the_latest_first(store):
 
 def test_messages_with_replies_gives_the_latest_oldest_first_with_reply_and_reason_code(store):
     for minute in range(4):
-        log(store, "+33611111111", NOW + timedelta(minutes=minute), "sent", segments_sent=1)
-    log(
+        add_message(
+            store, "+33611111111", NOW + timedelta(minutes=minute), status="sent", segments_sent=1
+        )
+    add_message(
         store,
         "+33622222222",
         NOW + timedelta(minutes=10),
-        "skipped",
+        status="skipped",
         reason="already answered 2m ago (cooldown 24h)",
-        code="cooldown",
+        code=Reason.COOLDOWN,
     )
-    log(store, "+33633333333", NOW + timedelta(minutes=11))  # no reply yet
+    add_message(store, "+33633333333", NOW + timedelta(minutes=11))  # no reply yet
     records = queries.messages_with_replies(store, 3)
     assert [record["id"] for record in records] == [4, 5, 6]
     assert records[1]["reply"] == {
@@ -138,33 +102,33 @@ def test_blocked_numbers_lists_oldest_first(store):
 
 def test_message_count_and_replies_waiting(store):
     for status in ("queued", "sending", "sent", "skipped", None):
-        log(store, "+33611111111", NOW, status)
+        add_message(store, "+33611111111", NOW, status=status)
     assert queries.message_count(store) == 5
     assert queries.replies_waiting(store) == 2
 
 
 def test_messages_between_counts_each_range_start_included_end_excluded(store):
     for minute in (0, 30, 60, 90):
-        log(store, "+33611111111", NOW + timedelta(minutes=minute))
+        add_message(store, "+33611111111", NOW + timedelta(minutes=minute))
     hour = timedelta(hours=1)
     ranges = [(NOW - hour, NOW), (NOW, NOW + hour), (NOW + hour, NOW + 2 * hour)]
     assert queries.messages_between(store, ranges) == [0, 2, 2]
 
 
 def test_message_tallies_count_per_period_overall_and_by_kind(store):
-    log(store, "+33611111111", NOW - timedelta(days=2))
-    log(store, "+33611111111", NOW - timedelta(hours=1))
-    log(store, "+33622222222", NOW - timedelta(hours=1))
+    add_message(store, "+33611111111", NOW - timedelta(days=2))
+    add_message(store, "+33611111111", NOW - timedelta(hours=1))
+    add_message(store, "+33622222222", NOW - timedelta(hours=1))
     overall, by_kind = queries.message_tallies(store, [NOW - timedelta(days=1), None])
     assert overall == [queries.Tally(2, 2), queries.Tally(3, 2)]
     assert by_kind == {"phone": [queries.Tally(2, 2), queries.Tally(3, 2)]}
 
 
 def test_top_senders_rank_and_flag_blocked_numbers(store):
-    log(store, "+33611111111", NOW - timedelta(hours=2))
-    log(store, "+33611111111", NOW - timedelta(hours=1))
-    log(store, "+33622222222", NOW - timedelta(minutes=1))
-    log(store, "+33633333333", NOW - timedelta(days=9))  # before the start
+    add_message(store, "+33611111111", NOW - timedelta(hours=2))
+    add_message(store, "+33611111111", NOW - timedelta(hours=1))
+    add_message(store, "+33622222222", NOW - timedelta(minutes=1))
+    add_message(store, "+33633333333", NOW - timedelta(days=9))  # before the start
     store.block("+33622222222", "menaces", NOW)
     top = queries.top_senders(store, NOW - timedelta(days=7), 10)
     assert top == [
@@ -186,11 +150,15 @@ def test_top_senders_rank_and_flag_blocked_numbers(store):
 
 
 def test_reply_groups_split_skips_by_code_only(store):
-    log(store, "+33611111111", NOW - timedelta(hours=1), "sent", segments_sent=2)
-    log(store, "+33622222222", NOW - timedelta(days=3), "sent", segments_sent=1)
-    log(store, "+33633333333", NOW - timedelta(hours=1), "skipped", code="cooldown")
-    log(store, "+33644444444", NOW - timedelta(days=3), "skipped", code="cooldown")
-    log(store, "+33655555555", NOW - timedelta(hours=1), "skipped", code=None)
+    add_message(store, "+33611111111", NOW - timedelta(hours=1), status="sent", segments_sent=2)
+    add_message(store, "+33622222222", NOW - timedelta(days=3), status="sent", segments_sent=1)
+    add_message(
+        store, "+33633333333", NOW - timedelta(hours=1), status="skipped", code=Reason.COOLDOWN
+    )
+    add_message(
+        store, "+33644444444", NOW - timedelta(days=3), status="skipped", code=Reason.COOLDOWN
+    )
+    add_message(store, "+33655555555", NOW - timedelta(hours=1), status="skipped", code=None)
     groups = queries.reply_groups(store, [NOW - timedelta(days=1), NOW - timedelta(days=7)])
     assert sorted(groups, key=lambda group: (group.status, group.reason_code or "")) == [
         queries.ReplyGroup("sent", None, (1, 2), (2, 3)),
@@ -204,9 +172,10 @@ def test_flood_events_and_volume_between(store):
     store.event(start, "flood started", "x")
     store.event(start, "connected", "not a flood event")
     store.event(end, "flood ended", "y")
-    log(store, "+33611111111", start, "sent", segments_sent=2)
-    log(store, "+33622222222", end, "skipped", code="flood_already_answered")
-    log(store, "+33633333333", end + timedelta(seconds=1), "sent", segments_sent=1)  # after
+    add_message(store, "+33611111111", start, status="sent", segments_sent=2)
+    add_message(store, "+33622222222", end, status="skipped", code=Reason.FLOOD_ALREADY_ANSWERED)
+    after = end + timedelta(seconds=1)
+    add_message(store, "+33633333333", after, status="sent", segments_sent=1)
     assert queries.flood_events(store) == [
         (iso(start), "flood started"),
         (iso(end), "flood ended"),

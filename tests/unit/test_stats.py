@@ -3,6 +3,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from operator_log import add_message, paris_time
 
 from antirelou.config import (
     BudgetsConfig,
@@ -25,7 +26,7 @@ from antirelou.stats import (
     reason_label,
     render,
 )
-from antirelou.store import Store, iso
+from antirelou.store import Store
 
 # 13:30 in Paris (CET, UTC+1).
 NOW = datetime(2026, 3, 8, 12, 30, tzinfo=UTC)
@@ -37,12 +38,8 @@ def utc(text: str) -> datetime:
 
 @pytest.fixture(autouse=True)
 def local_time_paris(monkeypatch):
-    """Run every test in Paris time, whatever the machine's zone, and restore it afterwards."""
-    monkeypatch.setenv("TZ", "Europe/Paris")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    with paris_time(monkeypatch):
+        yield
 
 
 @pytest.fixture
@@ -62,52 +59,6 @@ def make_config(budgets: BudgetsConfig | None = None, flood: FloodConfig | None 
         budgets=budgets or BudgetsConfig(),
         flood=flood or FloodConfig(),
     )
-
-
-def add_message(
-    store: Store,
-    sender: str | None,
-    received_at: datetime,
-    *,
-    kind: str = "phone",
-    status: str | None = None,
-    reason: str = "first message",
-    code: Reason | None = Reason.FIRST_MESSAGE,
-    segments: int = 0,
-    segments_sent: int = 0,
-    replied_at: datetime | None = None,
-) -> int:
-    """Log one message and, if `status` is given, its reply (created when it was received)."""
-    with store.transaction() as db:
-        message_id = store.insert_message(
-            db,
-            pdu_ids=[],
-            sender=sender,
-            sender_kind=kind,
-            text="relou",
-            smsc_time=None,
-            received_at=iso(received_at),
-            parts_expected=1,
-            encoding="gsm7",
-            error=None,
-        )
-        if status is not None:
-            reply_id = store.insert_reply(
-                db,
-                message_id=message_id,
-                recipient=sender,
-                text="non",
-                status=status,
-                reason=reason,
-                segments=segments,
-                due_at=None,
-                now=replied_at or received_at,
-            )
-            db.execute(
-                "UPDATE replies SET segments_sent = ?, reason_code = ? WHERE id = ?",
-                (segments_sent, None if code is None else code.value, reply_id),
-            )
-    return message_id
 
 
 # --- time buckets ------------------------------------------------------------------------------

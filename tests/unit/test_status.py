@@ -1,15 +1,17 @@
-"""`antirelou status`: the typed heartbeat, today's counts and the one list of budgets."""
+"""`antirelou status`: the typed heartbeat, today (the local day, as `stats` counts it) and the
+one list of budgets."""
 
 import json
 import os
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from operator_log import add_message, paris_time
 
 from antirelou import exits
 from antirelou.checks import describe_costs
 from antirelou.cli import main
+from antirelou.clock import local_day_start
 from antirelou.config import load
 from antirelou.heartbeat import Heartbeat, ModemIdentity
 from antirelou.store import Store
@@ -17,11 +19,8 @@ from antirelou.store import Store
 
 @pytest.fixture(autouse=True)
 def local_time_paris(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Paris")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    with paris_time(monkeypatch):
+        yield
 
 
 @pytest.fixture
@@ -115,6 +114,22 @@ def test_status_of_a_database_never_run_exits_3(capsys, config_path):
     assert out == "antirelou: has never run with this database\n"
     code, out = status(capsys, config_path, "--json")
     assert code == exits.NOT_RUNNING and json.loads(out)["heartbeat"] is None
+
+
+def test_status_and_stats_count_a_message_after_local_midnight_as_today(capsys, config_path):
+    # Issue 7, defect 3: `status` counted the UTC day and `stats` the local day.
+    now = datetime.now(UTC)
+    midnight = local_day_start(now)
+    # 00:30 local time, when Paris is already past it; the day before in UTC either way.
+    received = midnight + min(timedelta(minutes=30), (now - midnight) / 2)
+    with Store(load(config_path).database) as store:
+        add_message(store, "+33612345678", received)
+        add_message(store, "+33612345678", midnight - timedelta(minutes=1))  # yesterday, local
+    today = json.loads(status(capsys, config_path, "--json")[1])["today"]
+    main(["stats", "--json", "-c", config_path])
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["messages_per_day"][-1]["count"] == 1
+    assert today["messages"] == 1
 
 
 def test_check_prices_the_worst_case_from_the_budgets(config_path, tmp_path):
