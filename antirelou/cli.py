@@ -53,7 +53,7 @@ def _add_config(parser: argparse.ArgumentParser, dest: str = "config") -> None:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        # sysexits' exits.USAGE rather than argparse's 2.
+        # exits.USAGE (sysexits' EX_USAGE) rather than argparse's 2.
         self.print_usage(sys.stderr)
         self.exit(exits.USAGE, f"{self.prog}: error: {message}\n")
 
