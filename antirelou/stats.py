@@ -1,8 +1,9 @@
 """Statistics for `antirelou stats`: when messages came, from whom, what was answered, what the
 budgets have left and how each raid went.
 
-`gather` runs the queries and returns plain, JSON-ready data; `render` turns that data into
-terminal text and does no I/O. Every time in the data is an ISO 8601 string carrying the
+`gather` asks the store's read-only queries (`antirelou.store.queries`) and returns plain,
+JSON-ready data; `render` turns that data into terminal text and does no I/O. Skipped replies
+are grouped by their reason code, never by their sentence. Every time in the data is an ISO 8601 string carrying the
 machine's local offset, and every bucket (hour, day) follows the local clock, because the people
 reading this think in local time; the database itself keeps UTC.
 """

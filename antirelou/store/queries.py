@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from antirelou.store.database import Store, iso
-from antirelou.store.schema import QUEUED, SENDING, SENT
+from antirelou.store.schema import QUEUED, SENDING, SENT, SKIPPED
 
 # The reply statuses `status` counts for a day, each reported even when none happened.
 _DAY_REPLY_STATUSES = ("sent", "skipped", "queued", "failed", "unknown")
@@ -223,10 +223,10 @@ def reply_groups(store: Store, starts: Sequence[datetime]) -> list[ReplyGroup]:
     )
     parameters = [_log_time(start) for start in starts for _ in (1, 2)]
     rows = store.read(
-        "SELECT status, CASE WHEN status = 'skipped' THEN reason_code END, "  # noqa: S608 - constants only
+        "SELECT status, CASE WHEN status = ? THEN reason_code END, "  # noqa: S608 - constants only
         + period_columns
         + " FROM replies WHERE created_at >= ? GROUP BY 1, 2",
-        [*parameters, _log_time(min(starts))],
+        [SKIPPED, *parameters, _log_time(min(starts))],
     )
     return [
         ReplyGroup(

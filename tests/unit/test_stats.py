@@ -102,6 +102,16 @@ def test_day_buckets_last_23_hours_on_the_day_clocks_go_forward():
     assert end == utc("2026-03-29T22:00")
 
 
+def test_day_buckets_follow_each_other_across_the_day_clocks_go_back():
+    # On 25 October 2026 Paris goes from 03:00 CEST back to 02:00 CET: a 25-hour day.
+    buckets = day_buckets(utc("2026-10-27T12:00"))
+    assert buckets[-3] == (utc("2026-10-24T22:00"), utc("2026-10-25T23:00"))
+    assert [start.astimezone().strftime("%d %H:%M") for start, _ in buckets] == [
+        f"{day} 00:00" for day in range(21, 28)
+    ]
+    assert all(end == start for (_, end), (start, _) in zip(buckets, buckets[1:], strict=False))
+
+
 # --- gather -----------------------------------------------------------------------------------
 
 
