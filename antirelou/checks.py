@@ -10,14 +10,13 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from antirelou import exits
+from antirelou.budgets import Spending, budget_list
 from antirelou.config import Config
 from antirelou.modem import Modem, ModemError, SimLocked
 from antirelou.pdu import SegmentInfo, segment_info
-from antirelou.report import daemon_liveness
 from antirelou.store import Store, StoreError
 from antirelou.templates import render
-
-EX_UNAVAILABLE = 69
 
 
 def describe_costs(config: Config) -> list[str]:
@@ -39,14 +38,12 @@ def describe_costs(config: Config) -> list[str]:
                         info, "reply text" if single else f"{language}step {number}: {text[:30]!r}"
                     )
                 )
-    budgets = config.budgets
-
+    # The limits, from the one list of budgets (nothing spent: only the limits matter here).
+    limits = {budget.key: budget.limit for budget in budget_list(Spending(), config)}
+    hourly = limits["budgets.segments_per_hour"]
     per_day = [
         limit
-        for limit in (
-            budgets.segments_per_day,
-            None if budgets.segments_per_hour is None else budgets.segments_per_hour * 24,
-        )
+        for limit in (limits["budgets.segments_per_day"], None if hourly is None else hourly * 24)
         if limit is not None
     ]
     if per_day:
@@ -58,8 +55,8 @@ def describe_costs(config: Config) -> list[str]:
             "worst case: NO daily limit (budgets.segments_per_day and "
             "segments_per_hour are unlimited): a raid could spend the whole credit"
         )
-    if budgets.segments_per_month is not None:
-        lines.append(f"            {budgets.segments_per_month} SMS over 30 days")
+    if limits["budgets.segments_per_month"] is not None:
+        lines.append(f"            {limits['budgets.segments_per_month']} SMS over 30 days")
     return lines
 
 
@@ -81,10 +78,9 @@ def _daemon_running(config: Config) -> bool:
         store = Store(config.database, readonly=True)
     except StoreError:
         return False
-    try:
-        return daemon_liveness(store, datetime.now(UTC))[0]
-    finally:
-        store.close()
+    with store:
+        beat = store.last_heartbeat()
+    return beat is not None and beat.alive(datetime.now(UTC))
 
 
 def check_modem(config: Config, say: Callable[[str], None]) -> int:
@@ -98,7 +94,7 @@ def check_modem(config: Config, say: Callable[[str], None]) -> int:
             f"modem: nothing at {port}. Plug the dongle in; check `ls -l /dev/serial/by-id/` "
             "and the udev rule that creates this name (see README, 'Installer')."
         )
-        return EX_UNAVAILABLE
+        return exits.UNAVAILABLE
     modem = Modem(config.modem, threading.Event())
     problems = 0
     try:
@@ -132,10 +128,10 @@ def check_modem(config: Config, say: Callable[[str], None]) -> int:
             )
     except SimLocked as error:
         say(f"SIM: {error}")
-        return EX_UNAVAILABLE
+        return exits.UNAVAILABLE
     except ModemError as error:
         say(f"modem: {error}")
-        return EX_UNAVAILABLE
+        return exits.UNAVAILABLE
     finally:
         modem.close()
-    return EX_UNAVAILABLE if problems else 0
+    return exits.UNAVAILABLE if problems else 0

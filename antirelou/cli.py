@@ -10,14 +10,11 @@ import sys
 import threading
 from datetime import UTC, datetime
 
-from antirelou import __version__
+from antirelou import __version__, exits
+from antirelou.budgets import Budget, budget_list
+from antirelou.clock import local_day_start
 from antirelou.config import DEFAULT_PATH, Config, ConfigError, load
-from antirelou.report import budget_lines, daemon_liveness, message_records, today_counts
-from antirelou.store import Store, StoreError
-
-# sysexits.h
-EX_USAGE, EX_DATAERR, EX_UNAVAILABLE, EX_SOFTWARE, EX_CONFIG = 64, 65, 69, 70, 78
-EX_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
+from antirelou.store import Store, StoreError, queries
 
 DESCRIPTION = """\
 antirelou — le numéro anti-relou / the anti-harassment number.
@@ -56,9 +53,9 @@ def _add_config(parser: argparse.ArgumentParser, dest: str = "config") -> None:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        # sysexits' EX_USAGE rather than argparse's 2.
+        # exits.USAGE (sysexits' EX_USAGE) rather than argparse's 2.
         self.print_usage(sys.stderr)
-        self.exit(EX_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(exits.USAGE, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if arguments.command is None:
         parser.print_help()
-        return EX_USAGE
+        return exits.USAGE
     arguments.config = (
         getattr(arguments, "config", None)
         or arguments.global_config
@@ -235,10 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     except _Exit as leave:
         return leave.status
     except KeyboardInterrupt:
-        return 130
+        return exits.INTERRUPTED
     except StoreError as error:
         print(f"antirelou: {error}", file=sys.stderr)
-        return EX_UNAVAILABLE
+        return exits.UNAVAILABLE
     except BrokenPipeError:
         # `antirelou log | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -258,11 +255,11 @@ def _load(path: str) -> Config:
         return load(path)
     except ConfigError as error:
         print(f"antirelou: the configuration is not valid:\n{error}", file=sys.stderr)
-        raise _Exit(EX_CONFIG) from None
+        raise _Exit(exits.CONFIG) from None
 
 
 def _open_store(
-    config: Config, *, write: bool = False, missing_status: int = EX_UNAVAILABLE
+    config: Config, *, write: bool = False, missing_status: int = exits.UNAVAILABLE
 ) -> Store:
     """Open the service's database as its owner, so that files SQLite creates beside it
     (-wal, -shm) stay readable by the service."""
@@ -297,7 +294,7 @@ def cmd_run(arguments: argparse.Namespace) -> int:
         configure_logging("info")
         for line in str(error).splitlines():
             logging.getLogger("antirelou").critical("invalid configuration: %s", line)
-        return EX_CONFIG
+        return exits.CONFIG
     configure_logging(config.logging.level)
     daemon = Daemon(config)
     daemon.install_signal_handlers()
@@ -324,22 +321,23 @@ def cmd_check(arguments: argparse.Namespace) -> int:
 
 def cmd_status(arguments: argparse.Namespace) -> int:
     config = _load(arguments.config)
-    store = _open_store(config, missing_status=EX_NOT_RUNNING)
+    store = _open_store(config, missing_status=exits.NOT_RUNNING)
     now = datetime.now(UTC)
     with store:
-        alive, beat = daemon_liveness(store, now)
-        counts = today_counts(store, now)
-        events = [
-            dict(row)
-            for row in store.read("SELECT at, kind, detail FROM events ORDER BY id DESC LIMIT 5")
+        beat = store.last_heartbeat()
+        counts = queries.counts_since(store, local_day_start(now))
+        events = queries.recent_events(store)
+        budgets = [
+            _budget_line(budget) for budget in budget_list(store.current_spending(now), config)
         ]
-        budgets = budget_lines(store, config, now)
+    alive = beat is not None and beat.alive(now)
+    status = exits.OK if alive else exits.NOT_RUNNING
     if arguments.json:
         print(
             json.dumps(
                 {
                     "running": alive,
-                    "heartbeat": beat,
+                    "heartbeat": None if beat is None else beat.as_json(now),
                     "today": counts,
                     "budgets": budgets,
                     "recent_events": events,
@@ -347,43 +345,38 @@ def cmd_status(arguments: argparse.Namespace) -> int:
                 default=str,
             )
         )
-        return 0 if alive else EX_NOT_RUNNING
+        return status
     if beat is None:
         print("antirelou: has never run with this database")
-        return EX_NOT_RUNNING
-    detail = beat["detail"]
+        return status
     if alive:
         print(
-            f"antirelou: {beat['state']} since {_local(beat['started_at'])} "
-            f"(pid {beat['pid']}), last heartbeat {int(beat['age'])}s ago"
+            f"antirelou: {beat.state} since {_local_text(beat.started_at)} "
+            f"(pid {beat.pid}), last heartbeat {int(beat.age(now))}s ago"
         )
     else:
-        print(f"antirelou: NOT RUNNING (last seen {_local(beat['at'])}, state {beat['state']})")
-    if detail.get("state_detail"):
-        print(f"  problem:  {detail['state_detail']}")
-    modem = detail.get("modem") or {}
-    if modem:
+        print(f"antirelou: NOT RUNNING (last seen {_local_text(beat.at)}, state {beat.state})")
+    if beat.state_detail:
+        print(f"  problem:  {beat.state_detail}")
+    if beat.modem:
         print(
-            f"  modem:    {modem.get('manufacturer')} {modem.get('model')} on "
-            f"{detail.get('port')} (IMEI {modem.get('imei') or '?'})"
+            f"  modem:    {beat.modem.manufacturer} {beat.modem.model} on "
+            f"{beat.port} (IMEI {beat.modem.imei or '?'})"
         )
-    if detail.get("network"):
-        print(f"  network:  {detail['network']}")
-    if detail.get("storage"):
-        used = detail.get("storage_used")
-        print(
-            f"  storage:  {detail['storage']} {'?' if used is None else used}/"
-            f"{detail.get('storage_total')} slots used"
-        )
+    if beat.network:
+        print(f"  network:  {beat.network}")
+    if beat.storage:
+        used = "?" if beat.storage_used is None else beat.storage_used
+        print(f"  storage:  {beat.storage} {used}/{beat.storage_total} slots used")
     print(
         f"  today:    {counts['messages']} messages from {counts['senders']} numbers; "
         f"replies: {counts['replies_sent']} sent ({counts['segments_sent']} SMS), "
         f"{counts['replies_skipped']} skipped, {counts['replies_queued']} waiting, "
         f"{counts['replies_failed'] + counts['replies_unknown']} failed or unknown"
     )
-    if alive and detail.get("flood_since"):
+    if alive and beat.flood_since:
         print(
-            f"  FLOOD MODE since {_local(detail['flood_since'])}: only numbers never "
+            f"  FLOOD MODE since {_local_text(beat.flood_since)}: only numbers never "
             "answered get a reply"
         )
     print("  budgets:")
@@ -392,12 +385,34 @@ def cmd_status(arguments: argparse.Namespace) -> int:
     if events:
         print("  recent events:")
         for event in events:
-            print(f"    {_local(event['at'])}  {event['kind']}: {event['detail']}")
-    return 0 if alive else EX_NOT_RUNNING
+            print(f"    {_local_text(event['at'])}  {event['kind']}: {event['detail']}")
+    return status
 
 
-def _local(moment: str) -> str:
-    return datetime.fromisoformat(moment).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+# What `status` calls each budget: the period it covers; one not named here shows its label.
+_BUDGET_PERIODS = {
+    "budgets.segments_per_hour": "last hour",
+    "budgets.segments_per_day": "last 24h",
+    "budgets.segments_per_month": "30 days",
+    "budgets.numbers_per_month": "30 days",
+    "flood.segments_per_hour": "flood mode, last hour",
+}
+
+
+def _budget_line(budget: Budget) -> str:
+    """Given a budget, return its line in `status`: what is used of it and what is left."""
+    if budget.limit is None:
+        use = f"{budget.used} {budget.unit} (unlimited)"
+    else:
+        use = f"{budget.used}/{budget.limit} {budget.unit}, {budget.left} left"
+    return f"{_BUDGET_PERIODS.get(budget.key, budget.label) + ':':10} {use}"
+
+
+def _local_text(moment: datetime | str) -> str:
+    """Given a time (or the log's ISO text of one), return it as local date and time text."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 # --- log ---------------------------------------------------------------------------
@@ -413,7 +428,7 @@ def cmd_log(arguments: argparse.Namespace) -> int:
         number = classify(arguments.sender, config.numbers.default_country)
         sender = number.e164 or arguments.sender
     with store:
-        records = message_records(store, arguments.limit, sender)
+        records = queries.messages_with_replies(store, arguments.limit, sender)
     if arguments.json:
         for record in records:
             print(json.dumps(record, ensure_ascii=False))
@@ -433,7 +448,7 @@ def cmd_log(arguments: argparse.Namespace) -> int:
         elif reply["status"] == "sent":
             what = f"sent ({reply['segments_sent']} SMS)"
         print(
-            f"{_local(record['received_at'])}  {(record['sender'] or '?')[:16]:16}  "
+            f"{_local_text(record['received_at'])}  {(record['sender'] or '?')[:16]:16}  "
             f"{text:42}  {what}"
         )
     return 0
@@ -467,7 +482,7 @@ def _number_argument(config: Config, raw: str) -> str:
         return normalise(raw, config.numbers.default_country)
     except ValueError as error:
         print(f"antirelou: {error}", file=sys.stderr)
-        raise _Exit(EX_DATAERR) from None
+        raise _Exit(exits.DATAERR) from None
 
 
 def cmd_block(arguments: argparse.Namespace) -> int:
@@ -494,11 +509,11 @@ def cmd_unblock(arguments: argparse.Namespace) -> int:
 def cmd_blocked(arguments: argparse.Namespace) -> int:
     config = _load(arguments.config)
     with _open_store(config) as store:
-        rows = store.read("SELECT number, reason, at FROM blocked ORDER BY at")
+        rows = queries.blocked_numbers(store)
     if not rows:
         print("no blocked numbers / aucun numéro bloqué")
     for row in rows:
-        print(f"{row['number']:16}  since {_local(row['at'])}  {row['reason']}")
+        print(f"{row['number']:16}  since {_local_text(row['at'])}  {row['reason']}")
     return 0
 
 
@@ -514,7 +529,7 @@ def cmd_simulate(arguments: argparse.Namespace) -> int:
         send_latency = parse_duration(arguments.send_latency)
     except ValueError as error:
         print(f"antirelou simulate: {error}", file=sys.stderr)
-        return EX_USAGE
+        return exits.USAGE
     dongle = SimulatedDongle(
         arguments.link,
         memories={"SM": arguments.storage},

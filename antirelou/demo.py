@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
 
+from antirelou.clock import local_day_start, wait_until
 from antirelou.config import load
 from antirelou.daemon import Daemon
 from antirelou.intake import Logged
-from antirelou.report import today_counts
 from antirelou.simulator import SimulatedDongle
-from antirelou.store import Store
+from antirelou.store import Store, queries
 from antirelou.systemd import configure_logging
 
 DEMO_CONFIG = """\
@@ -74,15 +73,6 @@ def _describe(logged: Logged) -> None:
         _say(f"    → no reply: {logged.decision.reason}")
 
 
-def _wait(condition: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def run_demo(data: str, *, fast: bool = False) -> int:
     """Play the scene in folder `data`; return an exit status."""
     os.makedirs(data, mode=0o700, exist_ok=True)
@@ -127,19 +117,17 @@ def run_demo(data: str, *, fast: bool = False) -> int:
 
         def settled() -> bool:
             with Store(config.database, readonly=True) as store:
-                pending = store.read(
-                    "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')"
-                )[0][0]
-                count = store.read("SELECT COUNT(*) FROM messages")[0][0]
-            return pending == 0 and count >= len(SCENE) and not dongle.stored()
+                waiting = queries.replies_waiting(store)
+                count = queries.message_count(store)
+            return waiting == 0 and count >= len(SCENE) and not dongle.stored()
 
-        _wait(settled, 60)
+        wait_until(settled, 60)
         show_sent()
         daemon.request_stop()
         runner.join(15)
 
     with Store(config.database, readonly=True) as store:
-        counts = today_counts(store, daemon.clock.now())
+        counts = queries.counts_since(store, local_day_start(daemon.clock.now()))
     _say("\nSummary / bilan:")
     _say(f"  {counts['messages']} messages logged from {counts['senders']} senders")
     _say(

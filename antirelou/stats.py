@@ -1,22 +1,25 @@
 """Statistics for `antirelou stats`: when messages came, from whom, what was answered, what the
 budgets have left and how each raid went.
 
-`gather` runs the queries and returns plain, JSON-ready data; `render` turns that data into
-terminal text and does no I/O. Every time in the data is an ISO 8601 string carrying the
+`gather` asks the store's read-only queries (`antirelou.store.queries`) and returns plain,
+JSON-ready data; `render` turns that data into terminal text and does no I/O. Skipped replies
+are grouped by their reason code, never by their sentence. Every time in the data is an ISO 8601 string carrying the
 machine's local offset, and every bucket (hour, day) follows the local clock, because the people
 reading this think in local time; the database itself keeps UTC.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
+from antirelou.budgets import budget_list
+from antirelou.clock import local_day_start
 from antirelou.config import Config, format_duration
 from antirelou.numbers import NumberKind
-from antirelou.store import SENT, Store, iso
+from antirelou.reasons import Reason
+from antirelou.store import QUEUED, SENDING, SKIPPED, Store, queries
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -39,22 +42,11 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # --- Time ------------------------------------------------------------------------------------
 
 
-def _utc_iso(moment: datetime) -> str:
-    """Given an aware time, return it as the log writes times, so string comparison is ordering."""
-    return iso(moment.astimezone(UTC))
-
-
 def _local_iso(moment: datetime | str) -> str:
     """Given a time (or the log's ISO text of one), return it as local ISO 8601 text."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.astimezone().isoformat(timespec="seconds")
-
-
-def _local_midnight(day: date) -> datetime:
-    # A naive datetime's astimezone() reads it as the machine's local time with the offset in
-    # force that day, so a day on which the clocks change lasts 23 or 25 hours, as it should.
-    return datetime.combine(day, time()).astimezone()
 
 
 def hour_buckets(now: datetime, count: int = 24) -> list[tuple[datetime, datetime]]:
@@ -74,35 +66,27 @@ def day_buckets(now: datetime, count: int = 7) -> list[tuple[datetime, datetime]
     """Given the time, return (start, end) of the last `count` local calendar days, oldest first,
     the last being today.
     """
-    today = now.astimezone().date()
-    days = [today - timedelta(days=back) for back in range(count - 1, -1, -1)]
-    return [(_local_midnight(day), _local_midnight(day + timedelta(days=1))) for day in days]
+    # Each day is found from a moment inside it, never by adding 24 hours to a midnight: a day
+    # on which the clocks change lasts 23 or 25 hours.
+    starts = [local_day_start(now)]
+    while len(starts) < count:
+        starts.insert(0, local_day_start(starts[0] - HOUR))
+    tomorrow = local_day_start(starts[-1] + DAY + DAY / 2)
+    return list(zip(starts, [*starts[1:], tomorrow], strict=True))
 
 
 # --- Pure helpers on what the log holds --------------------------------------------------------
 
-_QUOTED_OR_WORD = r"(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)"
-_SENDER_NAMED = re.compile(rf"^sender {_QUOTED_OR_WORD} ")
-_NUMBER_FIRST = re.compile(r"^\+?\d+ ")
-_AGO = re.compile(r"\s+\d[\d.dhms]*\s+ago\b")
-_PARTICULARS = re.compile(r"[(:]")
 
-
-def reason_family(reason: str) -> str:
-    """Given why a reply was skipped, return that reason without its particulars, to group by.
-
-    "already answered 2h ago (cooldown 24h)" gives "already answered", "hourly budget spent
-    (60 of 60 SMS)" gives "hourly budget spent", "+33612345678 is blocked (insults)" gives
-    "number is blocked" and "sender 'FREE' is a name, not a phone number" gives "sender is a
-    name, not a phone number".
-    """
-    # The sender's name or number and the elapsed time come before the first '(' or ':', and
-    # would otherwise make one family per harasser or per minute.
-    family = _SENDER_NAMED.sub("sender ", reason, count=1)
-    family = _NUMBER_FIRST.sub("number ", family, count=1)
-    family = _AGO.sub("", family)
-    family = _PARTICULARS.split(family, maxsplit=1)[0].strip()
-    return family or reason.strip() or "(no reason given)"
+def reason_label(code: str | None) -> str:
+    """Given a skipped reply's reason code (None for rows that have none), return the name of
+    its family as `stats` shows it."""
+    if code is None:
+        return "other"
+    try:
+        return Reason(code).label
+    except ValueError:  # written by a newer antirelou: its code is still a name
+        return code
 
 
 def pair_flood_events(events: Sequence[tuple[str, str]]) -> list[tuple[str, str | None]]:
@@ -125,62 +109,23 @@ def pair_flood_events(events: Sequence[tuple[str, str]]) -> list[tuple[str, str 
     return episodes
 
 
-# --- Queries ----------------------------------------------------------------------------------
-
-
-def count_messages(store: Store, buckets: Sequence[tuple[datetime, datetime]]) -> list[int]:
-    """Given (start, end) time ranges, return how many messages were received in each."""
-    # One indexed range count per bucket: exact for any local offset, and empty buckets come
-    # back as 0 without filling gaps by hand.
-    values = ", ".join("(?, ?, ?)" for _ in buckets)
-    parameters = [
-        value
-        for position, (start, end) in enumerate(buckets)
-        for value in (position, _utc_iso(start), _utc_iso(end))
-    ]
-    rows = store.read(
-        f"WITH bucket(position, start, stop) AS (VALUES {values})"  # noqa: S608 - constants only
-        " SELECT (SELECT COUNT(*) FROM messages"
-        "         WHERE received_at >= bucket.start AND received_at < bucket.stop)"
-        " FROM bucket ORDER BY position",
-        parameters,
-    )
-    return [row[0] for row in rows]
+# --- Gathering: the store's queries, shaped for `render` and `--json` ---------------------------
 
 
 def message_totals(store: Store, now: datetime) -> dict[str, dict]:
     """Given the time, return for each of MESSAGE_PERIODS the messages and distinct senders,
     in all and by sender kind.
     """
-    columns, parameters = [], []
-    for period in MESSAGE_PERIODS.values():
-        if period is None:
-            columns += ["COUNT(*)", "COUNT(DISTINCT sender)"]
-        else:
-            columns += [
-                "COALESCE(SUM(received_at >= ?), 0)",
-                "COUNT(DISTINCT CASE WHEN received_at >= ? THEN sender END)",
-            ]
-            parameters += [_utc_iso(now - period)] * 2
-    selected = ", ".join(columns)
-    # Two passes rather than summing the kinds: the same sender text may have been classified
-    # differently under another default_country.
-    overall = store.read(f"SELECT {selected} FROM messages", parameters)[0]  # noqa: S608 - constants only
-    by_kind = {
-        row[0]: row[1:]
-        for row in store.read(
-            f"SELECT sender_kind, {selected} FROM messages GROUP BY sender_kind",  # noqa: S608
-            parameters,
-        )
-    }
+    starts = [None if period is None else now - period for period in MESSAGE_PERIODS.values()]
+    overall, by_kind = queries.message_tallies(store, starts)
     totals = {}
     for index, name in enumerate(MESSAGE_PERIODS):
         kinds = {kind: {"messages": 0, "senders": 0} for kind in SENDER_KINDS}
-        for kind, row in by_kind.items():
-            kinds[kind] = {"messages": row[2 * index], "senders": row[2 * index + 1]}
+        for kind, tallies in by_kind.items():
+            kinds[kind] = {"messages": tallies[index].messages, "senders": tallies[index].senders}
         totals[name] = {
-            "messages": overall[2 * index],
-            "senders": overall[2 * index + 1],
+            "messages": overall[index].messages,
+            "senders": overall[index].senders,
             "by_kind": kinds,
         }
     return totals
@@ -190,23 +135,8 @@ def top_senders(store: Store, now: datetime, limit: int = TOP_SENDERS) -> list[d
     """Given the time, return the senders of most messages over the last 7 days, most first:
     sender, kind, messages, last seen and whether the number is on the block list.
     """
-    rows = store.read(
-        "SELECT sender, sender_kind, COUNT(*) AS messages, MAX(received_at) AS last_seen,"
-        " EXISTS (SELECT 1 FROM blocked WHERE blocked.number = messages.sender) AS blocked"
-        " FROM messages WHERE received_at >= ? AND sender IS NOT NULL"
-        " GROUP BY sender ORDER BY messages DESC, last_seen DESC, sender LIMIT ?",
-        (_utc_iso(now - 7 * DAY), limit),
-    )
-    return [
-        {
-            "sender": row["sender"],
-            "kind": row["sender_kind"],
-            "messages": row["messages"],
-            "last_seen": _local_iso(row["last_seen"]),
-            "blocked": bool(row["blocked"]),
-        }
-        for row in rows
-    ]
+    senders = queries.top_senders(store, now - 7 * DAY, limit)
+    return [{**sender, "last_seen": _local_iso(sender["last_seen"])} for sender in senders]
 
 
 def _empty_reply_counts() -> dict:
@@ -223,41 +153,27 @@ def _empty_reply_counts() -> dict:
 
 def reply_counts(store: Store, now: datetime) -> dict[str, dict]:
     """Given the time, return for each of REPLY_PERIODS the replies sent, skipped (in all and
-    by reason family, most frequent first), failed, of unknown outcome and still waiting, and
+    by reason code, most frequent first), failed, of unknown outcome and still waiting, and
     the SMS segments sent.
     """
-    longest = max(REPLY_PERIODS.values())
-    period_columns = ", ".join(
-        "COALESCE(SUM(created_at >= ?), 0),"
-        " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments_sent END), 0)"
-        for _ in REPLY_PERIODS
-    )
-    parameters = [_utc_iso(now - period) for period in REPLY_PERIODS.values() for _ in (1, 2)]
-    # Grouped by exact reason in SQL (a few hundred distinct texts at most), then by family
-    # here: the family needs patterns SQLite does not have.
-    rows = store.read(
-        "SELECT status, CASE WHEN status = 'skipped' THEN reason END, "  # noqa: S608 - constants only
-        + period_columns
-        + " FROM replies WHERE created_at >= ? GROUP BY 1, 2",
-        [*parameters, _utc_iso(now - longest)],
-    )
+    groups = queries.reply_groups(store, [now - period for period in REPLY_PERIODS.values()])
     counts = {name: _empty_reply_counts() for name in REPLY_PERIODS}
-    for row in rows:
-        status, reason = row[0], row[1]
-        key = "waiting" if status in ("queued", "sending") else status
+    for group in groups:
+        key = "waiting" if group.status in (QUEUED, SENDING) else group.status
         for index, name in enumerate(REPLY_PERIODS):
-            replies, segments = row[2 + 2 * index], row[3 + 2 * index]
-            period = counts[name]
+            period, replies = counts[name], group.replies[index]
             period[key] = period.get(key, 0) + replies
-            period["segments_sent"] += segments
-            if status == "skipped" and replies:
-                family = reason_family(reason or "")
-                by_reason = period["skipped_by_reason"]
-                by_reason[family] = by_reason.get(family, 0) + replies
+            period["segments_sent"] += group.segments_sent[index]
+            if group.status == SKIPPED and replies:
+                by_code = period["skipped_by_reason"]
+                by_code[group.reason_code] = by_code.get(group.reason_code, 0) + replies
     for period in counts.values():
-        ranked = sorted(period["skipped_by_reason"].items(), key=lambda item: (-item[1], item[0]))
+        labelled = [
+            (reason_label(code), code, count) for code, count in period["skipped_by_reason"].items()
+        ]
+        ranked = sorted(labelled, key=lambda item: (-item[2], item[0]))
         period["skipped_by_reason"] = [
-            {"reason": reason, "count": count} for reason, count in ranked
+            {"reason": label, "code": code, "count": count} for label, code, count in ranked
         ]
     return counts
 
@@ -266,29 +182,9 @@ def budget_usage(store: Store, config: Config, now: datetime) -> list[dict]:
     """Given the time, return each budget's configuration key, use, limit and what is left
     (limit and left None when unlimited).
     """
-    spent = store.current_spending(now)
-    budgets = [
-        ("budgets.segments_per_hour", spent.segments_hour, config.budgets.segments_per_hour),
-        ("budgets.segments_per_day", spent.segments_day, config.budgets.segments_per_day),
-        ("budgets.segments_per_month", spent.segments_month, config.budgets.segments_per_month),
-        ("budgets.numbers_per_month", spent.numbers_month, config.budgets.numbers_per_month),
-    ]
-    if config.flood.enabled:
-        budgets.append(
-            (
-                "flood.segments_per_hour",
-                spent.flood_segments_hour,
-                config.flood.segments_per_hour,
-            )
-        )
     return [
-        {
-            "name": name,
-            "used": used,
-            "limit": limit,
-            "left": None if limit is None else max(limit - used, 0),
-        }
-        for name, used, limit in budgets
+        {"name": budget.key, "used": budget.used, "limit": budget.limit, "left": budget.left}
+        for budget in budget_list(store.current_spending(now), config)
     ]
 
 
@@ -296,30 +192,17 @@ def flood_episodes(store: Store, now: datetime) -> list[dict]:
     """Given the time, return every flood episode, oldest first: start, end (None while it
     lasts), duration, messages received and replies sent during it.
     """
-    events = [
-        (row["at"], row["kind"])
-        for row in store.read(
-            "SELECT at, kind FROM events WHERE kind IN ('flood started', 'flood ended') ORDER BY id"
-        )
-    ]
     episodes = []
-    for start, end in pair_flood_events(events):
-        until = end if end is not None else _utc_iso(now)
-        messages, replies, segments = store.read(
-            "SELECT (SELECT COUNT(*) FROM messages WHERE received_at >= ? AND received_at <= ?),"
-            " (SELECT COUNT(*) FROM replies"
-            "  WHERE created_at >= ? AND created_at <= ? AND status = ?),"
-            " (SELECT COALESCE(SUM(segments_sent), 0) FROM replies"
-            "  WHERE created_at >= ? AND created_at <= ? AND status = ?)",
-            (start, until, start, until, SENT, start, until, SENT),
-        )[0]
-        lasted = datetime.fromisoformat(until) - datetime.fromisoformat(start)
+    for start, end in pair_flood_events(queries.flood_events(store)):
+        began = datetime.fromisoformat(start)
+        until = now if end is None else datetime.fromisoformat(end)
+        messages, replies, segments = queries.volume_between(store, began, until)
         episodes.append(
             {
                 "start": _local_iso(start),
                 "end": None if end is None else _local_iso(end),
                 "ongoing": end is None,
-                "duration_seconds": max(round(lasted.total_seconds()), 0),
+                "duration_seconds": max(round((until - began).total_seconds()), 0),
                 "messages": messages,
                 "replies_sent": replies,
                 "segments_sent": segments,
@@ -332,19 +215,18 @@ def gather(store: Store, config: Config, now: datetime) -> dict:
     """Given the log, the configuration and the time, return every statistic `render` shows,
     as JSON-serialisable data.
     """
-    # The log's times are UTC text compared as strings, so bounds must be UTC too (a naive
-    # `now` is read as local time).
+    # A naive `now` is read as local time; the queries turn aware bounds into the log's UTC.
     now = now.astimezone(UTC)
     hours, days = hour_buckets(now), day_buckets(now)
     return {
         "now": _local_iso(now),
         "messages_per_hour": [
             {"start": _local_iso(start), "count": count}
-            for (start, _), count in zip(hours, count_messages(store, hours), strict=True)
+            for (start, _), count in zip(hours, queries.messages_between(store, hours), strict=True)
         ],
         "messages_per_day": [
             {"date": start.date().isoformat(), "start": _local_iso(start), "count": count}
-            for (start, _), count in zip(days, count_messages(store, days), strict=True)
+            for (start, _), count in zip(days, queries.messages_between(store, days), strict=True)
         ],
         "totals": message_totals(store, now),
         "top_senders": top_senders(store, now),
@@ -410,7 +292,7 @@ def bar_chart(rows: Sequence[tuple[str, int]], width: int) -> list[str]:
     return lines
 
 
-def _local(moment: str) -> datetime:
+def _local_time(moment: str) -> datetime:
     """Given ISO 8601 text, return that time in the machine's local time."""
     return datetime.fromisoformat(moment).astimezone()
 
@@ -426,7 +308,7 @@ def _hour_rows(buckets: Sequence[dict]) -> list[tuple[str, str, int]]:
     """
     rows, previous_day = [], None
     for bucket in buckets:
-        start = _local(bucket["start"])
+        start = _local_time(bucket["start"])
         day = _WEEKDAYS[start.weekday()]
         label = f"{day if start.date() != previous_day else '   '} {start:%H:%M}"
         rows.append((label, f"{day} {start:%H:%M}", bucket["count"]))
@@ -502,7 +384,7 @@ def _top_senders_section(senders: Sequence[dict]) -> list[str]:
     for sender in senders:
         name = fit(sender["sender"], 18)
         padding = " " * (18 - _columns(name))
-        last_seen = f"{_local(sender['last_seen']):%Y-%m-%d %H:%M}"
+        last_seen = f"{_local_time(sender['last_seen']):%Y-%m-%d %H:%M}"
         blocked = "  blocked" if sender["blocked"] else ""
         lines.append(f"  {name}{padding}  {sender['messages']:>8}  {last_seen:16}{blocked}")
     return lines
@@ -567,8 +449,10 @@ def _flood_section(episodes: Sequence[dict]) -> list[str]:
     ]
     hidden = len(episodes) - FLOOD_EPISODES_SHOWN
     for episode in episodes[-FLOOD_EPISODES_SHOWN:]:
-        start = f"{_local(episode['start']):%Y-%m-%d %H:%M}"
-        end = "ongoing" if episode["end"] is None else f"{_local(episode['end']):%Y-%m-%d %H:%M}"
+        start = f"{_local_time(episode['start']):%Y-%m-%d %H:%M}"
+        end = (
+            "ongoing" if episode["end"] is None else f"{_local_time(episode['end']):%Y-%m-%d %H:%M}"
+        )
         seconds = episode["duration_seconds"]
         # Minutes are enough once a raid has lasted an hour.
         lasted = format_duration(round(seconds / 60) * 60 if seconds >= 3600 else seconds)
@@ -587,7 +471,7 @@ def render(stats: dict, width: int = 72) -> str:
     """Given what `gather` returned and the terminal width, return the statistics as text,
     no line wider than `width`, times in the machine's local time.
     """
-    now = _local(stats["now"])
+    now = _local_time(stats["now"])
     sections = [
         [f"antirelou statistics, {now:%Y-%m-%d %H:%M} {now.tzname() or ''} (local time)"],
         _chart_section("Messages per hour", _hour_rows(stats["messages_per_hour"]), width),
@@ -595,8 +479,8 @@ def render(stats: dict, width: int = 72) -> str:
             "Messages per day",
             [
                 (
-                    _day_label(_local(bucket["start"])),
-                    _day_label(_local(bucket["start"])),
+                    _day_label(_local_time(bucket["start"])),
+                    _day_label(_local_time(bucket["start"])),
                     bucket["count"],
                 )
                 for bucket in stats["messages_per_day"]

@@ -134,6 +134,7 @@ def test_log_json_and_status_after_a_run(dongle, start_daemon, write_config):
         ("Orange", "Info", "skipped"),
     ]
     assert records[0]["received_at"].endswith("+00:00")
+    assert all("reason_code" in record["reply"] for record in records)
     table = antirelou("-c", config.path, "log")
     assert table.returncode == 0 and "skipped: sender 'Orange' is a name" in table.stdout
     stopped = antirelou("status", "-c", config.path)

@@ -1,9 +1,9 @@
 import json
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from operator_log import add_message, block_number, log_event, paris_time
 
 from antirelou.config import (
     BudgetsConfig,
@@ -23,10 +23,10 @@ from antirelou.stats import (
     gather,
     hour_buckets,
     pair_flood_events,
-    reason_family,
+    reason_label,
     render,
 )
-from antirelou.store import Store, iso
+from antirelou.store import Store
 
 # 13:30 in Paris (CET, UTC+1).
 NOW = datetime(2026, 3, 8, 12, 30, tzinfo=UTC)
@@ -38,12 +38,8 @@ def utc(text: str) -> datetime:
 
 @pytest.fixture(autouse=True)
 def local_time_paris(monkeypatch):
-    """Run every test in Paris time, whatever the machine's zone, and restore it afterwards."""
-    monkeypatch.setenv("TZ", "Europe/Paris")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+    with paris_time(monkeypatch):
+        yield
 
 
 @pytest.fixture
@@ -63,65 +59,6 @@ def make_config(budgets: BudgetsConfig | None = None, flood: FloodConfig | None 
         budgets=budgets or BudgetsConfig(),
         flood=flood or FloodConfig(),
     )
-
-
-def add_message(
-    store: Store,
-    sender: str | None,
-    received_at: datetime,
-    *,
-    kind: str = "phone",
-    status: str | None = None,
-    reason: str = "first message",
-    segments: int = 0,
-    segments_sent: int = 0,
-    replied_at: datetime | None = None,
-) -> int:
-    """Log one message and, if `status` is given, its reply (created when it was received)."""
-    with store.transaction() as tx:
-        message_id = tx.insert_message(
-            pdu_ids=[],
-            sender=sender,
-            sender_kind=kind,
-            text="relou",
-            smsc_time=None,
-            received_at=iso(received_at),
-            parts_expected=1,
-            encoding="gsm7",
-            error=None,
-        )
-        if status is not None:
-            reply_id = tx.insert_reply(
-                message_id=message_id,
-                recipient=sender,
-                text="non",
-                queued=True,
-                reason=reason,
-                code=Reason.FIRST_MESSAGE,
-                segments=segments,
-                due_at=None,
-                now=replied_at or received_at,
-            )
-    if status is not None:
-        # Any status the log can hold, as it would be after its transitions.
-        database = sqlite3.connect(store.path)
-        database.execute(
-            "UPDATE replies SET status = ?, segments_sent = ? WHERE id = ?",
-            (status, segments_sent, reply_id),
-        )
-        database.commit()
-        database.close()
-    return message_id
-
-
-def _event(store: Store, at: datetime, kind: str, detail: str) -> None:
-    with store.transaction() as tx:
-        tx.event(at, kind, detail)
-
-
-def _block(store: Store, number: str, reason: str, at: datetime) -> None:
-    with store.transaction() as tx:
-        tx.block(number, reason, at)
 
 
 # --- time buckets ------------------------------------------------------------------------------
@@ -163,6 +100,16 @@ def test_day_buckets_last_23_hours_on_the_day_clocks_go_forward():
     start, end = day_buckets(utc("2026-03-29T12:00"))[-1]
     assert start == utc("2026-03-28T23:00")
     assert end == utc("2026-03-29T22:00")
+
+
+def test_day_buckets_follow_each_other_across_the_day_clocks_go_back():
+    # On 25 October 2026 Paris goes from 03:00 CEST back to 02:00 CET: a 25-hour day.
+    buckets = day_buckets(utc("2026-10-27T12:00"))
+    assert buckets[-3] == (utc("2026-10-24T22:00"), utc("2026-10-25T23:00"))
+    assert [start.astimezone().strftime("%d %H:%M") for start, _ in buckets] == [
+        f"{day} 00:00" for day in range(21, 28)
+    ]
+    assert all(end == start for (_, end), (start, _) in zip(buckets, buckets[1:], strict=False))
 
 
 # --- gather -----------------------------------------------------------------------------------
@@ -234,7 +181,7 @@ def test_gather_top_senders_ranks_by_messages_then_last_seen(store):
     for _ in range(20):
         add_message(store, "+33699999999", NOW - timedelta(days=8))
     add_message(store, "+33600000000", NOW - timedelta(minutes=1))  # ties with +33600000001
-    _block(store, "+33600000011", "insultes", NOW)
+    block_number(store, "+33600000011", "insultes", NOW)
     top = gather(store, make_config(), NOW)["top_senders"]
     assert [entry["sender"] for entry in top] == [
         f"+336000000{index:02d}" for index in range(11, 1, -1)
@@ -256,43 +203,14 @@ def test_gather_top_senders_breaks_ties_by_latest_message(store):
     assert [entry["sender"] for entry in top] == ["+33622222222", "+33611111111"]
 
 
-@pytest.mark.parametrize(
-    ("reason", "family"),
-    [
-        ("already answered 2h ago (cooldown 24h)", "already answered"),
-        ("already answered 1h30m5s ago (cooldown 24h)", "already answered"),
-        ("hourly budget spent (60 of 60 SMS)", "hourly budget spent"),
-        ("flood-mode hourly budget spent (10 of 10 SMS)", "flood-mode hourly budget spent"),
-        (
-            "monthly budget of numbers spent (140 of 140 different numbers answered in 30 days)",
-            "monthly budget of numbers spent",
-        ),
-        ("flood mode: only numbers never answered get a reply", "flood mode"),
-        (
-            "sender 'FREE MOBILE' is a name, not a phone number",
-            "sender is a name, not a phone number",
-        ),
-        ("sender 'A:B (x)' is a name, not a phone number", "sender is a name, not a phone number"),
-        ("sender 36180 is a short code", "sender is a short code"),
-        ("+33612345678 is blocked (insultes)", "number is blocked"),
-        ("+33812345678 is in a never-answered range (+338)", "number is in a never-answered range"),
-        (
-            "sequence finished (3 replies sent; starts again 30d after the last one)",
-            "sequence finished",
-        ),
-        ("blocked before it was sent (insultes)", "blocked before it was sent"),
-        (
-            "a reply to this number is already waiting to be sent",
-            "a reply to this number is already waiting to be sent",
-        ),
-        ("", "(no reason given)"),
-    ],
-)
-def test_reason_family_drops_particulars(reason, family):
-    assert reason_family(reason) == family
+def test_reason_label_names_the_code_and_calls_a_missing_code_other():
+    assert reason_label("cooldown") == "already answered (cooldown)"
+    assert reason_label("budget_hour") == "hourly budget spent"
+    assert reason_label(None) == "other"
+    assert reason_label("invented_later") == "invented_later"
 
 
-def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
+def test_gather_replies_groups_skipped_by_reason_code_per_period(store):
     hour_ago, week_ago = NOW - timedelta(hours=1), NOW - timedelta(days=7)
     add_message(store, "+33611111111", hour_ago, status="sent", segments=2, segments_sent=2)
     add_message(store, "+33622222222", week_ago, status="sent", segments=1, segments_sent=1)
@@ -302,6 +220,7 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         hour_ago,
         status="skipped",
         reason="already answered 5m ago (cooldown 24h)",
+        code=Reason.COOLDOWN,
     )
     add_message(
         store,
@@ -309,6 +228,7 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         hour_ago,
         status="skipped",
         reason="already answered 7m ago (cooldown 24h)",
+        code=Reason.COOLDOWN,
     )
     add_message(
         store,
@@ -316,6 +236,7 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         hour_ago,
         status="skipped",
         reason="hourly budget spent (60 of 60 SMS)",
+        code=Reason.BUDGET_HOUR,
     )
     add_message(
         store,
@@ -323,6 +244,7 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         week_ago,
         status="skipped",
         reason="hourly budget spent (59 of 60 SMS)",
+        code=Reason.BUDGET_HOUR,
     )
     add_message(
         store,
@@ -330,6 +252,11 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
         week_ago,
         status="skipped",
         reason="hourly budget spent (60 of 60 SMS)",
+        code=Reason.BUDGET_HOUR,
+    )
+    # Worded like a cooldown, but the code is what counts; and a row with no code at all.
+    add_message(
+        store, "+33611111111", hour_ago, status="skipped", reason="already answered", code=None
     )
     add_message(store, "+33666666666", hour_ago, status="failed", segments=2, segments_sent=1)
     add_message(store, "+33677777777", hour_ago, status="unknown", segments=1)
@@ -341,26 +268,28 @@ def test_gather_replies_groups_skipped_by_reason_family_per_period(store):
     replies = gather(store, make_config(), NOW)["replies"]
     assert replies["last_24_hours"] == {
         "sent": 1,
-        "skipped": 3,
+        "skipped": 4,
         "failed": 1,
         "unknown": 1,
         "waiting": 2,
         "segments_sent": 3,
         "skipped_by_reason": [
-            {"reason": "already answered", "count": 2},
-            {"reason": "hourly budget spent", "count": 1},
+            {"reason": "already answered (cooldown)", "code": "cooldown", "count": 2},
+            {"reason": "hourly budget spent", "code": "budget_hour", "count": 1},
+            {"reason": "other", "code": None, "count": 1},
         ],
     }
     assert replies["last_30_days"] == {
         "sent": 2,
-        "skipped": 5,
+        "skipped": 6,
         "failed": 1,
         "unknown": 1,
         "waiting": 2,
         "segments_sent": 4,
         "skipped_by_reason": [
-            {"reason": "hourly budget spent", "count": 3},
-            {"reason": "already answered", "count": 2},
+            {"reason": "hourly budget spent", "code": "budget_hour", "count": 3},
+            {"reason": "already answered (cooldown)", "code": "cooldown", "count": 2},
+            {"reason": "other", "code": None, "count": 1},
         ],
     }
 
@@ -427,10 +356,10 @@ def test_gather_flood_episodes_count_volume_and_replies_including_ongoing(store)
             segments_sent=1 if minute < 10 else 0,
         )
     add_message(store, "+33633333333", end + timedelta(minutes=1))  # after: not counted
-    _event(store, start, "flood started", "25 messages and 12 new numbers in the last minute")
-    _event(store, end, "flood ended", "13 messages in 1h5m")
+    log_event(store, start, "flood started", "25 messages and 12 new numbers in the last minute")
+    log_event(store, end, "flood ended", "13 messages in 1h5m")
     ongoing_since = NOW - timedelta(minutes=20)
-    _event(store, ongoing_since, "flood started", "30 messages in the last minute")
+    log_event(store, ongoing_since, "flood started", "30 messages in the last minute")
     for minute in range(3):
         add_message(
             store,
@@ -465,7 +394,7 @@ def test_gather_flood_episodes_count_volume_and_replies_including_ongoing(store)
 
 def test_gather_returns_json_serialisable_data(store):
     add_message(store, "+33611111111", NOW - timedelta(hours=1), status="sent", segments=1)
-    _event(store, NOW - timedelta(hours=2), "flood started", "x")
+    log_event(store, NOW - timedelta(hours=2), "flood started", "x")
     stats = gather(store, make_config(), NOW)
     assert json.loads(json.dumps(stats)) == stats
 
@@ -513,6 +442,7 @@ def populated_stats(store: Store) -> dict:
                 NOW - timedelta(hours=hour),
                 status="skipped",
                 reason="already answered 3h ago (cooldown 24h)",
+                code=Reason.COOLDOWN,
             )
     add_message(
         store,
@@ -529,11 +459,12 @@ def populated_stats(store: Store) -> dict:
         kind="alphanumeric",
         status="skipped",
         reason="sender '\\x1b[2JUN NOM' is a name, not a phone number",
+        code=Reason.ALPHANUMERIC,
     )
-    _block(store, "+33699999999", "menaces", NOW)
-    _event(store, utc("2026-03-07T20:00"), "flood started", "x")
-    _event(store, utc("2026-03-07T21:05"), "flood ended", "x")
-    _event(store, NOW - timedelta(minutes=20), "flood started", "x")
+    block_number(store, "+33699999999", "menaces", NOW)
+    log_event(store, utc("2026-03-07T20:00"), "flood started", "x")
+    log_event(store, utc("2026-03-07T21:05"), "flood ended", "x")
+    log_event(store, NOW - timedelta(minutes=20), "flood started", "x")
     return gather(store, make_config(), NOW)
 
 
@@ -556,7 +487,7 @@ def test_render_shows_every_section_in_local_time(store):
     assert "  +33699999999               1  2026-03-08 13:27  blocked" in lines
     assert "Replies                                    24 hours   30 days" in lines
     assert "  skipped                                        70        86" in lines
-    assert "    already answered                             69        85" in lines
+    assert "    already answered (cooldown)                  69        85" in lines
     assert "    sender is a name, not a phone number          1         1" in lines
     assert "  SMS, last hour                        1       60       59" in lines
     assert "  2026-03-07 21:00  2026-03-07 22:05  1h5m             2        0" in lines
@@ -589,8 +520,8 @@ def test_render_reports_an_empty_log(store):
 def test_render_shows_only_the_latest_flood_episodes(store):
     for day in range(12):
         started = NOW - timedelta(days=12 - day)
-        _event(store, started, "flood started", "x")
-        _event(store, started + timedelta(minutes=30), "flood ended", "x")
+        log_event(store, started, "flood started", "x")
+        log_event(store, started + timedelta(minutes=30), "flood ended", "x")
     lines = render(gather(store, make_config(), NOW)).splitlines()
     assert "  2026-02-25 13:30  2026-02-25 14:00  30m              0        0" not in lines
     assert "  2026-02-26 13:30  2026-02-26 14:00  30m              0        0" in lines

@@ -1,0 +1,267 @@
+"""What operators read from the log: read-only queries for `status`, `log`, `blocked`, `stats`
+and the demo, each named for what it returns.
+
+Every bound is an aware datetime, turned here into the log's UTC text, so that callers never
+compare times as strings; rows come back as plain data, times as the log's ISO text (UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from antirelou.store.database import Store
+from antirelou.store.rows import iso
+from antirelou.store.schema import QUEUED, SENDING, SENT, SKIPPED
+
+# The reply statuses `status` counts for a day, each reported even when none happened.
+_DAY_REPLY_STATUSES = ("sent", "skipped", "queued", "failed", "unknown")
+
+
+def _log_time(moment: datetime) -> str:
+    """Given an aware time, return it as the log writes times, so that string order is time
+    order."""
+    return iso(moment.astimezone(UTC))
+
+
+# --- status -----------------------------------------------------------------------------------
+
+
+def counts_since(store: Store, since: datetime) -> dict[str, int]:
+    """Given a start, return what happened since: messages, distinct senders, replies by status
+    (`replies_sent`, `replies_skipped`, …) and SMS segments sent."""
+    start = _log_time(since)
+    messages, senders = store.read(
+        "SELECT COUNT(*), COUNT(DISTINCT sender) FROM messages WHERE received_at >= ?", (start,)
+    )[0]
+    counts = {"messages": messages, "senders": senders}
+    for status in _DAY_REPLY_STATUSES:
+        counts[f"replies_{status}"] = 0
+    for status, count in store.read(
+        "SELECT status, COUNT(*) FROM replies WHERE created_at >= ? GROUP BY status", (start,)
+    ):
+        counts[f"replies_{status}"] = count
+    counts["segments_sent"] = store.read(
+        "SELECT COALESCE(SUM(segments_sent), 0) FROM replies WHERE updated_at >= ?", (start,)
+    )[0][0]
+    return counts
+
+
+def recent_events(store: Store, limit: int = 5) -> list[dict]:
+    """Return the latest `limit` events, newest first: at (the log's text), kind, detail."""
+    rows = store.read("SELECT at, kind, detail FROM events ORDER BY id DESC LIMIT ?", (limit,))
+    return [dict(row) for row in rows]
+
+
+# --- log and the block list --------------------------------------------------------------------
+
+_MESSAGES_WITH_REPLIES = """
+SELECT m.id, m.sender, m.sender_kind, m.text, m.smsc_time, m.received_at, m.parts,
+       m.parts_expected, m.encoding, m.error, r.status AS reply_status, r.reason AS reply_reason,
+       r.reason_code AS reply_reason_code, r.text AS reply_text,
+       r.updated_at AS reply_updated_at, r.segments_sent AS reply_segments
+FROM messages m LEFT JOIN replies r ON r.message_id = m.id
+"""
+
+
+def messages_with_replies(store: Store, limit: int, sender: str | None = None) -> list[dict]:
+    """Given how many (0 for all) and optionally a sender, return the latest messages, oldest
+    first, each with its reply, as `log --json` prints them."""
+    where, parameters = "", []
+    if sender:
+        where, parameters = " WHERE m.sender = ?", [sender]
+    query = _MESSAGES_WITH_REPLIES + where + " ORDER BY m.id DESC"
+    if limit > 0:
+        query += " LIMIT ?"
+        parameters.append(limit)
+    return [
+        {
+            "id": row["id"],
+            "sender": row["sender"],
+            "sender_kind": row["sender_kind"],
+            "text": row["text"],
+            "received_at": row["received_at"],
+            "smsc_time": row["smsc_time"],
+            "parts": row["parts"],
+            "complete": row["parts"] >= row["parts_expected"],
+            "encoding": row["encoding"],
+            "error": row["error"],
+            "reply": {
+                "status": row["reply_status"],
+                "reason": row["reply_reason"],
+                "reason_code": row["reply_reason_code"],
+                "text": row["reply_text"],
+                "updated_at": row["reply_updated_at"],
+                "segments_sent": row["reply_segments"],
+            },
+        }
+        for row in reversed(store.read(query, parameters))
+    ]
+
+
+def blocked_numbers(store: Store) -> list[dict]:
+    """Return the block list, oldest first: number, reason, at (the log's text)."""
+    return [dict(row) for row in store.read("SELECT number, reason, at FROM blocked ORDER BY at")]
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+
+def message_count(store: Store) -> int:
+    """Return how many messages the log holds."""
+    return store.read("SELECT COUNT(*) FROM messages")[0][0]
+
+
+def replies_waiting(store: Store) -> int:
+    """Return how many replies are queued or being sent."""
+    return store.read("SELECT COUNT(*) FROM replies WHERE status IN (?, ?)", (QUEUED, SENDING))[0][
+        0
+    ]
+
+
+# --- stats ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Messages, and the distinct senders who wrote them."""
+
+    messages: int
+    senders: int
+
+
+@dataclass(frozen=True)
+class ReplyGroup:
+    """Replies of one status and reason code, counted over several periods."""
+
+    status: str
+    reason_code: str | None  # only for skipped replies; None for the others or when unknown
+    replies: tuple[int, ...]  # one count per period, in the order asked
+    segments_sent: tuple[int, ...]
+
+
+def messages_between(store: Store, ranges: Sequence[tuple[datetime, datetime]]) -> list[int]:
+    """Given (start, end) time ranges, return how many messages were received in each."""
+    # One indexed range count per range: exact for any local offset, and empty ranges come
+    # back as 0 without filling gaps by hand.
+    values = ", ".join("(?, ?, ?)" for _ in ranges)
+    parameters = [
+        value
+        for position, (start, end) in enumerate(ranges)
+        for value in (position, _log_time(start), _log_time(end))
+    ]
+    rows = store.read(
+        f"WITH bucket(position, start, stop) AS (VALUES {values})"  # noqa: S608 - constants only
+        " SELECT (SELECT COUNT(*) FROM messages"
+        "         WHERE received_at >= bucket.start AND received_at < bucket.stop)"
+        " FROM bucket ORDER BY position",
+        parameters,
+    )
+    return [row[0] for row in rows]
+
+
+def message_tallies(
+    store: Store, starts: Sequence[datetime | None]
+) -> tuple[list[Tally], dict[str, list[Tally]]]:
+    """Given period starts (None: the whole log), return each period's tally, overall and by
+    sender kind (kinds with no message left out)."""
+    columns, parameters = [], []
+    for start in starts:
+        if start is None:
+            columns += ["COUNT(*)", "COUNT(DISTINCT sender)"]
+        else:
+            columns += [
+                "COALESCE(SUM(received_at >= ?), 0)",
+                "COUNT(DISTINCT CASE WHEN received_at >= ? THEN sender END)",
+            ]
+            parameters += [_log_time(start)] * 2
+    selected = ", ".join(columns)
+
+    def tallies(row: Sequence[int]) -> list[Tally]:
+        return [Tally(row[2 * index], row[2 * index + 1]) for index in range(len(starts))]
+
+    # Two passes rather than summing the kinds: the same sender text may have been classified
+    # differently under another default_country.
+    overall = store.read(f"SELECT {selected} FROM messages", parameters)[0]  # noqa: S608 - constants only
+    rows = store.read(
+        f"SELECT sender_kind, {selected} FROM messages GROUP BY sender_kind",  # noqa: S608
+        parameters,
+    )
+    return tallies(overall), {row[0]: tallies(row[1:]) for row in rows}
+
+
+def top_senders(store: Store, since: datetime, limit: int) -> list[dict]:
+    """Given a start and a count, return the senders of most messages since then, most first
+    (ties: latest first): sender, kind, messages, last_seen (the log's text) and whether the
+    number is on the block list."""
+    rows = store.read(
+        "SELECT sender, sender_kind, COUNT(*) AS messages, MAX(received_at) AS last_seen,"
+        " EXISTS (SELECT 1 FROM blocked WHERE blocked.number = messages.sender) AS blocked"
+        " FROM messages WHERE received_at >= ? AND sender IS NOT NULL"
+        " GROUP BY sender ORDER BY messages DESC, last_seen DESC, sender LIMIT ?",
+        (_log_time(since), limit),
+    )
+    return [
+        {
+            "sender": row["sender"],
+            "kind": row["sender_kind"],
+            "messages": row["messages"],
+            "last_seen": row["last_seen"],
+            "blocked": bool(row["blocked"]),
+        }
+        for row in rows
+    ]
+
+
+def reply_groups(store: Store, starts: Sequence[datetime]) -> list[ReplyGroup]:
+    """Given period starts, return the replies created in each period, grouped by status and,
+    for skipped replies, by reason code; with the SMS segments they sent."""
+    period_columns = ", ".join(
+        "COALESCE(SUM(created_at >= ?), 0),"
+        " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments_sent END), 0)"
+        for _ in starts
+    )
+    parameters = [_log_time(start) for start in starts for _ in (1, 2)]
+    rows = store.read(
+        "SELECT status, CASE WHEN status = ? THEN reason_code END, "  # noqa: S608 - constants only
+        + period_columns
+        + " FROM replies WHERE created_at >= ? GROUP BY 1, 2",
+        [SKIPPED, *parameters, _log_time(min(starts))],
+    )
+    return [
+        ReplyGroup(
+            status=row[0],
+            reason_code=row[1],
+            replies=tuple(row[2 + 2 * index] for index in range(len(starts))),
+            segments_sent=tuple(row[3 + 2 * index] for index in range(len(starts))),
+        )
+        for row in rows
+    ]
+
+
+def flood_events(store: Store) -> list[tuple[str, str]]:
+    """Return (at, kind) of every 'flood started' and 'flood ended' event, in the order they
+    were written."""
+    return [
+        (row["at"], row["kind"])
+        for row in store.read(
+            "SELECT at, kind FROM events WHERE kind IN ('flood started', 'flood ended') ORDER BY id"
+        )
+    ]
+
+
+def volume_between(store: Store, start: datetime, end: datetime) -> tuple[int, int, int]:
+    """Given two times, return the messages received, the replies sent and the SMS segments
+    they cost between them (both ends included)."""
+    start_text, end_text = _log_time(start), _log_time(end)
+    return tuple(
+        store.read(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE received_at >= ? AND received_at <= ?),"
+            " (SELECT COUNT(*) FROM replies"
+            "  WHERE created_at >= ? AND created_at <= ? AND status = ?),"
+            " (SELECT COALESCE(SUM(segments_sent), 0) FROM replies"
+            "  WHERE created_at >= ? AND created_at <= ? AND status = ?)",
+            (start_text, end_text, start_text, end_text, SENT, start_text, end_text, SENT),
+        )[0]
+    )
