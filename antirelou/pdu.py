@@ -1,7 +1,10 @@
-"""SMS wire format: SMS-DELIVER and SMS-SUBMIT PDUs (3GPP TS 23.040, alphabets of TS 23.038).
+"""SMS wire format, the daemon's side: SMS-DELIVER decoding, SMS-SUBMIT encoding, lengths
+(3GPP TS 23.040, alphabets of TS 23.038). The network's side (SMS-DELIVER encoding, SMS-SUBMIT
+decoding), which only the simulated dongle needs, is antirelou.simulator.network_pdu.
 
-Pure functions, no I/O. The GSM 7-bit basic table comes from python-gsmmodem (it is right);
-the rest is done here because gsmmodem's codec loses text in ways that matter to us:
+Pure functions, no I/O: no library that does I/O is loaded, not even python-gsmmodem, whose
+GSM 7-bit table used to be imported from here (it pulled in its modem module and pyserial).
+The rest is done here because gsmmodem's codec loses text in ways that matter to us:
 its septet unpacker drops a final '@' when the septet count is a multiple of 8, an unknown
 escape code silently swallows two characters and a final escape raises StopIteration,
 a user data length longer than the data gives a partial text with no error, UCS-2 text
@@ -15,24 +18,19 @@ from __future__ import annotations
 
 import re
 import struct
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-
-from gsmmodem.pdu import GSM7_BASIC
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 __all__ = [
+    "GSM7_BASIC",
     "Concat",
     "Deliver",
     "SegmentInfo",
-    "Submit",
     "SubmitPdu",
     "concat_information_element",
     "decode_deliver",
-    "decode_submit",
-    "encode_deliver",
-    "encode_deliver_raw",
     "encode_submit",
     "join_parts",
     "segment_info",
@@ -40,6 +38,19 @@ __all__ = [
 
 # --- alphabets -----------------------------------------------------------------------------
 
+# 23.038 §6.2.1, the GSM 7-bit default alphabet: the character of each septet 0x00-0x7F, in
+# rows of 16. 0x1B is the escape to the extension table. Same table as python-gsmmodem's,
+# including at 0x5F, where 23.038 has '§' and this table (like gsmmodem's) '`'.
+GSM7_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅå"
+    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
+    " !\"#¤%&'()*+,-./"
+    "0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNO"
+    "PQRSTUVWXYZÄÖÑÜ`"
+    "¿abcdefghijklmno"
+    "pqrstuvwxyzäöñüà"
+)
 _ESCAPE = 0x1B
 # 23.038 §6.2.1.1, default extension table (form feed included, CR2 and SS2 are controls).
 _EXTENSION = {
@@ -63,7 +74,6 @@ GSM7_PART_LIMIT = 153  # septets in one part, after the 6-octet concatenation he
 UCS2_SINGLE_LIMIT = 70  # UTF-16 code units in one SMS
 UCS2_PART_LIMIT = 67
 
-_DEFAULT_SMSC = "+33695000695"
 _SEMI_OCTET_DIGITS = "0123456789*#abc"
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -110,19 +120,6 @@ class SubmitPdu:
 
     hex: str
     tpdu_length: int
-
-
-@dataclass(frozen=True)
-class Submit:
-    """A decoded SMS-SUBMIT (what a host sent with AT+CMGS)."""
-
-    number: str | None
-    text: str
-    units: str
-    concat: Concat | None
-    reference: int
-    request_report: bool
-    encoding: str
 
 
 class _Malformed(ValueError):
@@ -185,42 +182,17 @@ def _decode_deliver(pdu_hex: str, found: dict) -> Deliver:
     )
 
 
-def decode_submit(pdu_hex: str) -> Submit:
-    """Given an SMS-SUBMIT as hex (SMSC field in front, '00' for the modem's own), return
-    a Submit. Raise ValueError if it is not a well-formed SMS-SUBMIT.
-    """
-    try:
-        reader = _Reader(_parse_hex(pdu_hex))
-        _skip_smsc(reader)
-        first_octet = reader.byte("first octet")
-        message_type = first_octet & 0x03
-        if message_type != 1:
-            raise _Malformed(f"not an SMS-SUBMIT but an {_MESSAGE_TYPES[message_type]}")
-        reference = reader.byte("message reference")
-        number, _ = _read_address(reader, "destination address")
-        reader.byte("protocol identifier")
-        data_coding = reader.byte("data coding scheme")
-        validity_format = (first_octet >> 3) & 0x03
-        reader.take({0: 0, 2: 1}.get(validity_format, 7), "validity period")
-        units, concat = _read_user_data(reader, first_octet, data_coding, {})
-    except _Malformed:
-        raise
-    except Exception as problem:  # keep the documented contract: garbage gives ValueError
-        raise ValueError(f"undecodable SMS-SUBMIT: {problem!r}") from problem
-    return Submit(
-        number=number,
-        text=_valid_unicode(units),
-        units=units,
-        concat=concat,
-        reference=reference,
-        request_report=bool(first_octet & 0x20),
-        encoding=_alphabet(data_coding),
-    )
+class Part(Protocol):
+    """One part of a concatenated message, decoded: its text as raw UTF-16 code units."""
+
+    @property
+    def units(self) -> str: ...
 
 
-def join_parts(parts: Sequence[Deliver | Submit]) -> str:
+def join_parts(parts: Sequence[Part]) -> str:
     """Given the parts of one concatenated message in sequence order (missing parts simply
-    left out), return their joined text as valid Unicode.
+    left out; Deliver, or the simulator's decoded SMS-SUBMIT), return their joined text as
+    valid Unicode.
 
     Joins the raw UTF-16 code units before repairing them, so an emoji whose surrogate pair
     a sender split across two parts survives.
@@ -562,92 +534,6 @@ def encode_submit(
     return pdus
 
 
-def encode_deliver(
-    sender: str,
-    text: str,
-    timestamp: datetime,
-    *,
-    smsc: str = _DEFAULT_SMSC,
-    concat_reference: int | None = None,
-) -> list[str]:
-    """Given a sender, a text and the SMSC time, return the SMS-DELIVER PDUs (hex, SMSC field
-    in front, as a modem stores them) a network would deliver, one per segment.
-
-    Sender '+<digits>' is international, '<digits>' unknown type of number (short codes
-    too), anything else alphanumeric. A naive timestamp is taken as UTC. When concat_reference
-    is None it is derived from sender, text and time. Raise ValueError for a sender that
-    cannot be encoded (alphanumeric longer than 11 septets or outside GSM 7-bit).
-    """
-    if concat_reference is None:
-        seed = f"{sender}\x00{text}\x00{timestamp.isoformat()}"
-        concat_reference = zlib.crc32(seed.encode("utf-8", "surrogatepass")) & 0xFF
-    encoding, chunks = _split(text)
-    pdus = []
-    for sequence, chunk in enumerate(chunks, start=1):
-        header = b""
-        if len(chunks) > 1:
-            header = concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
-        pdus.append(
-            encode_deliver_raw(
-                sender,
-                chunk,
-                data_coding=_DATA_CODING[encoding],
-                timestamp=timestamp,
-                smsc=smsc,
-                header=header,
-                more_messages=sequence < len(chunks),
-            )
-        )
-    return pdus
-
-
-def encode_deliver_raw(
-    sender: str,
-    payload: str | bytes,
-    *,
-    data_coding: int = 0x00,
-    timestamp: datetime | None = None,
-    smsc: str | None = _DEFAULT_SMSC,
-    header: bytes = b"",
-    more_messages: bool = False,
-    user_data_length: int | None = None,
-) -> str:
-    """Given a sender and a payload, return one SMS-DELIVER as hex, built as told (for tests
-    that need odd PDUs: 16-bit concat headers, 8-bit data, wrong lengths).
-
-    The payload is a text, or raw units: septet values for a GSM 7-bit data coding, octets
-    otherwise (compressed data too, taken as it is). `header` holds information elements (see concat_information_element); the
-    header length octet and TP-UDHI are added. user_data_length overrides TP-UDL.
-    Raise ValueError if the payload cannot be encoded in the data coding's alphabet.
-    """
-    encoding = _alphabet(data_coding)
-    if isinstance(payload, str):
-        if encoding == "unknown":
-            raise ValueError("cannot compress a text: give compressed data as bytes")
-        if encoding == "gsm7":
-            units: bytes | list[int] = _encode_gsm7(payload)
-        elif encoding == "ucs2":
-            units = payload.encode("utf-16-be", "surrogatepass")
-        else:
-            units = payload.encode("latin-1")
-    else:
-        units = bytes(payload)
-    if encoding == "gsm7" and any(unit > 0x7F for unit in units):
-        raise ValueError("GSM 7-bit payload values must be septets (0-127)")
-    length, user_data = _pack_user_data(units, encoding, header)
-    first_octet = 0x00 | (0 if more_messages else 0x04) | (0x40 if header else 0)
-    moment = timestamp if timestamp is not None else datetime.now(UTC)
-    tpdu = (
-        bytes([first_octet])
-        + _encode_address(sender, alphanumeric_allowed=True)
-        + bytes([0x00, data_coding])
-        + _encode_timestamp(moment)
-        + bytes([length if user_data_length is None else user_data_length])
-        + user_data
-    )
-    return (_encode_smsc(smsc) + tpdu).hex().upper()
-
-
 def concat_information_element(
     reference: int, total: int, sequence: int, *, sixteen_bit: bool = False
 ) -> bytes:
@@ -725,42 +611,7 @@ def _encode_address(address: str, *, alphanumeric_allowed: bool) -> bytes:
     return bytes([len(digits), type_of_address]) + _semi_octets(digits)
 
 
-def _encode_smsc(smsc: str | None) -> bytes:
-    if not smsc:
-        return b"\x00"
-    if smsc.startswith("+") and _DIGITS.fullmatch(smsc[1:]):
-        digits, type_of_address = smsc[1:], 0x91
-    elif _DIGITS.fullmatch(smsc):
-        digits, type_of_address = smsc, 0x81
-    else:
-        raise ValueError(f"not an SMSC number: {smsc!r}")
-    value = _semi_octets(digits)
-    return bytes([1 + len(value), type_of_address]) + value
-
-
 def _semi_octets(digits: str) -> bytes:
     if len(digits) % 2:
         digits += "F"
     return bytes(int(digits[index + 1] + digits[index], 16) for index in range(0, len(digits), 2))
-
-
-def _encode_timestamp(moment: datetime) -> bytes:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    offset = moment.utcoffset() or timedelta(0)
-    quarters = round(offset.total_seconds() / 900)
-    if not 1969 <= moment.year <= 2068 or abs(quarters) > 79:
-        raise ValueError(f"timestamp {moment.isoformat()} cannot be encoded in TP-SCTS")
-    fields = (
-        moment.year % 100,
-        moment.month,
-        moment.day,
-        moment.hour,
-        moment.minute,
-        moment.second,
-        abs(quarters),
-    )
-    octets = bytearray((value % 10) << 4 | value // 10 for value in fields)
-    if quarters < 0:
-        octets[6] |= 0x08
-    return bytes(octets)

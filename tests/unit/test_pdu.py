@@ -14,13 +14,11 @@ from antirelou.pdu import (
     Deliver,
     concat_information_element,
     decode_deliver,
-    decode_submit,
-    encode_deliver,
-    encode_deliver_raw,
     encode_submit,
     join_parts,
     segment_info,
 )
+from antirelou.simulator.network_pdu import decode_submit, encode_deliver, encode_deliver_raw
 
 WHEN = datetime(2026, 3, 8, 12, 30, 15, tzinfo=timezone(timedelta(hours=1)))
 
