@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import gsmmodem.pdu
@@ -10,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from antirelou.pdu import (
+    GSM7_BASIC,
     Concat,
     Deliver,
     concat_information_element,
@@ -581,3 +584,23 @@ def test_segment_info_agrees_with_encode_submit(text):
     billed = 1 if info.units <= single else -(-info.units // part)
     # Never cutting an escape or surrogate pair costs at most one unit per part.
     assert billed <= info.segments <= max(billed, -(-info.units // (part - 1)))
+
+
+# --- what the module loads ---------------------------------------------------------------------
+
+
+def test_pdu_loads_no_io_library():
+    code = (
+        "import sys, antirelou.pdu; "
+        "print([m for m in ('serial', 'gsmmodem', 'sqlite3', 'yaml') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_gsm7_basic_table_is_gsmmodems():
+    # Our copy of the spec table decodes and encodes exactly as the one it replaces.
+    assert GSM7_BASIC == gsmmodem.pdu.GSM7_BASIC
+    assert len(GSM7_BASIC) == 128 and GSM7_BASIC[0x1B] == "\x1b"
