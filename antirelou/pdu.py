@@ -157,12 +157,7 @@ def _failed(reason: str, found: dict) -> Deliver:
 
 
 def _decode_deliver(pdu_hex: str, found: dict) -> Deliver:
-    reader = _Reader(_parse_hex(pdu_hex))
-    _skip_smsc(reader)
-    first_octet = reader.byte("first octet")
-    message_type = first_octet & 0x03
-    if message_type != 0:
-        raise _Malformed(f"not an SMS-DELIVER but an {_MESSAGE_TYPES[message_type]}")
+    reader, first_octet = _read_first_octet(pdu_hex, 0)
     sender, alphanumeric = _read_address(reader, "originating address")
     found.update(sender=sender, sender_alphanumeric=alphanumeric)
     reader.byte("protocol identifier")
@@ -233,6 +228,22 @@ class _Reader:
         chunk = self.data[self.position :]
         self.position = len(self.data)
         return chunk
+
+
+def _read_first_octet(pdu_hex: str, message_type: int) -> tuple[_Reader, int]:
+    """Given a PDU as hex (SMSC field in front) and the TP-MTI it must have (0 SMS-DELIVER,
+    1 SMS-SUBMIT), return a reader past the first octet, and that octet. Raise _Malformed
+    if the PDU is shorter or of another type.
+    """
+    reader = _Reader(_parse_hex(pdu_hex))
+    _skip_smsc(reader)
+    first_octet = reader.byte("first octet")
+    found_type = first_octet & 0x03
+    if found_type != message_type:
+        raise _Malformed(
+            f"not an {_MESSAGE_TYPES[message_type]} but an {_MESSAGE_TYPES[found_type]}"
+        )
+    return reader, first_octet
 
 
 def _parse_hex(pdu_hex: str) -> bytes:
@@ -489,10 +500,20 @@ def _chunk_bounds(costs: list[int], encoding: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def _split(text: str) -> tuple[str, list[str]]:
+def _segments(text: str, concat_reference: int) -> tuple[str, list[tuple[str, bytes]]]:
+    """Given a text and a concatenation reference, return the encoding it needs and, for
+    each SMS, its piece of the text and its user data header (none for a single SMS).
+    """
     text = _valid_unicode(text)
     encoding, costs = _costs(text)
-    return encoding, [text[start:end] for start, end in _chunk_bounds(costs, encoding)]
+    chunks = [text[start:end] for start, end in _chunk_bounds(costs, encoding)]
+    if len(chunks) == 1:
+        return encoding, [(chunks[0], b"")]
+    headers = [
+        concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
+        for sequence in range(1, len(chunks) + 1)
+    ]
+    return encoding, list(zip(chunks, headers, strict=True))
 
 
 # --- encoding ------------------------------------------------------------------------------
@@ -516,12 +537,9 @@ def encode_submit(
     if not 0 <= reference <= 0xFF:
         raise ValueError(f"TP-MR must be 0-255, got {reference}")
     address = _encode_address(number, alphanumeric_allowed=False)
-    encoding, chunks = _split(text)
+    encoding, segments = _segments(text, concat_reference)
     pdus = []
-    for sequence, chunk in enumerate(chunks, start=1):
-        header = b""
-        if len(chunks) > 1:
-            header = concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
+    for sequence, (chunk, header) in enumerate(segments, start=1):
         first_octet = 0x01 | (0x20 if request_report else 0) | (0x40 if header else 0)
         user_data_length, user_data = _encode_user_data(chunk, encoding, header)
         tpdu = (

@@ -14,22 +14,18 @@ from datetime import UTC, datetime, timedelta
 from antirelou.pdu import (
     _DATA_CODING,
     _DIGITS,
-    _MESSAGE_TYPES,
     Concat,
     _alphabet,
     _encode_address,
     _encode_gsm7,
     _Malformed,
     _pack_user_data,
-    _parse_hex,
     _read_address,
+    _read_first_octet,
     _read_user_data,
-    _Reader,
+    _segments,
     _semi_octets,
-    _skip_smsc,
-    _split,
     _valid_unicode,
-    concat_information_element,
 )
 
 __all__ = [
@@ -62,12 +58,7 @@ def decode_submit(pdu_hex: str) -> Submit:
     a Submit. Raise ValueError if it is not a well-formed SMS-SUBMIT.
     """
     try:
-        reader = _Reader(_parse_hex(pdu_hex))
-        _skip_smsc(reader)
-        first_octet = reader.byte("first octet")
-        message_type = first_octet & 0x03
-        if message_type != 1:
-            raise _Malformed(f"not an SMS-SUBMIT but an {_MESSAGE_TYPES[message_type]}")
+        reader, first_octet = _read_first_octet(pdu_hex, 1)
         reference = reader.byte("message reference")
         number, _ = _read_address(reader, "destination address")
         reader.byte("protocol identifier")
@@ -109,12 +100,9 @@ def encode_deliver(
     if concat_reference is None:
         seed = f"{sender}\x00{text}\x00{timestamp.isoformat()}"
         concat_reference = zlib.crc32(seed.encode("utf-8", "surrogatepass")) & 0xFF
-    encoding, chunks = _split(text)
+    encoding, segments = _segments(text, concat_reference)
     pdus = []
-    for sequence, chunk in enumerate(chunks, start=1):
-        header = b""
-        if len(chunks) > 1:
-            header = concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
+    for sequence, (chunk, header) in enumerate(segments, start=1):
         pdus.append(
             encode_deliver_raw(
                 sender,
@@ -123,7 +111,7 @@ def encode_deliver(
                 timestamp=timestamp,
                 smsc=smsc,
                 header=header,
-                more_messages=sequence < len(chunks),
+                more_messages=sequence < len(segments),
             )
         )
     return pdus
