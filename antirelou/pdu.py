@@ -2,9 +2,9 @@
 (3GPP TS 23.040, alphabets of TS 23.038). The network's side (SMS-DELIVER encoding, SMS-SUBMIT
 decoding), which only the simulated dongle needs, is antirelou.simulator.network_pdu.
 
-Pure functions, no I/O: no library that does I/O is loaded, not even python-gsmmodem, whose
-GSM 7-bit table used to be imported from here (it pulled in its modem module and pyserial).
-The rest is done here because gsmmodem's codec loses text in ways that matter to us:
+Pure functions, no I/O, and no library that does I/O is loaded. The GSM 7-bit alphabet is
+antirelou.gsm7; the rest is done here because python-gsmmodem's codec loses text in ways
+that matter to us:
 its septet unpacker drops a final '@' when the septet count is a multiple of 8, an unknown
 escape code silently swallows two characters and a final escape raises StopIteration,
 a user data length longer than the data gives a partial text with no error, UCS-2 text
@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
+from antirelou import gsm7
+
 __all__ = [
-    "GSM7_BASIC",
     "Concat",
     "Deliver",
     "SegmentInfo",
@@ -36,38 +37,7 @@ __all__ = [
     "segment_info",
 ]
 
-# --- alphabets -----------------------------------------------------------------------------
-
-# 23.038 §6.2.1, the GSM 7-bit default alphabet: the character of each septet 0x00-0x7F, in
-# rows of 16. 0x1B is the escape to the extension table. Same table as python-gsmmodem's,
-# including at 0x5F, where 23.038 has '§' and this table (like gsmmodem's) '`'.
-GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅå"
-    "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
-    " !\"#¤%&'()*+,-./"
-    "0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNO"
-    "PQRSTUVWXYZÄÖÑÜ`"
-    "¿abcdefghijklmno"
-    "pqrstuvwxyzäöñüà"
-)
-_ESCAPE = 0x1B
-# 23.038 §6.2.1.1, default extension table (form feed included, CR2 and SS2 are controls).
-_EXTENSION = {
-    "\x0c": 0x0A,
-    "^": 0x14,
-    "{": 0x28,
-    "}": 0x29,
-    "\\": 0x2F,
-    "[": 0x3C,
-    "~": 0x3D,
-    "]": 0x3E,
-    "|": 0x40,
-    "€": 0x65,
-}
-_EXTENSION_DECODE = {code: character for character, code in _EXTENSION.items()}
-# 0x1B is the escape, not a character a text may contain.
-_BASIC = {character: code for code, character in enumerate(GSM7_BASIC) if code != _ESCAPE}
+# --- limits --------------------------------------------------------------------------------
 
 GSM7_SINGLE_LIMIT = 160  # septets in one SMS
 GSM7_PART_LIMIT = 153  # septets in one part, after the 6-octet concatenation header
@@ -280,7 +250,7 @@ def _read_address(reader: _Reader, what: str) -> tuple[str | None, bool]:
     type_of_number = (type_of_address >> 4) & 0x07
     if type_of_number == 0x05:
         septet_count = length * 4 // 7
-        name = _decode_gsm7(_unpack_septets(octets, septet_count))
+        name = gsm7.decode(gsm7.unpack(octets, septet_count))
         if septet_count % 8 == 0 and name.endswith("@"):
             # Senders that give the length as 2 × octets turn 7 fill bits into a last '@'.
             name = name[:-1]
@@ -376,8 +346,8 @@ def _read_user_data(
         header_septets = (header_size * 8 + 6) // 7
         if header_septets > length:
             raise _Malformed("user data header longer than the user data length")
-        septets = _unpack_septets(payload, length)[header_septets:]
-        return _decode_gsm7(septets), concat
+        septets = gsm7.unpack(payload, length)[header_septets:]
+        return gsm7.decode(septets), concat
     body = payload[header_size:]
     if encoding == "8bit":
         return body.decode("latin-1"), concat
@@ -410,32 +380,6 @@ def _find_concat(header: bytes) -> Concat | None:
     return concat
 
 
-def _unpack_septets(octets: bytes, count: int) -> list[int]:
-    packed = int.from_bytes(octets, "little")
-    return [(packed >> (7 * index)) & 0x7F for index in range(count)]
-
-
-def _decode_gsm7(septets: Sequence[int]) -> str:
-    characters = []
-    escaped = False
-    for septet in septets:
-        if escaped:
-            escaped = False
-            character = _EXTENSION_DECODE.get(septet)
-            if character is None:
-                # 23.038 §6.2.1.1: a code missing from the extension table is shown as the
-                # basic-table character; the escape of escape (SS2) is shown as a space.
-                character = " " if septet == _ESCAPE else GSM7_BASIC[septet]
-            characters.append(character)
-        elif septet == _ESCAPE:
-            escaped = True
-        else:
-            characters.append(GSM7_BASIC[septet])
-    if escaped:
-        characters.append(" ")  # an escape with nothing after it: a space, not silence
-    return "".join(characters)
-
-
 def _valid_unicode(units: str) -> str:
     """Pair surrogates into real characters; a lone surrogate becomes U+FFFD."""
     return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -458,23 +402,15 @@ def segment_info(text: str) -> SegmentInfo:
     chunks = _chunk_bounds(costs, encoding)
     ucs2_characters: tuple[str, ...] = ()
     if encoding == "ucs2":
-        ucs2_characters = tuple(dict.fromkeys(c for c in text if _gsm7_cost(c) is None))
+        ucs2_characters = tuple(dict.fromkeys(c for c in text if gsm7.cost(c) is None))
     return SegmentInfo(
         encoding=encoding, units=sum(costs), segments=len(chunks), ucs2_characters=ucs2_characters
     )
 
 
-def _gsm7_cost(character: str) -> int | None:
-    if character in _BASIC:
-        return 1
-    if character in _EXTENSION:
-        return 2
-    return None
-
-
 def _costs(text: str) -> tuple[str, list[int]]:
     """Return the encoding a text needs and the units each character takes in it."""
-    costs = [_gsm7_cost(character) for character in text]
+    costs = [gsm7.cost(character) for character in text]
     if all(cost is not None for cost in costs):
         return "gsm7", [cost or 0 for cost in costs]
     return "ucs2", [2 if ord(character) > 0xFFFF else 1 for character in text]
@@ -574,7 +510,7 @@ _DATA_CODING = {"gsm7": 0x00, "ucs2": 0x08}
 
 
 def _encode_user_data(chunk: str, encoding: str, header: bytes) -> tuple[int, bytes]:
-    units = _encode_gsm7(chunk) if encoding == "gsm7" else chunk.encode("utf-16-be")
+    units = gsm7.encode(chunk) if encoding == "gsm7" else chunk.encode("utf-16-be")
     return _pack_user_data(units, encoding, header)
 
 
@@ -587,27 +523,8 @@ def _pack_user_data(units: bytes | list[int], encoding: str, header: bytes) -> t
     # Pack placeholder septets where the header goes, then lay the header octets over them:
     # the header plus its fill bits takes exactly header_septets septets.
     header_septets = (len(with_length) * 8 + 6) // 7
-    packed = _pack_septets([0] * header_septets + list(units))
+    packed = gsm7.pack([0] * header_septets + list(units))
     return header_septets + len(units), with_length + packed[len(with_length) :]
-
-
-def _encode_gsm7(text: str) -> list[int]:
-    septets = []
-    for character in text:
-        if character in _BASIC:
-            septets.append(_BASIC[character])
-        elif character in _EXTENSION:
-            septets.extend((_ESCAPE, _EXTENSION[character]))
-        else:
-            raise ValueError(f"{character!r} is not in the GSM 7-bit alphabet")
-    return septets
-
-
-def _pack_septets(septets: Sequence[int]) -> bytes:
-    packed = 0
-    for index, septet in enumerate(septets):
-        packed |= septet << (7 * index)
-    return packed.to_bytes((len(septets) * 7 + 7) // 8, "little")
 
 
 def _encode_address(address: str, *, alphanumeric_allowed: bool) -> bytes:
@@ -617,11 +534,11 @@ def _encode_address(address: str, *, alphanumeric_allowed: bool) -> bytes:
     elif _DIGITS.fullmatch(address):
         digits, type_of_address = address, 0x81
     elif alphanumeric_allowed and address:
-        septets = _encode_gsm7(address)
+        septets = gsm7.encode(address)
         if len(septets) > 11:
             raise ValueError(f"alphanumeric address {address!r} longer than 11 septets")
         # Length counts the semi-octets the packed septets really use.
-        return bytes([(len(septets) * 7 + 3) // 4, 0xD0]) + _pack_septets(septets)
+        return bytes([(len(septets) * 7 + 3) // 4, 0xD0]) + gsm7.pack(septets)
     else:
         raise ValueError(f"not a phone number: {address!r}")
     if len(digits) > 20:

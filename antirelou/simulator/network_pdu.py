@@ -10,6 +10,8 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from antirelou import gsm7
+
 # The other half of the codec: the same fields, read and written the same way.
 from antirelou.pdu import (
     _DATA_CODING,
@@ -17,7 +19,6 @@ from antirelou.pdu import (
     Concat,
     _alphabet,
     _encode_address,
-    _encode_gsm7,
     _Malformed,
     _pack_user_data,
     _read_address,
@@ -141,7 +142,7 @@ def encode_deliver_raw(
         if encoding == "unknown":
             raise ValueError("cannot compress a text: give compressed data as bytes")
         if encoding == "gsm7":
-            units: bytes | list[int] = _encode_gsm7(payload)
+            units: bytes | list[int] = gsm7.encode(payload)
         elif encoding == "ucs2":
             units = payload.encode("utf-16-be", "surrogatepass")
         else:

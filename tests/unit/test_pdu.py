@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from antirelou import gsm7
 from antirelou.pdu import (
-    GSM7_BASIC,
     Concat,
     Deliver,
     concat_information_element,
@@ -589,9 +589,10 @@ def test_segment_info_agrees_with_encode_submit(text):
 # --- what the module loads ---------------------------------------------------------------------
 
 
-def test_pdu_loads_no_io_library():
+@pytest.mark.parametrize("module", ["antirelou.pdu", "antirelou.gsm7"])
+def test_codec_loads_no_io_library(module):
     code = (
-        "import sys, antirelou.pdu; "
+        f"import sys, {module}; "
         "print([m for m in ('serial', 'gsmmodem', 'sqlite3', 'yaml') if m in sys.modules])"
     )
     result = subprocess.run(
@@ -602,5 +603,5 @@ def test_pdu_loads_no_io_library():
 
 def test_gsm7_basic_table_is_gsmmodems():
     # Our copy of the spec table decodes and encodes exactly as the one it replaces.
-    assert GSM7_BASIC == gsmmodem.pdu.GSM7_BASIC
-    assert len(GSM7_BASIC) == 128 and GSM7_BASIC[0x1B] == "\x1b"
+    assert gsm7.BASIC == gsmmodem.pdu.GSM7_BASIC
+    assert len(gsm7.BASIC) == 128 and gsm7.BASIC[gsm7.ESCAPE] == "\x1b"
