@@ -1,7 +1,10 @@
-"""SMS wire format: SMS-DELIVER and SMS-SUBMIT PDUs (3GPP TS 23.040, alphabets of TS 23.038).
+"""SMS wire format, the daemon's side: SMS-DELIVER decoding, SMS-SUBMIT encoding, lengths
+(3GPP TS 23.040, alphabets of TS 23.038). The network's side (SMS-DELIVER encoding, SMS-SUBMIT
+decoding), which only the simulated dongle needs, is antirelou.simulator.network_pdu.
 
-Pure functions, no I/O. The GSM 7-bit basic table comes from python-gsmmodem (it is right);
-the rest is done here because gsmmodem's codec loses text in ways that matter to us:
+Pure functions, no I/O, and no library that does I/O is loaded. The GSM 7-bit alphabet is
+antirelou.gsm7; the rest is done here because python-gsmmodem's codec loses text in ways
+that matter to us:
 its septet unpacker drops a final '@' when the septet count is a multiple of 8, an unknown
 escape code silently swallows two characters and a final escape raises StopIteration,
 a user data length longer than the data gives a partial text with no error, UCS-2 text
@@ -15,55 +18,32 @@ from __future__ import annotations
 
 import re
 import struct
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
-from gsmmodem.pdu import GSM7_BASIC
+from antirelou import gsm7
 
 __all__ = [
     "Concat",
     "Deliver",
     "SegmentInfo",
-    "Submit",
     "SubmitPdu",
     "concat_information_element",
     "decode_deliver",
-    "decode_submit",
-    "encode_deliver",
-    "encode_deliver_raw",
     "encode_submit",
     "join_parts",
     "segment_info",
 ]
 
-# --- alphabets -----------------------------------------------------------------------------
-
-_ESCAPE = 0x1B
-# 23.038 §6.2.1.1, default extension table (form feed included, CR2 and SS2 are controls).
-_EXTENSION = {
-    "\x0c": 0x0A,
-    "^": 0x14,
-    "{": 0x28,
-    "}": 0x29,
-    "\\": 0x2F,
-    "[": 0x3C,
-    "~": 0x3D,
-    "]": 0x3E,
-    "|": 0x40,
-    "€": 0x65,
-}
-_EXTENSION_DECODE = {code: character for character, code in _EXTENSION.items()}
-# 0x1B is the escape, not a character a text may contain.
-_BASIC = {character: code for code, character in enumerate(GSM7_BASIC) if code != _ESCAPE}
+# --- limits --------------------------------------------------------------------------------
 
 GSM7_SINGLE_LIMIT = 160  # septets in one SMS
 GSM7_PART_LIMIT = 153  # septets in one part, after the 6-octet concatenation header
 UCS2_SINGLE_LIMIT = 70  # UTF-16 code units in one SMS
 UCS2_PART_LIMIT = 67
 
-_DEFAULT_SMSC = "+33695000695"
 _SEMI_OCTET_DIGITS = "0123456789*#abc"
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -112,19 +92,6 @@ class SubmitPdu:
     tpdu_length: int
 
 
-@dataclass(frozen=True)
-class Submit:
-    """A decoded SMS-SUBMIT (what a host sent with AT+CMGS)."""
-
-    number: str | None
-    text: str
-    units: str
-    concat: Concat | None
-    reference: int
-    request_report: bool
-    encoding: str
-
-
 class _Malformed(ValueError):
     """The PDU is not what its own fields say it is."""
 
@@ -160,12 +127,7 @@ def _failed(reason: str, found: dict) -> Deliver:
 
 
 def _decode_deliver(pdu_hex: str, found: dict) -> Deliver:
-    reader = _Reader(_parse_hex(pdu_hex))
-    _skip_smsc(reader)
-    first_octet = reader.byte("first octet")
-    message_type = first_octet & 0x03
-    if message_type != 0:
-        raise _Malformed(f"not an SMS-DELIVER but an {_MESSAGE_TYPES[message_type]}")
+    reader, first_octet = _read_first_octet(pdu_hex, 0)
     sender, alphanumeric = _read_address(reader, "originating address")
     found.update(sender=sender, sender_alphanumeric=alphanumeric)
     reader.byte("protocol identifier")
@@ -185,42 +147,17 @@ def _decode_deliver(pdu_hex: str, found: dict) -> Deliver:
     )
 
 
-def decode_submit(pdu_hex: str) -> Submit:
-    """Given an SMS-SUBMIT as hex (SMSC field in front, '00' for the modem's own), return
-    a Submit. Raise ValueError if it is not a well-formed SMS-SUBMIT.
-    """
-    try:
-        reader = _Reader(_parse_hex(pdu_hex))
-        _skip_smsc(reader)
-        first_octet = reader.byte("first octet")
-        message_type = first_octet & 0x03
-        if message_type != 1:
-            raise _Malformed(f"not an SMS-SUBMIT but an {_MESSAGE_TYPES[message_type]}")
-        reference = reader.byte("message reference")
-        number, _ = _read_address(reader, "destination address")
-        reader.byte("protocol identifier")
-        data_coding = reader.byte("data coding scheme")
-        validity_format = (first_octet >> 3) & 0x03
-        reader.take({0: 0, 2: 1}.get(validity_format, 7), "validity period")
-        units, concat = _read_user_data(reader, first_octet, data_coding, {})
-    except _Malformed:
-        raise
-    except Exception as problem:  # keep the documented contract: garbage gives ValueError
-        raise ValueError(f"undecodable SMS-SUBMIT: {problem!r}") from problem
-    return Submit(
-        number=number,
-        text=_valid_unicode(units),
-        units=units,
-        concat=concat,
-        reference=reference,
-        request_report=bool(first_octet & 0x20),
-        encoding=_alphabet(data_coding),
-    )
+class Part(Protocol):
+    """One part of a concatenated message, decoded: its text as raw UTF-16 code units."""
+
+    @property
+    def units(self) -> str: ...
 
 
-def join_parts(parts: Sequence[Deliver | Submit]) -> str:
+def join_parts(parts: Sequence[Part]) -> str:
     """Given the parts of one concatenated message in sequence order (missing parts simply
-    left out), return their joined text as valid Unicode.
+    left out; Deliver, or the simulator's decoded SMS-SUBMIT), return their joined text as
+    valid Unicode.
 
     Joins the raw UTF-16 code units before repairing them, so an emoji whose surrogate pair
     a sender split across two parts survives.
@@ -263,6 +200,22 @@ class _Reader:
         return chunk
 
 
+def _read_first_octet(pdu_hex: str, message_type: int) -> tuple[_Reader, int]:
+    """Given a PDU as hex (SMSC field in front) and the TP-MTI it must have (0 SMS-DELIVER,
+    1 SMS-SUBMIT), return a reader past the first octet, and that octet. Raise _Malformed
+    if the PDU is shorter or of another type.
+    """
+    reader = _Reader(_parse_hex(pdu_hex))
+    _skip_smsc(reader)
+    first_octet = reader.byte("first octet")
+    found_type = first_octet & 0x03
+    if found_type != message_type:
+        raise _Malformed(
+            f"not an {_MESSAGE_TYPES[message_type]} but an {_MESSAGE_TYPES[found_type]}"
+        )
+    return reader, first_octet
+
+
 def _parse_hex(pdu_hex: str) -> bytes:
     if isinstance(pdu_hex, bytes | bytearray):
         pdu_hex = bytes(pdu_hex).decode("ascii", "replace")
@@ -297,7 +250,7 @@ def _read_address(reader: _Reader, what: str) -> tuple[str | None, bool]:
     type_of_number = (type_of_address >> 4) & 0x07
     if type_of_number == 0x05:
         septet_count = length * 4 // 7
-        name = _decode_gsm7(_unpack_septets(octets, septet_count))
+        name = gsm7.decode(gsm7.unpack(octets, septet_count))
         if septet_count % 8 == 0 and name.endswith("@"):
             # Senders that give the length as 2 × octets turn 7 fill bits into a last '@'.
             name = name[:-1]
@@ -393,8 +346,8 @@ def _read_user_data(
         header_septets = (header_size * 8 + 6) // 7
         if header_septets > length:
             raise _Malformed("user data header longer than the user data length")
-        septets = _unpack_septets(payload, length)[header_septets:]
-        return _decode_gsm7(septets), concat
+        septets = gsm7.unpack(payload, length)[header_septets:]
+        return gsm7.decode(septets), concat
     body = payload[header_size:]
     if encoding == "8bit":
         return body.decode("latin-1"), concat
@@ -427,32 +380,6 @@ def _find_concat(header: bytes) -> Concat | None:
     return concat
 
 
-def _unpack_septets(octets: bytes, count: int) -> list[int]:
-    packed = int.from_bytes(octets, "little")
-    return [(packed >> (7 * index)) & 0x7F for index in range(count)]
-
-
-def _decode_gsm7(septets: Sequence[int]) -> str:
-    characters = []
-    escaped = False
-    for septet in septets:
-        if escaped:
-            escaped = False
-            character = _EXTENSION_DECODE.get(septet)
-            if character is None:
-                # 23.038 §6.2.1.1: a code missing from the extension table is shown as the
-                # basic-table character; the escape of escape (SS2) is shown as a space.
-                character = " " if septet == _ESCAPE else GSM7_BASIC[septet]
-            characters.append(character)
-        elif septet == _ESCAPE:
-            escaped = True
-        else:
-            characters.append(GSM7_BASIC[septet])
-    if escaped:
-        characters.append(" ")  # an escape with nothing after it: a space, not silence
-    return "".join(characters)
-
-
 def _valid_unicode(units: str) -> str:
     """Pair surrogates into real characters; a lone surrogate becomes U+FFFD."""
     return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
@@ -475,23 +402,15 @@ def segment_info(text: str) -> SegmentInfo:
     chunks = _chunk_bounds(costs, encoding)
     ucs2_characters: tuple[str, ...] = ()
     if encoding == "ucs2":
-        ucs2_characters = tuple(dict.fromkeys(c for c in text if _gsm7_cost(c) is None))
+        ucs2_characters = tuple(dict.fromkeys(c for c in text if gsm7.cost(c) is None))
     return SegmentInfo(
         encoding=encoding, units=sum(costs), segments=len(chunks), ucs2_characters=ucs2_characters
     )
 
 
-def _gsm7_cost(character: str) -> int | None:
-    if character in _BASIC:
-        return 1
-    if character in _EXTENSION:
-        return 2
-    return None
-
-
 def _costs(text: str) -> tuple[str, list[int]]:
     """Return the encoding a text needs and the units each character takes in it."""
-    costs = [_gsm7_cost(character) for character in text]
+    costs = [gsm7.cost(character) for character in text]
     if all(cost is not None for cost in costs):
         return "gsm7", [cost or 0 for cost in costs]
     return "ucs2", [2 if ord(character) > 0xFFFF else 1 for character in text]
@@ -517,10 +436,20 @@ def _chunk_bounds(costs: list[int], encoding: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def _split(text: str) -> tuple[str, list[str]]:
+def _segments(text: str, concat_reference: int) -> tuple[str, list[tuple[str, bytes]]]:
+    """Given a text and a concatenation reference, return the encoding it needs and, for
+    each SMS, its piece of the text and its user data header (none for a single SMS).
+    """
     text = _valid_unicode(text)
     encoding, costs = _costs(text)
-    return encoding, [text[start:end] for start, end in _chunk_bounds(costs, encoding)]
+    chunks = [text[start:end] for start, end in _chunk_bounds(costs, encoding)]
+    if len(chunks) == 1:
+        return encoding, [(chunks[0], b"")]
+    headers = [
+        concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
+        for sequence in range(1, len(chunks) + 1)
+    ]
+    return encoding, list(zip(chunks, headers, strict=True))
 
 
 # --- encoding ------------------------------------------------------------------------------
@@ -544,12 +473,9 @@ def encode_submit(
     if not 0 <= reference <= 0xFF:
         raise ValueError(f"TP-MR must be 0-255, got {reference}")
     address = _encode_address(number, alphanumeric_allowed=False)
-    encoding, chunks = _split(text)
+    encoding, segments = _segments(text, concat_reference)
     pdus = []
-    for sequence, chunk in enumerate(chunks, start=1):
-        header = b""
-        if len(chunks) > 1:
-            header = concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
+    for sequence, (chunk, header) in enumerate(segments, start=1):
         first_octet = 0x01 | (0x20 if request_report else 0) | (0x40 if header else 0)
         user_data_length, user_data = _encode_user_data(chunk, encoding, header)
         tpdu = (
@@ -560,92 +486,6 @@ def encode_submit(
         )
         pdus.append(SubmitPdu(hex="00" + tpdu.hex().upper(), tpdu_length=len(tpdu)))
     return pdus
-
-
-def encode_deliver(
-    sender: str,
-    text: str,
-    timestamp: datetime,
-    *,
-    smsc: str = _DEFAULT_SMSC,
-    concat_reference: int | None = None,
-) -> list[str]:
-    """Given a sender, a text and the SMSC time, return the SMS-DELIVER PDUs (hex, SMSC field
-    in front, as a modem stores them) a network would deliver, one per segment.
-
-    Sender '+<digits>' is international, '<digits>' unknown type of number (short codes
-    too), anything else alphanumeric. A naive timestamp is taken as UTC. When concat_reference
-    is None it is derived from sender, text and time. Raise ValueError for a sender that
-    cannot be encoded (alphanumeric longer than 11 septets or outside GSM 7-bit).
-    """
-    if concat_reference is None:
-        seed = f"{sender}\x00{text}\x00{timestamp.isoformat()}"
-        concat_reference = zlib.crc32(seed.encode("utf-8", "surrogatepass")) & 0xFF
-    encoding, chunks = _split(text)
-    pdus = []
-    for sequence, chunk in enumerate(chunks, start=1):
-        header = b""
-        if len(chunks) > 1:
-            header = concat_information_element(concat_reference & 0xFF, len(chunks), sequence)
-        pdus.append(
-            encode_deliver_raw(
-                sender,
-                chunk,
-                data_coding=_DATA_CODING[encoding],
-                timestamp=timestamp,
-                smsc=smsc,
-                header=header,
-                more_messages=sequence < len(chunks),
-            )
-        )
-    return pdus
-
-
-def encode_deliver_raw(
-    sender: str,
-    payload: str | bytes,
-    *,
-    data_coding: int = 0x00,
-    timestamp: datetime | None = None,
-    smsc: str | None = _DEFAULT_SMSC,
-    header: bytes = b"",
-    more_messages: bool = False,
-    user_data_length: int | None = None,
-) -> str:
-    """Given a sender and a payload, return one SMS-DELIVER as hex, built as told (for tests
-    that need odd PDUs: 16-bit concat headers, 8-bit data, wrong lengths).
-
-    The payload is a text, or raw units: septet values for a GSM 7-bit data coding, octets
-    otherwise (compressed data too, taken as it is). `header` holds information elements (see concat_information_element); the
-    header length octet and TP-UDHI are added. user_data_length overrides TP-UDL.
-    Raise ValueError if the payload cannot be encoded in the data coding's alphabet.
-    """
-    encoding = _alphabet(data_coding)
-    if isinstance(payload, str):
-        if encoding == "unknown":
-            raise ValueError("cannot compress a text: give compressed data as bytes")
-        if encoding == "gsm7":
-            units: bytes | list[int] = _encode_gsm7(payload)
-        elif encoding == "ucs2":
-            units = payload.encode("utf-16-be", "surrogatepass")
-        else:
-            units = payload.encode("latin-1")
-    else:
-        units = bytes(payload)
-    if encoding == "gsm7" and any(unit > 0x7F for unit in units):
-        raise ValueError("GSM 7-bit payload values must be septets (0-127)")
-    length, user_data = _pack_user_data(units, encoding, header)
-    first_octet = 0x00 | (0 if more_messages else 0x04) | (0x40 if header else 0)
-    moment = timestamp if timestamp is not None else datetime.now(UTC)
-    tpdu = (
-        bytes([first_octet])
-        + _encode_address(sender, alphanumeric_allowed=True)
-        + bytes([0x00, data_coding])
-        + _encode_timestamp(moment)
-        + bytes([length if user_data_length is None else user_data_length])
-        + user_data
-    )
-    return (_encode_smsc(smsc) + tpdu).hex().upper()
 
 
 def concat_information_element(
@@ -670,7 +510,7 @@ _DATA_CODING = {"gsm7": 0x00, "ucs2": 0x08}
 
 
 def _encode_user_data(chunk: str, encoding: str, header: bytes) -> tuple[int, bytes]:
-    units = _encode_gsm7(chunk) if encoding == "gsm7" else chunk.encode("utf-16-be")
+    units = gsm7.encode(chunk) if encoding == "gsm7" else chunk.encode("utf-16-be")
     return _pack_user_data(units, encoding, header)
 
 
@@ -683,27 +523,8 @@ def _pack_user_data(units: bytes | list[int], encoding: str, header: bytes) -> t
     # Pack placeholder septets where the header goes, then lay the header octets over them:
     # the header plus its fill bits takes exactly header_septets septets.
     header_septets = (len(with_length) * 8 + 6) // 7
-    packed = _pack_septets([0] * header_septets + list(units))
+    packed = gsm7.pack([0] * header_septets + list(units))
     return header_septets + len(units), with_length + packed[len(with_length) :]
-
-
-def _encode_gsm7(text: str) -> list[int]:
-    septets = []
-    for character in text:
-        if character in _BASIC:
-            septets.append(_BASIC[character])
-        elif character in _EXTENSION:
-            septets.extend((_ESCAPE, _EXTENSION[character]))
-        else:
-            raise ValueError(f"{character!r} is not in the GSM 7-bit alphabet")
-    return septets
-
-
-def _pack_septets(septets: Sequence[int]) -> bytes:
-    packed = 0
-    for index, septet in enumerate(septets):
-        packed |= septet << (7 * index)
-    return packed.to_bytes((len(septets) * 7 + 7) // 8, "little")
 
 
 def _encode_address(address: str, *, alphanumeric_allowed: bool) -> bytes:
@@ -713,11 +534,11 @@ def _encode_address(address: str, *, alphanumeric_allowed: bool) -> bytes:
     elif _DIGITS.fullmatch(address):
         digits, type_of_address = address, 0x81
     elif alphanumeric_allowed and address:
-        septets = _encode_gsm7(address)
+        septets = gsm7.encode(address)
         if len(septets) > 11:
             raise ValueError(f"alphanumeric address {address!r} longer than 11 septets")
         # Length counts the semi-octets the packed septets really use.
-        return bytes([(len(septets) * 7 + 3) // 4, 0xD0]) + _pack_septets(septets)
+        return bytes([(len(septets) * 7 + 3) // 4, 0xD0]) + gsm7.pack(septets)
     else:
         raise ValueError(f"not a phone number: {address!r}")
     if len(digits) > 20:
@@ -725,42 +546,7 @@ def _encode_address(address: str, *, alphanumeric_allowed: bool) -> bytes:
     return bytes([len(digits), type_of_address]) + _semi_octets(digits)
 
 
-def _encode_smsc(smsc: str | None) -> bytes:
-    if not smsc:
-        return b"\x00"
-    if smsc.startswith("+") and _DIGITS.fullmatch(smsc[1:]):
-        digits, type_of_address = smsc[1:], 0x91
-    elif _DIGITS.fullmatch(smsc):
-        digits, type_of_address = smsc, 0x81
-    else:
-        raise ValueError(f"not an SMSC number: {smsc!r}")
-    value = _semi_octets(digits)
-    return bytes([1 + len(value), type_of_address]) + value
-
-
 def _semi_octets(digits: str) -> bytes:
     if len(digits) % 2:
         digits += "F"
     return bytes(int(digits[index + 1] + digits[index], 16) for index in range(0, len(digits), 2))
-
-
-def _encode_timestamp(moment: datetime) -> bytes:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    offset = moment.utcoffset() or timedelta(0)
-    quarters = round(offset.total_seconds() / 900)
-    if not 1969 <= moment.year <= 2068 or abs(quarters) > 79:
-        raise ValueError(f"timestamp {moment.isoformat()} cannot be encoded in TP-SCTS")
-    fields = (
-        moment.year % 100,
-        moment.month,
-        moment.day,
-        moment.hour,
-        moment.minute,
-        moment.second,
-        abs(quarters),
-    )
-    octets = bytearray((value % 10) << 4 | value // 10 for value in fields)
-    if quarters < 0:
-        octets[6] |= 0x08
-    return bytes(octets)

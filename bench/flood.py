@@ -69,8 +69,8 @@ from common import (
 )
 
 from antirelou import config as config_module
-from antirelou.pdu import encode_deliver
 from antirelou.simulator import Fault, SimulatedDongle
+from antirelou.simulator.network_pdu import encode_deliver
 
 SMALL = {"messages": 2000, "raiders": 200, "genuine": 60}
 FULL = {"messages": 20000, "raiders": 2000, "genuine": 600}

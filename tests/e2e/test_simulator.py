@@ -15,8 +15,9 @@ from at_client import TIMEOUT, AtClient
 from gsmmodem.exceptions import CmeError, IncorrectPinError, PinRequiredError
 from gsmmodem.modem import GsmModem
 
-from antirelou.pdu import decode_deliver, encode_deliver, encode_submit, join_parts
+from antirelou.pdu import decode_deliver, encode_submit, join_parts
 from antirelou.simulator import Fault, SimulatedDongle, serve_forever
+from antirelou.simulator.network_pdu import encode_deliver
 
 
 @pytest.fixture
@@ -488,8 +489,8 @@ def test_fail_next_cmgs_refuses_after_the_pdu(dongle, client):
     assert client.send_pdu(pdu.hex, pdu.tpdu_length) == ["+CMGS: 0", "OK"]
 
 
-def test_write_garbage_arrives_between_answers(dongle, client):
-    dongle.write_garbage(b"\xff\x00junk\r\n")
+def test_garbage_arrives_between_answers(dongle, client):
+    dongle.garbage(b"\xff\x00junk\r\n")
     assert client.read_line() == "\xff\x00junk"
     assert client.command("AT") == ["OK"]
 
@@ -521,7 +522,7 @@ def test_symlink_created_and_removed(link):
 def test_symlink_replaces_existing_link(link, tmp_path):
     os.symlink(str(tmp_path / "elsewhere"), link)
     with SimulatedDongle(link) as dongle:
-        assert os.readlink(link) == os.ttyname(dongle._slave)
+        assert os.readlink(link) == dongle._port.slave_path
     assert not os.path.lexists(link)
 
 

@@ -232,11 +232,6 @@ def test_garbage_invalid_utf8_arrives_exactly(dongle, client):
     assert client.command("AT") == ["OK"]
 
 
-def test_write_garbage_is_the_same_as_garbage(dongle, client):
-    dongle.write_garbage(b"\x80\x81")
-    assert _read_exactly(client.connection, 2) == b"\x80\x81"
-
-
 def test_garbage_inside_next_corrupts_only_next_matching_answer(dongle, client):
     dongle.inject("+33612345678", "a message long enough to be the longest line")
     [(_, pdu)] = dongle.stored().values()

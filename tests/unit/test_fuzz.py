@@ -27,8 +27,9 @@ from antirelou.config import Config, ConfigError, loads
 from antirelou.intake import commit_listing
 from antirelou.listing import Listing, StoredPdu, parse_listing
 from antirelou.numbers import Number, NumberKind, classify
-from antirelou.pdu import Deliver, decode_deliver, encode_deliver, join_parts
+from antirelou.pdu import Deliver, decode_deliver, join_parts
 from antirelou.policy import History, decide
+from antirelou.simulator.network_pdu import encode_deliver
 from antirelou.store import Store
 
 FAST = settings(max_examples=150, deadline=None, derandomize=True)

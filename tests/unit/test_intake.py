@@ -9,7 +9,7 @@ from antirelou.config import loads
 from antirelou.flood import FloodDetector
 from antirelou.intake import commit_listing
 from antirelou.listing import Listing, StoredPdu
-from antirelou.pdu import encode_deliver
+from antirelou.simulator.network_pdu import encode_deliver
 from antirelou.store import Store, StoreError, Transaction
 
 NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import gsmmodem.pdu
@@ -9,18 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from antirelou import gsm7
 from antirelou.pdu import (
     Concat,
     Deliver,
     concat_information_element,
     decode_deliver,
-    decode_submit,
-    encode_deliver,
-    encode_deliver_raw,
     encode_submit,
     join_parts,
     segment_info,
 )
+from antirelou.simulator.network_pdu import decode_submit, encode_deliver, encode_deliver_raw
 
 WHEN = datetime(2026, 3, 8, 12, 30, 15, tzinfo=timezone(timedelta(hours=1)))
 
@@ -583,3 +584,24 @@ def test_segment_info_agrees_with_encode_submit(text):
     billed = 1 if info.units <= single else -(-info.units // part)
     # Never cutting an escape or surrogate pair costs at most one unit per part.
     assert billed <= info.segments <= max(billed, -(-info.units // (part - 1)))
+
+
+# --- what the module loads ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["antirelou.pdu", "antirelou.gsm7"])
+def test_codec_loads_no_io_library(module):
+    code = (
+        f"import sys, {module}; "
+        "print([m for m in ('serial', 'gsmmodem', 'sqlite3', 'yaml') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_gsm7_basic_table_is_gsmmodems():
+    # Our copy of the spec table decodes and encodes exactly as the one it replaces.
+    assert gsm7.BASIC == gsmmodem.pdu.GSM7_BASIC
+    assert len(gsm7.BASIC) == 128 and gsm7.BASIC[gsm7.ESCAPE] == "\x1b"

@@ -1,0 +1,498 @@
+"""The AT command set of a Huawei-like dongle (3GPP TS 27.005 / 27.007, PDU mode only).
+
+Pure: `execute(state, line)` answers one command line from a ModemState and changes it, with
+no pty and no thread; `accept_pdu` answers the PDU that follows an AT+CMGS prompt. Each
+command has a handler in HANDLERS, called as handler(state, kind, arguments) where kind is
+"action" (AT+X), "read" (AT+X?), "test" (AT+X=?) or "set" (AT+X=<arguments>); a handler
+refuses a command by raising Refused with the final result line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from antirelou.simulator.network_pdu import Submit, decode_submit
+from antirelou.simulator.state import PIN_ATTEMPTS, ModemState, PendingSubmit
+from antirelou.simulator.storage import DELETED_BY_FLAG, STAT_REC_READ, STAT_REC_UNREAD
+
+_CME_TEXT = {
+    3: "operation not allowed",
+    4: "operation not supported",
+    11: "SIM PIN required",
+    12: "SIM PUK required",
+    16: "incorrect password",
+    50: "Incorrect parameters",
+    100: "unknown",
+}
+_COMMAND = re.compile(r"([+^$%][A-Z0-9]+|&[A-Z]|[A-Z]?)(.*)", re.IGNORECASE | re.DOTALL)
+# Commands a SIM must be unlocked for (+CME ERROR: 11 before AT+CPIN).
+_NEEDS_SIM = {"+CIMI", "+CSCA", "+CSMP", "+CPMS", "+CNMI", "+CMGL", "+CMGR", "+CMGD", "+CMGS"}
+
+
+@dataclass
+class Answer:
+    """The answer to a command line: information lines, then the final result line."""
+
+    lines: list[str] = field(default_factory=list)
+    final: str = "OK"
+
+
+class Refused(Exception):
+    """A handler refuses the command; `final` is the result line to answer."""
+
+    def __init__(self, final: str) -> None:
+        super().__init__(final)
+        self.final = final
+
+
+Handler = Callable[[ModemState, str, str], Answer | None]
+
+
+def execute(state: ModemState, line: str) -> Answer | None:
+    """Given a modem state and a command line starting with "AT", carry the command out and
+    return its answer; return None when it is an AT+CMGS that now waits for its PDU (write
+    the "> " prompt; state.pending_submit says how long a TPDU it expects).
+    """
+    name, rest = split_command(line[2:])
+    try:
+        return _dispatch(state, name, rest)
+    except Refused as refusal:
+        return Answer(final=refusal.final)
+
+
+def split_command(body: str) -> tuple[str, str]:
+    """Given a command line without its "AT", return (command name in capitals, the rest)."""
+    match = _COMMAND.match(body)
+    name, rest = (match.group(1), match.group(2)) if match else ("", body)
+    return name.upper(), rest.strip()
+
+
+def is_send(line: str) -> bool:
+    """Given a command line, return whether it sends a message (AT+CMGS=<length>), whose
+    failure and delay a network gives after the PDU, not after the command.
+    """
+    name, rest = split_command(line[2:])
+    return name == "+CMGS" and rest.startswith("=") and rest != "=?"
+
+
+def accept_pdu(
+    state: ModemState, pdu_hex: str, expected_length: int | None, now: datetime
+) -> Answer:
+    """Given the PDU the host typed after the prompt, the TPDU length its AT+CMGS announced
+    and the time, "send" it: record it and return +CMGS with its reference, or the
+    +CMS ERROR a modem gives for a PDU that does not match or decode.
+    """
+    try:
+        submit = _decode_pdu(state, pdu_hex, expected_length)
+    except Refused as refusal:
+        return Answer(final=refusal.final)
+    reference = state.message_reference
+    state.message_reference = (reference + 1) % 256
+    state.sent.record(submit, reference, now)
+    return Answer([f"+CMGS: {reference}"])
+
+
+def tpdu_length(pdu_hex: str) -> int:
+    """Given a PDU as hex, return its octets after the SMSC field, as +CMGL/+CMGR/+CMGS
+    count them.
+    """
+    try:
+        data = bytes.fromhex(pdu_hex)
+    except ValueError:
+        return len(pdu_hex) // 2
+    if not data:
+        return 0
+    return max(0, len(data) - 1 - data[0])
+
+
+def _decode_pdu(state: ModemState, pdu_hex: str, expected_length: int | None) -> Submit:
+    if tpdu_length(pdu_hex) != expected_length:
+        raise Refused(_cms(state, 304))
+    try:
+        submit = decode_submit(pdu_hex)
+    except ValueError:
+        raise Refused(_cms(state, 304)) from None
+    if not submit.number:
+        raise Refused(_cms(state, 304))
+    return submit
+
+
+def _dispatch(state: ModemState, name: str, rest: str) -> Answer | None:
+    handler = HANDLERS.get(name)
+    if handler is None:
+        raise Refused(_cme(state, 100) if state.cmee else "ERROR")
+    if name in _NEEDS_SIM and rest not in ("=?",):
+        _require_sim(state)
+    if rest == "?":
+        return handler(state, "read", "")
+    if rest == "=?":
+        return handler(state, "test", "")
+    if rest.startswith("="):
+        return handler(state, "set", rest[1:])
+    if rest and name not in ("E", "Z", "&F", "I", ""):
+        raise Refused("ERROR")
+    return handler(state, "action", rest)
+
+
+# --- result codes and arguments --------------------------------------------------------------
+
+
+def _cme(state: ModemState, code: int) -> str:
+    if state.cmee == 0:
+        return "ERROR"
+    if state.cmee == 2 and code in _CME_TEXT:
+        return f"+CME ERROR: {_CME_TEXT[code]}"
+    return f"+CME ERROR: {code}"
+
+
+def _cms(state: ModemState, code: int) -> str:
+    return f"+CMS ERROR: {code}" if state.cmee else "ERROR"
+
+
+def _require_sim(state: ModemState) -> None:
+    if state.pin_attempts_left == 0:
+        raise Refused(_cme(state, 12))
+    if state.sim_locked:
+        raise Refused(_cme(state, 11))
+
+
+def _arguments(text: str) -> list[str]:
+    """Split AT parameters on commas outside quotes; strip the quotes."""
+    values, current, quoted = [], [], False
+    for character in text:
+        if character == '"':
+            quoted = not quoted
+        elif character == "," and not quoted:
+            values.append("".join(current).strip())
+            current = []
+        else:
+            current.append(character)
+    values.append("".join(current).strip())
+    return values
+
+
+def _integer(text: str, allowed: Iterable[int], error: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise Refused(error) from None
+    if value not in allowed:
+        raise Refused(error)
+    return value
+
+
+def _refuse_syntax() -> Answer:
+    raise Refused("ERROR")
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+
+def _constant(value: Callable[[ModemState], str]) -> Handler:
+    def handler(state: ModemState, kind: str, arguments: str) -> Answer:
+        return Answer() if kind == "test" else Answer([value(state)])
+
+    return handler
+
+
+def _accept(reading: str) -> Handler:
+    def handler(state: ModemState, kind: str, arguments: str) -> Answer:
+        return Answer([reading]) if kind == "read" else Answer()
+
+    return handler
+
+
+def _reset(state: ModemState, kind: str, arguments: str) -> Answer:
+    state.reset_profile()
+    return Answer()
+
+
+def _set_echo(state: ModemState, kind: str, arguments: str) -> Answer:
+    if arguments not in ("", "0", "1"):
+        raise Refused("ERROR")
+    state.echo = arguments == "1"
+    return Answer()
+
+
+def _identify(state: ModemState, kind: str, arguments: str) -> Answer:
+    return Answer(
+        [
+            f"Manufacturer: {state.manufacturer}",
+            f"Model: {state.model}",
+            "Revision: 22.521.23.00.00",
+            f"IMEI: {state.imei}",
+            "+GCAP: +CGSM,+DS,+ES",
+        ]
+    )
+
+
+def _cmee_command(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer([f"+CMEE: {state.cmee}"])
+    if kind == "test":
+        return Answer(["+CMEE: (0-2)"])
+    state.cmee = _integer(arguments or "0", range(3), _cme(state, 50))
+    return Answer()
+
+
+def _functionality_command(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer([f"+CFUN: {state.functionality}"])
+    if kind == "test":
+        return Answer(["+CFUN: (0,1,4),(0-1)"])
+    values = _arguments(arguments)
+    level = _integer(values[0], (0, 1, 4), _cme(state, 50))
+    reset = len(values) > 1 and _integer(values[1], (0, 1), _cme(state, 50)) == 1
+    if reset:
+        state.power_on()  # storage kept; echo, CMEE, CMGF, CNMI, CPMS and PIN reset
+        return Answer()
+    if level == 1 and state.functionality != 1 and not state.sim_locked:
+        state.unlocked_at = state.clock()  # registration starts over
+    state.functionality = level
+    return Answer()
+
+
+def _list_commands(state: ModemState, kind: str, arguments: str) -> Answer:
+    # One per line, as Huawei does; gsmmodem reads any answer of more than two lines so.
+    return Answer([name for name in HANDLERS if name.startswith("+")])
+
+
+def _pin_command(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "test":
+        return Answer()
+    if kind == "read":
+        if state.pin_attempts_left == 0:
+            return Answer(["+CPIN: SIM PUK"])
+        return Answer(["+CPIN: SIM PIN" if state.sim_locked else "+CPIN: READY"])
+    if kind != "set":
+        raise Refused("ERROR")
+    if state.pin_attempts_left == 0:
+        raise Refused(_cme(state, 12))
+    if not state.sim_locked:
+        raise Refused(_cme(state, 3))
+    values = _arguments(arguments)
+    if values and values[0] == state.pin:
+        state.sim_locked = False
+        state.pin_attempts_left = PIN_ATTEMPTS
+        state.unlocked_at = state.clock()
+        return Answer()
+    state.pin_attempts_left -= 1
+    raise Refused(_cme(state, 16))
+
+
+def _signal_quality(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "test":
+        return Answer(["+CSQ: (0-31,99),(0-7,99)"])
+    signal = state.signal if state.functionality == 1 else 99
+    return Answer([f"+CSQ: {signal},99"])
+
+
+def _registration(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer([f"+CREG: {state.registration_reports},{state.registration_status()}"])
+    if kind == "test":
+        return Answer(["+CREG: (0-2)"])
+    state.registration_reports = _integer(arguments or "0", range(3), _cme(state, 50))
+    return Answer()
+
+
+def _operator_command(state: ModemState, kind: str, arguments: str) -> Answer:
+    names = {0: state.operator, 1: state.operator.split()[0], 2: "20801"}
+    if kind == "read":
+        if state.registration_status() != 1:
+            return Answer(["+COPS: 0"])
+        return Answer([f'+COPS: 0,{state.network_format},"{names[state.network_format]}",2'])
+    if kind == "test":
+        return Answer([f'+COPS: (2,"{names[0]}","{names[1]}","{names[2]}",2),,(0-4),(0-2)'])
+    values = _arguments(arguments)
+    mode = _integer(values[0] or "0", range(5), _cme(state, 50))
+    if mode == 3 and len(values) > 1:
+        state.network_format = _integer(values[1], range(3), _cme(state, 50))
+    return Answer()
+
+
+def _character_set_command(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer([f'+CSCS: "{state.character_set}"'])
+    if kind == "test":
+        return Answer(['+CSCS: ("IRA","GSM","UCS2")'])
+    values = _arguments(arguments)
+    if not values or values[0] not in ("IRA", "GSM", "UCS2"):
+        raise Refused(_cme(state, 50))
+    state.character_set = values[0]
+    return Answer()
+
+
+def _message_format(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer(["+CMGF: 0"])
+    if kind == "test":
+        return Answer(["+CMGF: (0)"])
+    if arguments.strip() not in ("", "0"):
+        raise Refused(_cms(state, 303))  # PDU mode only
+    return Answer()
+
+
+def _service_centre(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer([f'+CSCA: "{state.smsc}",{state.smsc_type}'])
+    if kind == "test":
+        return Answer()
+    values = _arguments(arguments)
+    if not values or not re.fullmatch(r"\+?[0-9]{1,20}", values[0]):
+        raise Refused(_cms(state, 304))
+    state.smsc = values[0]
+    state.smsc_type = 145 if values[0].startswith("+") else 129
+    return Answer()
+
+
+def _text_parameters(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer([f"+CSMP: {state.csmp}"])
+    if kind == "set":
+        state.csmp = arguments
+    return Answer()
+
+
+def _preferred_storage(state: ModemState, kind: str, arguments: str) -> Answer:
+    storages = state.storage.storages
+    names = ",".join(f'"{name}"' for name in storages)
+    if kind == "test":
+        return Answer([f"+CPMS: ({names}),({names}),({names})"])
+    if kind == "read":
+        fields = []
+        for name in state.memories:
+            storage = storages[name]
+            fields.append(f'"{name}",{len(storage.slots)},{storage.capacity}')
+        return Answer(["+CPMS: " + ",".join(fields)])
+    values = _arguments(arguments)
+    if not values or len(values) > 3:
+        raise Refused(_cms(state, 302))
+    chosen = list(state.memories)
+    for position, value in enumerate(values):
+        if value == "":
+            continue  # an empty parameter keeps the current memory
+        if value not in storages:
+            raise Refused(_cms(state, 302))
+        chosen[position] = value
+    state.memories = chosen
+    state.release_network_queue()
+    counts = [f"{len(storages[name].slots)},{storages[name].capacity}" for name in chosen]
+    return Answer(["+CPMS: " + ",".join(counts)])
+
+
+def _indications(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer(["+CNMI: " + ",".join(map(str, state.new_message_indications))])
+    if kind == "test":
+        return Answer(["+CNMI: (0-3),(0-3),(0-3),(0-2),(0,1)"])
+    values = [value or "0" for value in _arguments(arguments)]
+    if not 1 <= len(values) <= 5:
+        raise Refused(_cms(state, 302))
+    numbers = [_integer(value, range(4), _cms(state, 302)) for value in values]
+    current = list(state.new_message_indications)
+    current[: len(numbers)] = numbers
+    state.new_message_indications = tuple(current)
+    return Answer()
+
+
+def _list_messages(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "test":
+        return Answer(["+CMGL: (0-4)"])
+    stat = _integer(arguments or "0", range(5), _cms(state, 302))
+    storage = state.storage.storages[state.memories[0]]
+    lines = []
+    for index, slot in sorted(storage.slots.items()):
+        if stat == 4 or slot.stat == stat:
+            lines.append(f"+CMGL: {index},{slot.stat},,{tpdu_length(slot.pdu)}")
+            lines.append(slot.pdu)
+            if slot.stat == STAT_REC_UNREAD:
+                slot.stat = STAT_REC_READ  # listing reads them, as real modems do
+    return Answer(lines)
+
+
+def _read_message(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind != "set":
+        return Answer() if kind == "test" else _refuse_syntax()
+    storage = state.storage.storages[state.memories[0]]
+    index = _integer(arguments, range(storage.capacity), _cms(state, 321))
+    slot = storage.slots.get(index)
+    if slot is None:
+        raise Refused(_cms(state, 321))
+    answer = Answer([f"+CMGR: {slot.stat},,{tpdu_length(slot.pdu)}", slot.pdu])
+    if slot.stat == STAT_REC_UNREAD:
+        slot.stat = STAT_REC_READ
+    return answer
+
+
+def _delete_messages(state: ModemState, kind: str, arguments: str) -> Answer:
+    storage = state.storage.storages[state.memories[0]]
+    if kind == "test":
+        used = ",".join(str(index) for index in sorted(storage.slots))
+        return Answer([f"+CMGD: ({used}),(0-4)"])
+    if kind != "set":
+        return _refuse_syntax()
+    values = _arguments(arguments)
+    if not 1 <= len(values) <= 2:
+        raise Refused(_cms(state, 302))
+    flag = _integer(values[1] or "0", range(5), _cms(state, 302)) if len(values) > 1 else 0
+    if flag == 0:
+        index = _integer(values[0], range(storage.capacity), _cms(state, 321))
+        storage.slots.pop(index, None)
+    else:
+        # With a delflag the index is ignored (but must still be a number).
+        _integer(values[0] or "0", range(10_000), _cms(state, 302))
+        doomed = DELETED_BY_FLAG[flag]
+        for index in [i for i, slot in storage.slots.items() if slot.stat in doomed]:
+            del storage.slots[index]
+    state.release_network_queue()
+    return Answer()
+
+
+def _send_message(state: ModemState, kind: str, arguments: str) -> Answer | None:
+    if kind == "test":
+        return Answer()
+    if kind != "set":
+        return _refuse_syntax()
+    length = _integer(arguments.split(",")[0], range(1, 165), _cms(state, 304))
+    if state.registration_status() != 1:
+        raise Refused(_cms(state, 331))  # no network service
+    state.pending_submit = PendingSubmit(length)
+    return None
+
+
+HANDLERS: dict[str, Handler] = {
+    "": lambda state, kind, arguments: Answer(),
+    "Z": _reset,
+    "&F": _reset,
+    "E": _set_echo,
+    "I": _identify,
+    "+CMEE": _cmee_command,
+    "+CFUN": _functionality_command,
+    "+CGMI": _constant(lambda state: state.manufacturer),
+    "+CGMM": _constant(lambda state: state.model),
+    "+CGMR": _constant(lambda state: "22.521.23.00.00"),
+    "+CGSN": _constant(lambda state: state.imei),
+    "+CIMI": _constant(lambda state: "208011234567890"),
+    "+CLAC": _list_commands,
+    "+CPIN": _pin_command,
+    "+CSQ": _signal_quality,
+    "+CREG": _registration,
+    "+COPS": _operator_command,
+    "+CSCS": _character_set_command,
+    "+CMGF": _message_format,
+    "+CSCA": _service_centre,
+    "+CSMP": _text_parameters,
+    "+CPMS": _preferred_storage,
+    "+CNMI": _indications,
+    "+CMGL": _list_messages,
+    "+CMGR": _read_message,
+    "+CMGD": _delete_messages,
+    "+CMGS": _send_message,
+    "+CLIP": _accept("+CLIP: 0,1"),
+    "+CRC": _accept("+CRC: 0"),
+    "+CVHU": _accept("+CVHU: 0"),
+}
