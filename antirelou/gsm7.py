@@ -10,15 +10,16 @@ from collections.abc import Sequence
 __all__ = ["BASIC", "ESCAPE", "EXTENSION", "cost", "decode", "encode", "pack", "unpack"]
 
 # 23.038 §6.2.1, the default alphabet: the character of each septet 0x00-0x7F, in rows of 16.
-# 0x1B is the escape to the extension table. The same table as python-gsmmodem's, which
-# our codec used before, including at 0x5F, where 23.038 has '§' and this table '`'.
+# 0x1B is the escape to the extension table. python-gsmmodem's copy has '`' at 0x5F, where the
+# spec (and every phone) has '§': with it, a '§' in a reply cost a UCS-2 SMS and a '`' showed
+# as '§' on the phone.
 BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅå"
     "Δ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ"
     " !\"#¤%&'()*+,-./"
     "0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNO"
-    "PQRSTUVWXYZÄÖÑÜ`"
+    "PQRSTUVWXYZÄÖÑÜ§"
     "¿abcdefghijklmno"
     "pqrstuvwxyzäöñüà"
 )

@@ -18,10 +18,10 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from gsmmodem.pdu import GSM7_BASIC
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from antirelou import gsm7
 from antirelou.budgets import Spending
 from antirelou.config import Config, ConfigError, loads
 from antirelou.intake import commit_listing
@@ -47,7 +47,7 @@ WAKE_PREFIXES = ("+CMTI", "+CMT", "^SMMEMFULL", "+CIEV")
 
 # --- strategies ------------------------------------------------------------------------------
 
-GSM7 = "".join(c for c in GSM7_BASIC if c != "\x1b") + "€[]{}~^|\\\x0c"
+GSM7 = "".join(c for c in gsm7.BASIC if c != "\x1b") + "€[]{}~^|\\\x0c"
 OTHER = "êçœàâ«»’…😀👍🏽🇫🇷❤️\u200d中文"
 texts = st.text(
     alphabet=st.one_of(
