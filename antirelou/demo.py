@@ -10,6 +10,7 @@ import os
 import threading
 import time
 
+from antirelou import exits
 from antirelou.clock import local_day_start, wait_until
 from antirelou.config import load
 from antirelou.daemon import Daemon
@@ -99,7 +100,7 @@ def run_demo(data: str, *, fast: bool = False) -> int:
         if not daemon.ready.wait(30):
             _say("the service did not become ready; see the messages above")
             daemon.request_stop()
-            return 1
+            return exits.SOFTWARE
         _say(f"service ready: {daemon.registration.describe()}\n")
         printed = 0
 
@@ -139,4 +140,4 @@ def run_demo(data: str, *, fast: bool = False) -> int:
     _say("\nNow try / essayez maintenant:")
     _say(f"  .venv/bin/antirelou -c {os.path.relpath(config_path)} log")
     _say(f"  .venv/bin/antirelou -c {os.path.relpath(config_path)} status")
-    return 0 if counts["messages"] >= len(SCENE) else 1
+    return exits.OK if counts["messages"] >= len(SCENE) else exits.SOFTWARE

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from antirelou.clock import wait_until
 from antirelou.config import Config, load
 from antirelou.daemon import Daemon
 from antirelou.simulator import SimulatedDongle
@@ -89,7 +88,3 @@ def query(database: str, sql: str, parameters=()) -> list[tuple]:
         return connection.execute(sql, parameters).fetchall()
     finally:
         connection.close()
-
-
-# The one waiting loop lives in antirelou.clock; the old name stays for the suites that use it.
-eventually = wait_until

@@ -12,8 +12,9 @@ import threading
 import time
 
 import pytest
-from conftest import eventually, query
+from conftest import query
 
+from antirelou.clock import wait_until
 from antirelou.config import load
 from antirelou.modem import Modem, ModemUnavailable
 
@@ -47,7 +48,7 @@ def wait_running(config) -> bool:
         except sqlite3.Error:  # the daemon is still creating its database
             return False
 
-    return eventually(running, 15)
+    return wait_until(running, 15)
 
 
 def test_run_exits_0_within_10s_on_sigterm(dongle, write_config):
@@ -72,7 +73,7 @@ def test_run_reloads_config_on_sighup_and_refuses_a_broken_one(dongle, write_con
         assert wait_running(config)
         write_config('replies:\n  text: "Non, c\'est non."\n')
         process.send_signal(signal.SIGHUP)
-        assert eventually(
+        assert wait_until(
             lambda: (
                 query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'reloaded'")
                 == [(1,)]
@@ -84,7 +85,7 @@ def test_run_reloads_config_on_sighup_and_refuses_a_broken_one(dongle, write_con
 
         write_config("replies:\n  cooldwn: 1h\n")
         process.send_signal(signal.SIGHUP)
-        assert eventually(
+        assert wait_until(
             lambda: (
                 query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'reload refused'")
                 == [(1,)]
@@ -116,7 +117,7 @@ def test_log_json_and_status_after_a_run(dongle, start_daemon, write_config):
     runner = start_daemon(config.path)
     dongle.inject("+33611111111", "Réponds 😡")
     dongle.inject("Orange", "Info")
-    assert eventually(
+    assert wait_until(
         lambda: (
             len(dongle.sent) == 1
             and query(config.database, "SELECT COUNT(*) FROM replies WHERE status != 'queued'")
@@ -170,7 +171,7 @@ def test_stats_json_counts_what_the_service_logged(dongle, start_daemon, write_c
     start_daemon(config.path)
     dongle.inject("+33611111111", "un")
     dongle.inject("+33611111111", "deux")
-    assert eventually(
+    assert wait_until(
         lambda: (
             len(dongle.sent) == 1
             and query(config.database, "SELECT COUNT(*) FROM replies WHERE status = 'skipped'")
