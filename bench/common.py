@@ -1,8 +1,10 @@
 """Helpers shared by the benches (drain, flood, soak).
 
 A bench runs the simulated dongle in its own process and the daemon as a
-subprocess (`python -m antirelou run -c CONFIG`), so that the CPU time and the
-memory read from /proc/<pid> are the daemon's alone.
+subprocess (`python -m antirelou run -c CONFIG`, or bench/run_daemon.py on a scaled
+clock), so that the CPU time and the memory read from /proc/<pid> are the daemon's alone.
+Waiting goes through antirelou.clock.wait_until (wait_for, wait_for_dongle); the pure
+verdict functions live in soak_checks.
 """
 
 from __future__ import annotations

@@ -897,7 +897,13 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
         f"dongle: simulated in the bench process, storage SM {SLOTS} slots only, "
         f"{LATENCY * 1000:g} ms per AT command, {SEND_LATENCY[0]:g}-{SEND_LATENCY[1]:g} s per "
         f"sent segment, {BAUD} baud; a full storage makes the network queue messages",
-        f"daemon: {sys.executable} -m antirelou run, replies enabled, poll_interval "
+        f"daemon: {sys.executable} "
+        + (
+            "-m antirelou run"
+            if arguments.clock_speed == 1
+            else f"bench/run_daemon.py --clock-speed {arguments.clock_speed:g}"
+        )
+        + f", replies enabled, poll_interval "
         f"{arguments.poll}s, logging warning, "
         + (
             "real clock (policy windows not accelerated)"
