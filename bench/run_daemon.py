@@ -11,7 +11,6 @@ both are taken as it starts. Exits with the daemon's status (antirelou.exits).
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import UTC, datetime
 
@@ -51,10 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load(arguments.config)
     except ConfigError as error:
-        # As `antirelou run`: one critical entry per problem, each naming file, line and key.
-        configure_logging("info")
-        for line in str(error).splitlines():
-            logging.getLogger("antirelou").critical("invalid configuration: %s", line)
+        # The bench loaded this config before starting us: this is a bench's error, for its log.
+        print(f"invalid configuration: {error}", file=sys.stderr)
         return exits.CONFIG
     configure_logging(config.logging.level)
     origin = (

@@ -447,7 +447,7 @@ def soak(arguments: argparse.Namespace, messages: list[Sms], directory: str) -> 
         sampler.stop()
         run.exit_code = service.stop()
         save_dongle_logs(dongle, directory, offset)
-        return analyse(run, dongle, service, sampler, faults, database, offset)
+        return analyse(run, dongle, service, sampler, faults, database)
     finally:
         stop_injecting.set()
         sampler.halt.set()
@@ -492,7 +492,6 @@ def analyse(
     sampler: Sampler,
     faults: Faults,
     database: str,
-    offset: float,
 ) -> dict:
     """Read the log and gather what the bench saw; return the figures and their checks."""
     arguments = run.arguments
