@@ -69,6 +69,7 @@ from common import (
     wait_for_dongle,
     write_config,
 )
+from flood_checks import flood_checks, window_peak, within
 from sampling import Sample, Sampler
 from soak_checks import most_replies_per_message, reasons_by_status
 
@@ -641,7 +642,8 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
     figures["latency"] = _latencies(figures.pop("_received"), arrivals, injector.walls)
     figures["peak_drain_per_second_10s"] = _peak_rate(figures.pop("_received_times"), 10.0)
     figures["serial_bound"] = serial_bound(arrivals)
-    figures["ok"] = _verdict(figures)
+    figures["checks"] = flood_checks(figures)
+    figures["ok"] = all(figures["checks"].values())
     return figures
 
 
@@ -707,21 +709,6 @@ def _latencies(
 
 _SPENT = ("sent", "unknown")
 _COMMITTED = ("queued", "sending", "sent", "unknown")  # what the daemon's budgets count
-
-
-def _window_peak(rows: list[tuple[float, int]], seconds: float) -> int:
-    """The most segments committed within any `seconds` (the daemon counts created_at >=
-    now - window, so both ends are included)."""
-    rows = sorted(rows)
-    times = [moment for moment, _ in rows]
-    best = 0
-    running = [0]
-    for _, segments in rows:
-        running.append(running[-1] + segments)
-    for end, moment in enumerate(times):
-        start = bisect.bisect_left(times, moment - seconds)
-        best = max(best, running[end + 1] - running[start])
-    return best
 
 
 def analyse(
@@ -828,10 +815,10 @@ def analyse(
             "flood_calm_after": flood.calm_after,
             "cooldown": config.replies.cooldown,
         },
-        "peak_segments_hour": _window_peak(timed, 3600),
-        "peak_segments_day": _window_peak(timed, 86400),
-        "peak_segments_month": _window_peak(timed, 30 * 86400),
-        "peak_flood_segments_hour": _window_peak(flood_timed, 3600),
+        "peak_segments_hour": window_peak(timed, 3600),
+        "peak_segments_day": window_peak(timed, 86400),
+        "peak_segments_month": window_peak(timed, 30 * 86400),
+        "peak_flood_segments_hour": window_peak(flood_timed, 3600),
         "flood_segments": sum(segments for _, segments in flood_timed),
         "numbers_answered": len(per_number_db),
         "most_replies_to_one_number": max(per_number_db.values(), default=0),
@@ -850,40 +837,12 @@ def analyse(
     }
 
 
-def _verdict(figures: dict) -> bool:
-    budgets = figures["budgets"]
-
-    def within(value: int, limit: int | None) -> bool:
-        return limit is None or value <= limit
-
-    return (
-        figures["lost"] == 0
-        and figures["duplicated"] == 0
-        and figures["flagged"] == 0
-        and figures["logged"] == figures["injected"]
-        and figures["pdus_left_on_modem"] == 0
-        and figures["messages_without_decision"] == 0
-        and figures["reply_rows_per_message_max"] <= 1
-        and figures["segments_sent_db"]
-        == figures["segments_sent_dongle"]
-        == figures["segments_sent_counted_db"]
-        and figures["dongle_recipients_match"]
-        and within(figures["peak_segments_hour"], budgets["segments_per_hour"])
-        and within(figures["peak_segments_day"], budgets["segments_per_day"])
-        and within(figures["peak_segments_month"], budgets["segments_per_month"])
-        and within(figures["peak_flood_segments_hour"], budgets["flood_segments_per_hour"])
-        and within(figures["numbers_answered"], budgets["numbers_per_month"])
-        and figures["most_replies_to_one_number"] <= figures["sequence_steps"]
-        and figures["most_messages_sent_to_one_number"] <= figures["sequence_steps"]
-        and figures["exit_code"] == 0
-    )
-
-
 # --- the report ----------------------------------------------------------------------------
 
 
 def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict, when: str) -> str:
     budgets = figures["budgets"]
+    checks = {name: check_text(passed) for name, passed in figures["checks"].items()}
     bound = figures["serial_bound"]
     latency = figures["latency"]
     kinds = Counter(arrival.sms.kind for arrival in arrivals)
@@ -939,31 +898,31 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
             "all",
             check_text(figures["logged"] == len(arrivals)),
         ),
-        ("lost (injected, not logged)", figures["lost"], 0, check_text(figures["lost"] == 0)),
+        ("lost (injected, not logged)", figures["lost"], 0, checks["lost"]),
         (
             "duplicated or unexpected",
             figures["duplicated"],
             0,
-            check_text(figures["duplicated"] == 0),
+            checks["duplicated"],
         ),
-        ("logged with an error flag", figures["flagged"], 0, check_text(figures["flagged"] == 0)),
+        ("logged with an error flag", figures["flagged"], 0, checks["flagged"]),
         (
             "PDUs still marked on the modem",
             figures["pdus_left_on_modem"],
             0,
-            check_text(figures["pdus_left_on_modem"] == 0),
+            checks["pdus_left_on_modem"],
         ),
         (
             "messages without a decision",
             figures["messages_without_decision"],
             0,
-            check_text(figures["messages_without_decision"] == 0),
+            checks["messages_without_decision"],
         ),
         (
             "decisions for one message, most",
             figures["reply_rows_per_message_max"],
             1,
-            check_text(figures["reply_rows_per_message_max"] <= 1),
+            checks["one_decision_per_message"],
         ),
         ("storage slots used, peak", figures["peak_slots"], SLOTS, "info"),
         ("time storage full, % of samples", decimal_text(figures["full_share"] * 100), "-", "info"),
@@ -974,63 +933,43 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
             "segments sent, database",
             figures["segments_sent_db"],
             f"<= {figures['allowed_segments']}",
-            check_text(
-                figures["allowed_segments"] is None
-                or figures["segments_sent_db"] <= figures["allowed_segments"]
-            ),
+            check_text(within(figures["segments_sent_db"], figures["allowed_segments"])),
         ),
         (
             "segments sent, dongle",
             figures["segments_sent_dongle"],
             figures["segments_sent_db"],
-            check_text(
-                figures["segments_sent_dongle"]
-                == figures["segments_sent_db"]
-                == figures["segments_sent_counted_db"]
-                and figures["dongle_recipients_match"]
-            ),
+            checks["segments_match"],
         ),
         (
             "segments in any hour, peak",
             figures["peak_segments_hour"],
             budgets["segments_per_hour"],
-            check_text(
-                budgets["segments_per_hour"] is None
-                or figures["peak_segments_hour"] <= budgets["segments_per_hour"]
-            ),
+            checks["segments_hour"],
         ),
         (
             "segments in any day, peak",
             figures["peak_segments_day"],
             budgets["segments_per_day"],
-            check_text(
-                budgets["segments_per_day"] is None
-                or figures["peak_segments_day"] <= budgets["segments_per_day"]
-            ),
+            checks["segments_day"],
         ),
         (
             "flood-mode segments in any hour",
             figures["peak_flood_segments_hour"],
             budgets["flood_segments_per_hour"],
-            check_text(figures["peak_flood_segments_hour"] <= budgets["flood_segments_per_hour"]),
+            checks["flood_segments_hour"],
         ),
         (
             "distinct numbers answered",
             figures["numbers_answered"],
             budgets["numbers_per_month"],
-            check_text(
-                budgets["numbers_per_month"] is None
-                or figures["numbers_answered"] <= budgets["numbers_per_month"]
-            ),
+            checks["numbers"],
         ),
         (
             "replies to one number, most",
             figures["most_replies_to_one_number"],
             figures["sequence_steps"],
-            check_text(
-                figures["most_replies_to_one_number"] <= figures["sequence_steps"]
-                and figures["most_messages_sent_to_one_number"] <= figures["sequence_steps"]
-            ),
+            checks["sequence"],
         ),
         (
             "genuine one-off senders answered",
@@ -1077,7 +1016,7 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
             "daemon exit status (SIGTERM)",
             figures["exit_code"],
             0,
-            check_text(figures["exit_code"] == 0),
+            checks["exit_code"],
         ),
     ]
     lines.append(table(("measure", "value", "limit / goal", "check"), rows))

@@ -1,9 +1,11 @@
-"""The benches' verdict (bench/soak_checks.py) on small synthetic tables: no daemon, no timing."""
+"""The benches' verdicts (bench/soak_checks.py, bench/flood_checks.py) on small synthetic
+tables: no daemon, no timing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import flood_checks as flood_checks_module
 import pytest
 import soak_checks
 from soak_checks import (
@@ -286,3 +288,77 @@ CLEAN = {
 def test_verdict(change, failed):
     checks = verdict(CLEAN | change, watchdog=90.0)
     assert [name for name, passed in checks.items() if not passed] == failed
+
+
+# --- the flood bench -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "seconds", "peak"),
+    [
+        ([], 3600, 0),
+        ([(0.0, 1), (10.0, 2), (20.0, 1), (30.0, 1), (40.0, 1)], 3600, 6),
+        ([(0.0, 1), (3600.0, 1), (3601.0, 1), (7200.0, 1), (9000.0, 2)], 3600, 3),  # 3600-7200
+        ([(0.0, 1), (4000.0, 1), (8000.0, 1), (12000.0, 1), (16000.0, 1)], 3600, 1),
+        ([(50.0, 2), (10.0, 2), (30.0, 2), (20.0, 2), (40.0, 2)], 25, 6),  # order of rows
+    ],
+)
+def test_window_peak(rows, seconds, peak):
+    assert flood_checks_module.window_peak(rows, seconds) == peak
+
+
+FLOOD_CLEAN = {
+    "lost": 0,
+    "duplicated": 0,
+    "flagged": 0,
+    "logged": 200,
+    "injected": 200,
+    "pdus_left_on_modem": 0,
+    "messages_without_decision": 0,
+    "reply_rows_per_message_max": 1,
+    "segments_sent_db": 20,
+    "segments_sent_dongle": 20,
+    "segments_sent_counted_db": 20,
+    "dongle_recipients_match": True,
+    "peak_segments_hour": 20,
+    "peak_segments_day": 20,
+    "peak_segments_month": 20,
+    "peak_flood_segments_hour": 10,
+    "numbers_answered": 20,
+    "most_replies_to_one_number": 1,
+    "most_messages_sent_to_one_number": 1,
+    "sequence_steps": 1,
+    "exit_code": 0,
+    "budgets": {
+        "segments_per_hour": 60,
+        "segments_per_day": 300,
+        "segments_per_month": 3000,
+        "numbers_per_month": 140,
+        "flood_segments_per_hour": 10,
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "failed"),
+    [
+        ({}, []),
+        ({"lost": 1, "logged": 199}, ["lost", "all_logged"]),
+        ({"duplicated": 1, "logged": 201}, ["duplicated", "all_logged"]),
+        ({"reply_rows_per_message_max": 2}, ["one_decision_per_message"]),
+        (
+            {"segments_sent_dongle": 21, "most_messages_sent_to_one_number": 2},
+            ["segments_match", "sequence"],
+        ),
+        ({"peak_flood_segments_hour": 11}, ["flood_segments_hour"]),
+    ],
+)
+def test_flood_checks(change, failed):
+    checks = flood_checks_module.flood_checks(FLOOD_CLEAN | change)
+    assert [name for name, passed in checks.items() if not passed] == failed
+
+
+def test_flood_checks_unlimited_budgets_always_pass():
+    unlimited = dict.fromkeys(FLOOD_CLEAN["budgets"])
+    figures = FLOOD_CLEAN | {"budgets": unlimited, "peak_segments_hour": 10**6}
+    assert all(flood_checks_module.flood_checks(figures).values())
