@@ -432,17 +432,23 @@ def stop_on_signals() -> None:
 
 
 def wait_for(
-    condition: Callable[[], bool], timeout: float, daemon: DaemonProcess, what: str
+    condition: Callable[[], bool],
+    timeout: float,
+    daemon: DaemonProcess,
+    what: str,
+    *,
+    interval: float = 0.02,
 ) -> float:
-    """Given a condition, wait until it holds (antirelou.clock.wait_until); return
-    time.monotonic() then. Raise BenchError if the daemon dies or `timeout` seconds pass.
+    """Given a condition, wait until it holds, trying it every `interval` seconds
+    (antirelou.clock.wait_until); return time.monotonic() then. Raise BenchError if the
+    daemon dies or `timeout` seconds pass.
     """
 
     def holds() -> bool:
         daemon.check_alive()
         return condition()
 
-    if not wait_until(holds, timeout):
+    if not wait_until(holds, timeout, interval=interval):
         raise BenchError(f"timed out after {timeout:.0f}s waiting for {what}\n{daemon.log_tail()}")
     return time.monotonic()
 

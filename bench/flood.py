@@ -482,7 +482,7 @@ def wait_for_database(
         except sqlite3.Error:
             return False
 
-    return wait_for(holds, timeout, daemon, what)
+    return wait_for(holds, timeout, daemon, what, interval=0.2)
 
 
 def run(arguments: argparse.Namespace, arrivals: list[Arrival]) -> dict:
@@ -550,6 +550,7 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
                 arrivals[-1].at + INJECTION_MARGIN,
                 daemon,
                 "the injector to finish",
+                interval=0.5,
             )
             if injector.error is not None:
                 raise BenchError(f"injecting failed: {injector.error!r}")

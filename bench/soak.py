@@ -407,6 +407,7 @@ def soak(arguments: argparse.Namespace, messages: list[Sms], directory: str) -> 
             STARTUP_TIMEOUT,
             daemon,
             "the heartbeat to say 'running'",
+            interval=0.1,
         )
         run.t0 = time.time() + 0.5
         injector.start()
