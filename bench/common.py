@@ -1,8 +1,10 @@
 """Helpers shared by the benches (drain, flood, soak).
 
 A bench runs the simulated dongle in its own process and the daemon as a
-subprocess (`python -m antirelou run -c CONFIG`), so that the CPU time and the
-memory read from /proc/<pid> are the daemon's alone.
+subprocess (`python -m antirelou run -c CONFIG`, or bench/run_daemon.py on a scaled
+clock), so that the CPU time and the memory read from /proc/<pid> are the daemon's alone.
+Waiting goes through antirelou.clock.wait_until (wait_for, wait_for_dongle); the pure
+verdict functions live in soak_checks.
 """
 
 from __future__ import annotations
@@ -16,15 +18,22 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from soak_checks import compare_messages
+
+from antirelou.clock import wait_until
 from antirelou.pdu import segment_info
 from antirelou.simulator import Fault, SimulatedDongle
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# What a bench's command ends with (besides antirelou.exits.OK and INTERRUPTED).
+CHECK_FAILED = 1  # measured, and a check failed
+NO_MEASURE = 2  # the daemon could not start, died or timed out
 
 
 class BenchError(Exception):
@@ -344,12 +353,16 @@ class DaemonProcess:
         self.exit_code: int | None = None
         self.killed = False
 
+    def command(self) -> list[str]:
+        """The command line that starts the daemon."""
+        return [sys.executable, "-m", "antirelou", "run", "-c", self.config]
+
     def start(self) -> DaemonProcess:
         if self.process is not None:
             raise BenchError("this daemon was already started")
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "antirelou", "run", "-c", self.config],
+                self.command(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -418,28 +431,45 @@ def stop_on_signals() -> None:
         signal.signal(number, interrupt)
 
 
-def wait_until(
+def wait_for(
+    condition: Callable[[], bool],
+    timeout: float,
+    daemon: DaemonProcess,
+    what: str,
+    *,
+    interval: float = 0.02,
+) -> float:
+    """Given a condition, wait until it holds, trying it every `interval` seconds
+    (antirelou.clock.wait_until); return time.monotonic() then. Raise BenchError if the
+    daemon dies or `timeout` seconds pass.
+    """
+
+    def holds() -> bool:
+        daemon.check_alive()
+        return condition()
+
+    if not wait_until(holds, timeout, interval=interval):
+        raise BenchError(f"timed out after {timeout:.0f}s waiting for {what}\n{daemon.log_tail()}")
+    return time.monotonic()
+
+
+def wait_for_dongle(
     dongle: SimulatedDongle,
     predicate: Callable[[], bool],
     timeout: float,
     daemon: DaemonProcess,
     what: str,
 ) -> float:
-    """Wait until `predicate` (evaluated under the dongle's lock at each of its changes)
-    holds; return time.monotonic() then. Raise BenchError if the daemon dies or `timeout`
+    """Given a predicate on the dongle's state, wait until it holds; return time.monotonic()
+    then. Raise BenchError, naming the dongle's last commands, if the daemon dies or `timeout`
     seconds pass.
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if dongle.wait_for(predicate, max(0.0, min(0.5, remaining))):
-            return time.monotonic()
-        daemon.check_alive()
-        if remaining <= 0:
-            raise BenchError(
-                f"timed out after {timeout:.0f}s waiting for {what}; "
-                f"last commands: {dongle.command_log[-5:]}\n{daemon.log_tail()}"
-            )
+    try:
+        # The predicate is evaluated at each of the dongle's changes for up to half a second:
+        # the moment it holds is seen at once, not at the next poll.
+        return wait_for(lambda: dongle.wait_for(predicate, 0.5), timeout, daemon, what)
+    except BenchError as error:
+        raise BenchError(f"{error}\nlast commands: {dongle.command_log[-5:]}") from None
 
 
 def command_seen(dongle: SimulatedDongle, prefix: str, after: int = 0) -> Callable[[], bool]:
@@ -483,25 +513,35 @@ def check_database(path: str, expected: Iterable[Sms]) -> DatabaseCheck:
         pdus, on_modem = db.execute(
             "SELECT COUNT(*), COALESCE(SUM(on_modem), 0) FROM pdus"
         ).fetchone()
-    want = Counter((sms.sender, sms.text) for sms in expected)
-    got = Counter((sender, text) for sender, text, _ in rows)
-    missing, extra = want - got, got - want
-    examples = [f"missing: {pair!r}" for pair in list(missing)[:3]]
-    examples += [f"unexpected: {pair!r}" for pair in list(extra)[:3]]
+    comparison = compare_messages(
+        [(sms.sender, sms.text) for sms in expected], [(sender, text) for sender, text, _ in rows]
+    )
+    examples = [f"missing: {pair!r}" for pair in list(comparison.missing)[:3]]
+    examples += [f"unexpected: {pair!r}" for pair in list(comparison.extra)[:3]]
     flagged = [error for _, _, error in rows if error]
     examples += [f"flagged: {error}" for error in flagged[:3]]
     return DatabaseCheck(
         len(rows),
         pdus,
         on_modem,
-        sum(missing.values()),
-        sum(extra.values()),
+        comparison.lost,
+        comparison.duplicated,
         len(flagged),
         tuple(examples),
     )
 
 
 # --- reporting -----------------------------------------------------------------------------
+
+
+def check_text(passed: bool) -> str:
+    """Given a check's outcome, return what a report's check column says."""
+    return "ok" if passed else "FAILED"
+
+
+def decimal_text(value: float | None, digits: int = 1) -> str:
+    """Given a figure that may be missing, return it with `digits` decimals, or "-"."""
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def median(values: Sequence[float]) -> float:

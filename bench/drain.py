@@ -28,11 +28,14 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from common import (
+    CHECK_FAILED,
     CLOCK_TICKS,
+    NO_MEASURE,
     BenchError,
     DaemonProcess,
     DeleteProbe,
     check_database,
+    check_text,
     command_seen,
     dump_json,
     listing_bytes,
@@ -42,9 +45,11 @@ from common import (
     stop_on_signals,
     storage_empty,
     table,
-    wait_until,
+    wait_for_dongle,
     write_config,
 )
+
+from antirelou import exits
 
 GOAL = 30.0  # messages per second, from the issue
 ESTABLISHED = "3 to 7"  # messages per second for established SMS daemons, from the issue
@@ -180,7 +185,7 @@ def run_once(arguments: argparse.Namespace, messages: list, number: int) -> dict
 def measure(
     arguments: argparse.Namespace, dongle, daemon: DaemonProcess, count: int, floor: float
 ) -> dict:
-    started = wait_until(
+    started = wait_for_dongle(
         dongle,
         command_seen(dongle, "AT+CMGL"),
         STARTUP_TIMEOUT,
@@ -192,7 +197,7 @@ def measure(
         index for index, line in enumerate(dongle.command_log) if line.upper().startswith("AT+CMGL")
     )
     drain_timeout = 60 + 10 * floor
-    emptied = wait_until(
+    emptied = wait_for_dongle(
         dongle,
         lambda: storage_empty(dongle),
         drain_timeout,
@@ -296,7 +301,7 @@ def report(arguments: argparse.Namespace, messages: list, runs: list[dict], when
             f"{run['idle_cpu_percent']:.2f}",
             f"{run['idle_rss_mib']:.1f}",
             f"{run['peak_rss_mib']:.1f}",
-            "ok" if ok else "FAILED",
+            check_text(ok),
         )
 
     rows = [row(run["run"], run, run["ok"]) for run in runs]
@@ -373,10 +378,10 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_once(arguments, messages, number))
     except BenchError as error:
         print(f"drain bench: no measure: {error}", file=sys.stderr)
-        return 2
+        return NO_MEASURE
     except KeyboardInterrupt:
         print("drain bench: interrupted; the daemon and the dongle were stopped", file=sys.stderr)
-        return 130
+        return exits.INTERRUPTED
     if arguments.json:
         mid = {key: median([run[key] for run in runs]) for key in MEDIAN_KEYS}
         print(
@@ -393,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         print(report(arguments, messages, runs, when))
-    return 0 if all(run["ok"] for run in runs) else 1
+    return exits.OK if all(run["ok"] for run in runs) else CHECK_FAILED
 
 
 if __name__ == "__main__":

@@ -36,10 +36,8 @@ import math
 import os
 import platform
 import random
-import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -50,25 +48,33 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from common import (
+    CHECK_FAILED,
     CLOCK_TICKS,
+    NO_MEASURE,
     REPO,
     BenchError,
     DaemonProcess,
     Sms,
     check_database,
+    check_text,
     command_seen,
     connect_readonly,
+    decimal_text,
     dump_json,
     median,
     message_text,
-    read_usage,
     stop_on_signals,
     table,
-    wait_until,
+    wait_for,
+    wait_for_dongle,
     write_config,
 )
+from flood_checks import flood_checks, window_peak, within
+from sampling import Sample, Sampler
+from soak_checks import most_replies_per_message, reasons_by_status
 
 from antirelou import config as config_module
+from antirelou import exits
 from antirelou.simulator import Fault, SimulatedDongle
 from antirelou.simulator.network_pdu import encode_deliver
 
@@ -81,6 +87,7 @@ BAUD = 115200
 STARTUP_TIMEOUT = 60.0
 SAMPLE_EVERY = 0.02  # storage sampler period, seconds
 USAGE_EVERY = 1.0  # daemon CPU / logged count sampler period, seconds
+INJECTION_MARGIN = 600.0  # seconds the injector may lag behind its schedule before giving up
 SMSC = "+33695000695"  # the simulator's service centre (only its length matters here)
 
 
@@ -368,61 +375,14 @@ class Injector(threading.Thread):
             self.finished_at = time.monotonic()
 
 
-class Sampler(threading.Thread):
-    """Every 20 ms the storage; every second the daemon's CPU and the messages logged."""
-
-    def __init__(self, monitor: Monitor, pid: int, database: str) -> None:
-        super().__init__(name="flood-sampler", daemon=True)
-        self.monitor = monitor
-        self.pid = pid
-        self.database = database
-        self.stopping = threading.Event()
-        self.series: list[tuple[float, float, int]] = []  # (monotonic, CPU s, messages logged)
-        self.error: str | None = None
-
-    def run(self) -> None:
-        next_usage = 0.0
-        db: sqlite3.Connection | None = None
-        try:
-            while not self.stopping.wait(SAMPLE_EVERY):
-                self.monitor.sample(periodic=True)
-                now = time.monotonic()
-                if now < next_usage:
-                    continue
-                next_usage = now + USAGE_EVERY
-                try:
-                    if db is None:
-                        db = connect_readonly(self.database)
-                    logged = db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-                    self.series.append((now, read_usage(self.pid).cpu, logged))
-                except (sqlite3.Error, BenchError) as error:
-                    self.error = str(error)
-        finally:
-            if db is not None:
-                db.close()
-
-
 # --- the daemon, its wall clock optionally accelerated --------------------------------------
-
-_ACCELERATED = """\
-import sys, time
-from datetime import UTC, datetime, timedelta
-import antirelou.clock
-speed, origin_wall, origin = (float(value) for value in sys.argv[1:4])
-del sys.argv[1:4]
-start = datetime.fromtimestamp(origin_wall, UTC)
-def now(self):
-    return start + timedelta(seconds=(time.monotonic() - origin) * speed)
-antirelou.clock.SystemClock.now = now
-from antirelou.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 class BenchDaemon(DaemonProcess):
-    """The daemon, its SystemClock.now() (budgets, flood windows, cooldown, timestamps)
-    running `speed` times faster from the moment it starts; monotonic time (its waits, the
-    poll interval) and the dongle's timings stay real. At speed 1 it is `python -m antirelou`.
+    """The daemon, its wall clock (budgets, flood windows, cooldown, timestamps) running
+    `speed` times faster from the moment it starts: bench/run_daemon.py hands it a
+    ScaledClock. Monotonic time (its waits, the poll interval) and the dongle's timings stay
+    real. At speed 1 it is `python -m antirelou run`.
     """
 
     def __init__(self, config: str, log_path: str, speed: float) -> None:
@@ -431,33 +391,26 @@ class BenchDaemon(DaemonProcess):
         self.origin_wall = time.time()
         self.origin = time.monotonic()
 
-    def start(self) -> BenchDaemon:
+    def command(self) -> list[str]:
         if self.speed == 1:
-            super().start()
-            return self
-        if self.process is not None:
-            raise BenchError("this daemon was already started")
+            return super().command()
+        return [
+            sys.executable,
+            os.path.join(REPO, "bench", "run_daemon.py"),
+            "--clock-speed",
+            repr(self.speed),
+            "--origin-wall",
+            repr(self.origin_wall),
+            "--origin-monotonic",
+            repr(self.origin),
+            "-c",
+            self.config,
+        ]
+
+    def start(self) -> BenchDaemon:
+        # The daemon's clock and real_time() agree on one mapping, taken as it starts.
         self.origin_wall, self.origin = time.time(), time.monotonic()
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    _ACCELERATED,
-                    repr(self.speed),
-                    repr(self.origin_wall),
-                    repr(self.origin),
-                    "run",
-                    "-c",
-                    self.config,
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=REPO,
-                start_new_session=True,
-            )
-        self.started_at = time.monotonic()
+        super().start()
         return self
 
     def real_time(self, stamp: str) -> float:
@@ -519,24 +472,17 @@ def _scalar(db: sqlite3.Connection, sql: str, parameters: tuple = ()) -> int:
 def wait_for_database(
     daemon: DaemonProcess, database: str, sql: str, want, timeout: float, what: str
 ) -> float:
-    """Poll `sql` (one number) until want(value); return time.monotonic() then."""
-    deadline = time.monotonic() + timeout
-    value = None
-    while True:
+    """Poll `sql` (one number) until want(value); return time.monotonic() then. Raise
+    BenchError if the daemon dies or `timeout` seconds pass."""
+
+    def holds() -> bool:
         try:
             with connect_readonly(database) as db:
-                value = _scalar(db, sql)
+                return want(_scalar(db, sql))
         except sqlite3.Error:
-            value = None
-        if value is not None and want(value):
-            return time.monotonic()
-        daemon.check_alive()
-        if time.monotonic() > deadline:
-            raise BenchError(
-                f"timed out after {timeout:.0f}s waiting for {what} "
-                f"(last value {value})\n{daemon.log_tail()}"
-            )
-        time.sleep(0.2)
+            return False
+
+    return wait_for(holds, timeout, daemon, what, interval=0.2)
 
 
 def run(arguments: argparse.Namespace, arrivals: list[Arrival]) -> dict:
@@ -580,7 +526,7 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
         with BenchDaemon(
             config_path, os.path.join(directory, "daemon.log"), arguments.clock_speed
         ) as daemon:
-            ready = wait_until(
+            ready = wait_for_dongle(
                 dongle,
                 command_seen(dongle, "AT+CMGL"),
                 STARTUP_TIMEOUT,
@@ -588,17 +534,28 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
                 "the daemon's first AT+CMGL",
             )
             at_start = daemon.usage()
-            sampler = Sampler(monitor, daemon.pid, database)
+            sampler = Sampler(
+                database,
+                dongle,
+                lambda: daemon,
+                every=SAMPLE_EVERY,
+                sample_every=USAGE_EVERY,
+                tick=lambda: monitor.sample(periodic=True),
+            )
             injector = Injector(dongle, arrivals, monitor)
             sampler.start()
             injector.start()
-            while injector.is_alive():
-                injector.join(0.5)
-                daemon.check_alive()
+            wait_for(
+                lambda: not injector.is_alive(),
+                arrivals[-1].at + INJECTION_MARGIN,
+                daemon,
+                "the injector to finish",
+                interval=0.5,
+            )
             if injector.error is not None:
                 raise BenchError(f"injecting failed: {injector.error!r}")
             last_injection = injector.times[-1]
-            emptied = wait_until(
+            emptied = wait_for_dongle(
                 dongle,
                 lambda: dongle.pending_network == 0 and not dongle.stored(),
                 120.0,
@@ -628,15 +585,15 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
                 "the queued replies to be sent",
             )
             at_end = daemon.usage()
-            sampler.stopping.set()
-            sampler.join(5)
+            sampler.stop()
             exit_code = daemon.stop()
             log_tail = daemon.log_tail(10)
         figures = analyse(database, arrivals, config, dongle, daemon.real_time)
     finally:
-        for thread in (injector, sampler):
-            if thread is not None:
-                thread.stopping.set()
+        if injector is not None:
+            injector.stopping.set()
+        if sampler is not None:
+            sampler.halt.set()
         dongle.stop()
 
     injected = len(injector.times)
@@ -645,7 +602,7 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
     figures.update(
         exit_code=exit_code,
         daemon_log=log_tail if exit_code or log_tail != "(no output)" else "",
-        sampler_error=sampler.error,
+        sampler_error=sampler.last_error,
         startup_seconds=ready - daemon.started_at,
         startup_cpu_ms=at_start.cpu * 1000,
         injected=injected,
@@ -662,7 +619,7 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
         cpu_ms=(at_logged.cpu - at_start.cpu) * 1000,
         cpu_ms_per_message=(at_logged.cpu - at_start.cpu) * 1000 / injected,
         cpu_ms_total=at_end.cpu * 1000,
-        cpu_by_quarter=_cpu_by_quarter(sampler.series, at_start.cpu, len(arrivals)),
+        cpu_by_quarter=_cpu_by_quarter(sampler.samples, at_start.cpu, len(arrivals)),
         rss_mib=at_end.rss / 1024,
         peak_rss_mib=at_end.hwm / 1024,
         peak_slots=monitor.peak_slots,
@@ -686,7 +643,8 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
     figures["latency"] = _latencies(figures.pop("_received"), arrivals, injector.walls)
     figures["peak_drain_per_second_10s"] = _peak_rate(figures.pop("_received_times"), 10.0)
     figures["serial_bound"] = serial_bound(arrivals)
-    figures["ok"] = _verdict(figures)
+    figures["checks"] = flood_checks(figures)
+    figures["ok"] = all(figures["checks"].values())
     return figures
 
 
@@ -701,11 +659,13 @@ def _peak_rate(times: list[float], window: float) -> float:
     return best / window
 
 
-def _cpu_by_quarter(
-    series: list[tuple[float, float, int]], base: float, count: int
-) -> list[float | None]:
+def _cpu_by_quarter(samples: list[Sample], base: float, count: int) -> list[float | None]:
     """CPU ms per message logged within each quarter of the messages (by sampled counts)."""
-    points = [(0, base)] + [(logged, cpu) for _, cpu, logged in series]
+    points = [(0, base)] + [
+        (sample.logged, sample.usage.cpu)
+        for sample in samples
+        if sample.logged is not None and sample.usage is not None
+    ]
     result: list[float | None] = []
     for quarter in range(4):
         low, high = count * quarter / 4, count * (quarter + 1) / 4
@@ -752,25 +712,6 @@ _SPENT = ("sent", "unknown")
 _COMMITTED = ("queued", "sending", "sent", "unknown")  # what the daemon's budgets count
 
 
-def _window_peak(rows: list[tuple[float, int]], seconds: float) -> int:
-    """The most segments committed within any `seconds` (the daemon counts created_at >=
-    now - window, so both ends are included)."""
-    rows = sorted(rows)
-    times = [moment for moment, _ in rows]
-    best = 0
-    running = [0]
-    for _, segments in rows:
-        running.append(running[-1] + segments)
-    for end, moment in enumerate(times):
-        start = bisect.bisect_left(times, moment - seconds)
-        best = max(best, running[end + 1] - running[start])
-    return best
-
-
-def _reason_group(reason: str) -> str:
-    return re.sub(r"\d+", "#", reason)
-
-
 def analyse(
     database: str,
     arrivals: list[Arrival],
@@ -783,7 +724,7 @@ def analyse(
     with connect_readonly(database) as db:
         messages = db.execute("SELECT id, sender, text, received_at FROM messages").fetchall()
         replies = db.execute(
-            "SELECT r.message_id, r.recipient, r.status, r.reason, r.segments, r.segments_sent,"
+            "SELECT r.message_id, r.recipient, r.status, r.reason_code, r.segments, r.segments_sent,"
             " r.created_at, r.in_flood, m.sender FROM replies r JOIN messages m"
             " ON m.id = r.message_id"
         ).fetchall()
@@ -796,11 +737,9 @@ def analyse(
             "SELECT COUNT(*) FROM alerts WHERE status IN ('queued', 'sending', 'sent', 'unknown')",
         )
         pdus_on_modem = _scalar(db, "SELECT COUNT(*) FROM pdus WHERE on_modem = 1")
-        reply_rows_per_message = _scalar(
-            db,
-            "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM replies"
-            " GROUP BY message_id)",
-        )
+        reply_message_ids = [
+            message_id for (message_id,) in db.execute("SELECT message_id FROM replies")
+        ]
     without_decision = len({row[0] for row in messages} - {row[0] for row in replies})
 
     def stamp(text: str) -> float:
@@ -819,9 +758,7 @@ def analyse(
     raider_numbers = {arrival.sms.sender for arrival in arrivals if not arrival.genuine}
     genuine_rows = [row for row in replies if row[8] in genuine_numbers]
     genuine_answered = sum(row[2] == "sent" for row in genuine_rows)
-    not_answered = Counter(
-        f"{row[2]}: {_reason_group(row[3])}" for row in genuine_rows if row[2] != "sent"
-    )
+    not_answered = reasons_by_status((row[2], row[3]) for row in genuine_rows if row[2] != "sent")
     raiders_answered = len({row[1] for row in spent if row[8] in raider_numbers})
 
     timed = [(stamp(row[6]), row[4]) for row in committed]
@@ -855,7 +792,7 @@ def analyse(
         "flagged": check.flagged,
         "examples": list(check.examples),
         "messages_without_decision": without_decision,
-        "reply_rows_per_message_max": reply_rows_per_message,
+        "reply_rows_per_message_max": most_replies_per_message(reply_message_ids),
         "reply_status": dict(status),
         "replies_sent": len(spent),
         "segments_sent_db": segments_db,
@@ -879,10 +816,10 @@ def analyse(
             "flood_calm_after": flood.calm_after,
             "cooldown": config.replies.cooldown,
         },
-        "peak_segments_hour": _window_peak(timed, 3600),
-        "peak_segments_day": _window_peak(timed, 86400),
-        "peak_segments_month": _window_peak(timed, 30 * 86400),
-        "peak_flood_segments_hour": _window_peak(flood_timed, 3600),
+        "peak_segments_hour": window_peak(timed, 3600),
+        "peak_segments_day": window_peak(timed, 86400),
+        "peak_segments_month": window_peak(timed, 30 * 86400),
+        "peak_flood_segments_hour": window_peak(flood_timed, 3600),
         "flood_segments": sum(segments for _, segments in flood_timed),
         "numbers_answered": len(per_number_db),
         "most_replies_to_one_number": max(per_number_db.values(), default=0),
@@ -901,48 +838,12 @@ def analyse(
     }
 
 
-def _verdict(figures: dict) -> bool:
-    budgets = figures["budgets"]
-
-    def within(value: int, limit: int | None) -> bool:
-        return limit is None or value <= limit
-
-    return (
-        figures["lost"] == 0
-        and figures["duplicated"] == 0
-        and figures["flagged"] == 0
-        and figures["logged"] == figures["injected"]
-        and figures["pdus_left_on_modem"] == 0
-        and figures["messages_without_decision"] == 0
-        and figures["reply_rows_per_message_max"] <= 1
-        and figures["segments_sent_db"]
-        == figures["segments_sent_dongle"]
-        == figures["segments_sent_counted_db"]
-        and figures["dongle_recipients_match"]
-        and within(figures["peak_segments_hour"], budgets["segments_per_hour"])
-        and within(figures["peak_segments_day"], budgets["segments_per_day"])
-        and within(figures["peak_segments_month"], budgets["segments_per_month"])
-        and within(figures["peak_flood_segments_hour"], budgets["flood_segments_per_hour"])
-        and within(figures["numbers_answered"], budgets["numbers_per_month"])
-        and figures["most_replies_to_one_number"] <= figures["sequence_steps"]
-        and figures["most_messages_sent_to_one_number"] <= figures["sequence_steps"]
-        and figures["exit_code"] == 0
-    )
-
-
 # --- the report ----------------------------------------------------------------------------
-
-
-def _ok(condition: bool) -> str:
-    return "ok" if condition else "FAILED"
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict, when: str) -> str:
     budgets = figures["budgets"]
+    checks = {name: check_text(passed) for name, passed in figures["checks"].items()}
     bound = figures["serial_bound"]
     latency = figures["latency"]
     kinds = Counter(arrival.sms.kind for arrival in arrivals)
@@ -956,7 +857,13 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
         f"dongle: simulated in the bench process, storage SM {SLOTS} slots only, "
         f"{LATENCY * 1000:g} ms per AT command, {SEND_LATENCY[0]:g}-{SEND_LATENCY[1]:g} s per "
         f"sent segment, {BAUD} baud; a full storage makes the network queue messages",
-        f"daemon: {sys.executable} -m antirelou run, replies enabled, poll_interval "
+        f"daemon: {sys.executable} "
+        + (
+            "-m antirelou run"
+            if arguments.clock_speed == 1
+            else f"bench/run_daemon.py --clock-speed {arguments.clock_speed:g}"
+        )
+        + f", replies enabled, poll_interval "
         f"{arguments.poll}s, logging warning, "
         + (
             "real clock (policy windows not accelerated)"
@@ -984,96 +891,86 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
             "messages injected",
             figures["injected"],
             len(arrivals),
-            _ok(figures["injected"] == len(arrivals)),
+            check_text(figures["injected"] == len(arrivals)),
         ),
-        ("messages logged", figures["logged"], "all", _ok(figures["logged"] == len(arrivals))),
-        ("lost (injected, not logged)", figures["lost"], 0, _ok(figures["lost"] == 0)),
-        ("duplicated or unexpected", figures["duplicated"], 0, _ok(figures["duplicated"] == 0)),
-        ("logged with an error flag", figures["flagged"], 0, _ok(figures["flagged"] == 0)),
+        (
+            "messages logged",
+            figures["logged"],
+            "all",
+            check_text(figures["logged"] == len(arrivals)),
+        ),
+        ("lost (injected, not logged)", figures["lost"], 0, checks["lost"]),
+        (
+            "duplicated or unexpected",
+            figures["duplicated"],
+            0,
+            checks["duplicated"],
+        ),
+        ("logged with an error flag", figures["flagged"], 0, checks["flagged"]),
         (
             "PDUs still marked on the modem",
             figures["pdus_left_on_modem"],
             0,
-            _ok(figures["pdus_left_on_modem"] == 0),
+            checks["pdus_left_on_modem"],
         ),
         (
             "messages without a decision",
             figures["messages_without_decision"],
             0,
-            _ok(figures["messages_without_decision"] == 0),
+            checks["messages_without_decision"],
         ),
         (
             "decisions for one message, most",
             figures["reply_rows_per_message_max"],
             1,
-            _ok(figures["reply_rows_per_message_max"] <= 1),
+            checks["one_decision_per_message"],
         ),
         ("storage slots used, peak", figures["peak_slots"], SLOTS, "info"),
-        ("time storage full, % of samples", _fmt(figures["full_share"] * 100), "-", "info"),
+        ("time storage full, % of samples", decimal_text(figures["full_share"] * 100), "-", "info"),
         ("network queue, peak (segments)", figures["peak_pending_network"], "-", "info"),
-        ("network queue not empty, s", _fmt(figures["queue_seconds"]), "-", "info"),
+        ("network queue not empty, s", decimal_text(figures["queue_seconds"]), "-", "info"),
         ("replies sent (sent/unknown)", figures["replies_sent"], "-", "info"),
         (
             "segments sent, database",
             figures["segments_sent_db"],
             f"<= {figures['allowed_segments']}",
-            _ok(
-                figures["allowed_segments"] is None
-                or figures["segments_sent_db"] <= figures["allowed_segments"]
-            ),
+            check_text(within(figures["segments_sent_db"], figures["allowed_segments"])),
         ),
         (
             "segments sent, dongle",
             figures["segments_sent_dongle"],
             figures["segments_sent_db"],
-            _ok(
-                figures["segments_sent_dongle"]
-                == figures["segments_sent_db"]
-                == figures["segments_sent_counted_db"]
-                and figures["dongle_recipients_match"]
-            ),
+            checks["segments_match"],
         ),
         (
             "segments in any hour, peak",
             figures["peak_segments_hour"],
             budgets["segments_per_hour"],
-            _ok(
-                budgets["segments_per_hour"] is None
-                or figures["peak_segments_hour"] <= budgets["segments_per_hour"]
-            ),
+            checks["segments_hour"],
         ),
         (
             "segments in any day, peak",
             figures["peak_segments_day"],
             budgets["segments_per_day"],
-            _ok(
-                budgets["segments_per_day"] is None
-                or figures["peak_segments_day"] <= budgets["segments_per_day"]
-            ),
+            checks["segments_day"],
         ),
         (
             "flood-mode segments in any hour",
             figures["peak_flood_segments_hour"],
             budgets["flood_segments_per_hour"],
-            _ok(figures["peak_flood_segments_hour"] <= budgets["flood_segments_per_hour"]),
+            checks["flood_segments_hour"],
         ),
         (
             "distinct numbers answered",
             figures["numbers_answered"],
             budgets["numbers_per_month"],
-            _ok(
-                budgets["numbers_per_month"] is None
-                or figures["numbers_answered"] <= budgets["numbers_per_month"]
-            ),
+            checks["numbers"],
         ),
         (
             "replies to one number, most",
             figures["most_replies_to_one_number"],
             figures["sequence_steps"],
-            _ok(
-                figures["most_replies_to_one_number"] <= figures["sequence_steps"]
-                and figures["most_messages_sent_to_one_number"] <= figures["sequence_steps"]
-            ),
+            checks["sequence"],
         ),
         (
             "genuine one-off senders answered",
@@ -1096,30 +993,35 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
         ),
         (
             "drain rate over the run, msg/s",
-            _fmt(figures["drain_per_second"]),
+            decimal_text(figures["drain_per_second"]),
             f"{bound['per_second']:.1f} serial bound",
             "info",
         ),
         (
             "drain rate, best 10 s, msg/s",
-            _fmt(figures["peak_drain_per_second_10s"]),
+            decimal_text(figures["peak_drain_per_second_10s"]),
             f"{bound['per_second']:.1f} serial bound",
             "info",
         ),
-        ("lag: last injection to empty, s", _fmt(figures["lag_to_empty"], 2), "-", "info"),
-        ("injection to commit, median s", _fmt(latency.get("median"), 2), "-", "info"),
+        ("lag: last injection to empty, s", decimal_text(figures["lag_to_empty"], 2), "-", "info"),
+        ("injection to commit, median s", decimal_text(latency.get("median"), 2), "-", "info"),
         (
             "injection to commit, p99 / max s",
-            f"{_fmt(latency.get('p99'), 2)} / {_fmt(latency.get('max'), 2)}",
+            f"{decimal_text(latency.get('p99'), 2)} / {decimal_text(latency.get('max'), 2)}",
             "-",
             "info",
         ),
-        ("daemon CPU ms per message", _fmt(figures["cpu_ms_per_message"], 2), "-", "info"),
-        ("daemon peak RSS (VmHWM), MiB", _fmt(figures["peak_rss_mib"]), "-", "info"),
-        ("daemon exit status (SIGTERM)", figures["exit_code"], 0, _ok(figures["exit_code"] == 0)),
+        ("daemon CPU ms per message", decimal_text(figures["cpu_ms_per_message"], 2), "-", "info"),
+        ("daemon peak RSS (VmHWM), MiB", decimal_text(figures["peak_rss_mib"]), "-", "info"),
+        (
+            "daemon exit status (SIGTERM)",
+            figures["exit_code"],
+            0,
+            checks["exit_code"],
+        ),
     ]
     lines.append(table(("measure", "value", "limit / goal", "check"), rows))
-    quarters = ", ".join(_fmt(value, 2) for value in figures["cpu_by_quarter"])
+    quarters = ", ".join(decimal_text(value, 2) for value in figures["cpu_by_quarter"])
     busy = figures["dongle_busy_seconds"]
     commands = figures["dongle_commands"]
     lines += [
@@ -1166,8 +1068,8 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
         f" to all logged {figures['lag_to_logged']:.2f} s; {figures['replies_queued_at_end']} "
         f"replies still queued then, sent within {figures['replies_tail_seconds']:.1f} s",
         f"  injection to commit over {latency.get('count', 0)} messages: median "
-        f"{_fmt(latency.get('median'), 2)} s, p95 {_fmt(latency.get('p95'), 2)} s, p99 "
-        f"{_fmt(latency.get('p99'), 2)} s, max {_fmt(latency.get('max'), 2)} s",
+        f"{decimal_text(latency.get('median'), 2)} s, p95 {decimal_text(latency.get('p95'), 2)} s, p99 "
+        f"{decimal_text(latency.get('p99'), 2)} s, max {decimal_text(latency.get('max'), 2)} s",
         f"  daemon CPU: {figures['cpu_ms']:.0f} ms from the first injection to all logged "
         f"({figures['cpu_ms_per_message']:.2f} ms/message; by quarter of the messages: "
         f"{quarters}), {figures['startup_cpu_ms']:.0f} ms start-up, "
@@ -1201,15 +1103,15 @@ def main(argv: list[str] | None = None) -> int:
         figures = run(arguments, arrivals)
     except BenchError as error:
         print(f"flood bench: no measure: {error}", file=sys.stderr)
-        return 2
+        return NO_MEASURE
     except KeyboardInterrupt:
         print("flood bench: interrupted; the daemon and the dongle were stopped", file=sys.stderr)
-        return 130
+        return exits.INTERRUPTED
     if arguments.json:
         print(dump_json({"date": when, "settings": vars(arguments), **figures}))
     else:
         print(report(arguments, arrivals, figures, when))
-    return 0 if figures["ok"] else 1
+    return exits.OK if figures["ok"] else CHECK_FAILED
 
 
 if __name__ == "__main__":
