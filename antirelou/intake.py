@@ -46,6 +46,7 @@ class Logged:
     parts_expected: int
     error: str | None
     decision: Decision
+    kind: str = "sms"  # or "call": a voice call, rejected, logged like a message
 
 
 @dataclass
