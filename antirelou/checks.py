@@ -118,14 +118,18 @@ def check_modem(config: Config, say: Callable[[str], None]) -> int:
                 f"signal: weak ({registration.signal}/31): move the dongle (USB extension cable) "
                 "nearer a window."
             )
-        used, total = modem.storage_usage()
-        say(f"storage: {modem.storage}, {used}/{total} slots used")
-        if used >= total:
-            problems += 1
-            say(
-                "storage: FULL: new SMS wait at the operator until it is emptied; start the "
-                "service, it empties the storage into its log."
-            )
+        for info in modem.storages:
+            receive = " (new messages go here)" if info.name == modem.receive_storage else ""
+            if info.total == 0:
+                say(f"storage: {info.name} holds no SMS (0 slots): not used{receive}")
+                continue
+            say(f"storage: {info.name}, {info.used}/{info.total} slots used{receive}")
+            if info.used >= info.total:
+                problems += 1
+                say(
+                    f"storage: {info.name} FULL: new SMS wait at the operator until it is "
+                    "emptied; start the service, it empties every storage into its log."
+                )
     except SimLocked as error:
         say(f"SIM: {error}")
         return exits.UNAVAILABLE

@@ -365,9 +365,9 @@ def cmd_status(arguments: argparse.Namespace) -> int:
         )
     if beat.network:
         print(f"  network:  {beat.network}")
-    if beat.storage:
-        used = "?" if beat.storage_used is None else beat.storage_used
-        print(f"  storage:  {beat.storage} {used}/{beat.storage_total} slots used")
+    if beat.storages:
+        slots = ", ".join(f"{name} {used}/{total}" for name, used, total in beat.storages)
+        print(f"  storage:  {slots} slots used")
     print(
         f"  today:    {counts['messages']} messages from {counts['senders']} numbers; "
         f"replies: {counts['replies_sent']} sent ({counts['segments_sent']} SMS), "

@@ -19,22 +19,25 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 
 from antirelou import config as config_module
 from antirelou import exits
 from antirelou.alerts import Alerter
+from antirelou.calls import IncomingCall, commit_call
 from antirelou.clock import SystemClock
 from antirelou.config import Config, ConfigError
 from antirelou.durations import format_duration
 from antirelou.flood import FloodDetector, Transition
-from antirelou.intake import IntakeResult, Logged, commit_listing, expire_partials
+from antirelou.intake import IntakeResult, Logged, commit_direct, commit_listing, expire_partials
+from antirelou.listing import Listing
 from antirelou.modem import (
     Modem,
     ModemError,
-    ModemTimeout,
     ModemUnavailable,
     Registration,
     SimLocked,
+    SmsNotReady,
 )
 from antirelou.sender import ReplySender
 from antirelou.status import ServiceStatus
@@ -47,7 +50,7 @@ _STATUS_REFRESH = 60.0
 _EXPIRY_CHECK = 10.0
 _MAX_RECONNECT_DELAY = 60.0
 _HEALTHY_AFTER = 60.0  # a connection that served this long resets the reconnect delay
-_TIMEOUTS_BEFORE_RESET = 3
+_SMS_READY_RETRY = 5.0  # seconds between tries while the SMS service starts (10-100 s)
 _STOP_GRACE = 6.0
 _DRAINS_BEFORE_SEND = 10  # listings in a row while the storage comes back full
 
@@ -91,6 +94,7 @@ class Daemon:
         self.alerter: Alerter | None = None
         self.ready = threading.Event()
         self._ready_sent = False
+        self._connected = False  # the modem is open, set up and registered
 
     @property
     def state(self) -> str:
@@ -168,26 +172,35 @@ class Daemon:
 
     def _supervise(self) -> int:
         delay = 1.0
-        timeouts = 0
         while not self.stopping:
             began = self.clock.monotonic()
             try:
-                if not self.modem.alive:
+                if not (self.modem.alive and self._connected):
                     self._connect()
                 self._serve()
             except SimLocked as error:
                 log.critical("SIM locked: %s", error)
                 self.status.event("sim locked", str(error))
                 return exits.CONFIG
+            except SmsNotReady as error:
+                # Just after a boot: the SMS service comes up by itself. No reset, no backoff.
+                if self.stopping:
+                    break
+                self.status.set_state("waiting for SMS service", str(error))
+                log.warning("%s; trying again in %s", error, format_duration(_SMS_READY_RETRY))
+                if self._connected:
+                    self.modem.settings_stale = True  # set up again once it is ready
+                else:
+                    self.modem.close()  # the set-up did not finish: open again
+                self._pause(_SMS_READY_RETRY)
+                continue
             except ModemError as error:
                 if self.stopping:
                     break
-                timeouts = timeouts + 1 if isinstance(error, ModemTimeout) else 0
+                # Closing and reopening the port is the only cure we apply: a reset
+                # (AT+CFUN=1,1) puts some sticks back in CD-ROM mode (modems.md §8).
                 log.error("modem problem: %s; retrying in %s", error, format_duration(delay))
                 self.status.modem_lost(str(error))
-                if timeouts >= _TIMEOUTS_BEFORE_RESET:
-                    timeouts = 0
-                    self._reset_modem()
                 self.modem.close()
             except StoreError as error:
                 # Messages stay on the modem until the database takes them again.
@@ -206,15 +219,6 @@ class Daemon:
         log.info("stopping on request")
         return exits.OK
 
-    def _reset_modem(self) -> None:
-        """After repeated time-outs, restart the modem's firmware before reopening it."""
-        log.warning("the modem keeps timing out: restarting it (AT+CFUN=1,1)")
-        self.status.event("modem reset", "AT+CFUN=1,1 after repeated time-outs")
-        try:
-            self.modem.command("AT+CFUN=1,1", timeout=5)
-        except ModemError as error:
-            log.info("modem reset not acknowledged: %s", error)
-
     def _pause(self, seconds: float) -> None:
         """Wait, still answering systemd, until `seconds` pass or a stop is asked."""
         deadline = self.clock.monotonic() + seconds
@@ -228,16 +232,15 @@ class Daemon:
             self.wake.clear()
 
     def _connect(self) -> None:
+        self._connected = False
         self.status.set_state("connecting", f"opening {self.config.modem.port}")
         identity = self.modem.open()
         log.info(
-            "modem %s %s on %s (IMEI %s), storage %s with %d slots",
+            "modem %s %s on %s (IMEI %s)",
             identity.manufacturer,
             identity.model,
             self.config.modem.port,
             identity.imei or "?",
-            self.modem.storage,
-            self.modem.storage_total,
         )
         deadline = self.clock.monotonic() + self.config.modem.registration_timeout
         while not self.stopping:
@@ -259,6 +262,7 @@ class Daemon:
         log.info("registered: %s", network)
         self.status.set_state("running", network)
         self.status.modem_found()
+        self._connected = True
         if not self._ready_sent:
             self.notifier.ready(self.status.line())
             self._ready_sent = True
@@ -279,10 +283,13 @@ class Daemon:
             monotonic = self.clock.monotonic()
             if self.wake.is_set() or monotonic >= next_poll:
                 self.wake.clear()
+                if self.modem.settings_stale:
+                    self.modem.reassert()  # a boot notice: dongles forget their settings
+                self._answer_calls()
                 # A full storage means more may be waiting at the network: empty it
                 # again before the next send ties the line up for seconds.
                 for _ in range(_DRAINS_BEFORE_SEND):
-                    if self.drain() < max(self.modem.storage_total, 1) or self.stopping:
+                    if not self.drain() or self.stopping:
                         break
                 next_poll = self.clock.monotonic() + self.config.modem.poll_interval
             if monotonic >= next_expiry:
@@ -306,13 +313,22 @@ class Daemon:
 
     # --- the work --------------------------------------------------------------------
 
-    def drain(self) -> int:
-        """List the storage once, commit it, then delete what was committed. Return how many
-        PDUs the storage held."""
-        listing = self.modem.list_all()
-        if not listing.entries:
-            self.status.storage_used = 0
-            return 0
+    def drain(self) -> bool:
+        """Take what the modem holds: +CMT messages first, then each storage in turn (list,
+        commit, delete). Return True if a storage came back full: more may be waiting at the
+        network."""
+        self._commit_direct()
+        full = False
+        for name in self.modem.readable:
+            listing = self.modem.list_storage(name)
+            if not listing.entries:
+                continue
+            if not self._commit_and_delete(listing):
+                return False  # the database refuses: listing again now would only fail again
+            full = full or len(listing.entries) >= self.modem.capacity(name)
+        return full
+
+    def _commit_and_delete(self, listing: Listing) -> bool:
         try:
             result = commit_listing(self.store, listing, self.config, self.clock.now(), self.flood)
         except StoreError as error:
@@ -320,8 +336,7 @@ class Daemon:
             # nothing in memory changed (the flood detector is still the one before).
             self.status.set_state("database error", str(error))
             log.error("cannot write the database, messages stay on the modem: %s", error)
-            self.status.storage_used = len(listing.entries)
-            return 0  # nothing was deleted: listing again now would only fail again
+            return False
         self._adopt(result)
         plan = result.plan
         if plan.bulk:
@@ -330,18 +345,55 @@ class Daemon:
             self.modem.delete_slots(plan.slots)
         with self.store.transaction() as tx:
             tx.forget_on_modem(plan.pdu_ids)
-        self.status.storage_used = 0
-        if self.state != "running":
-            log.info("the database takes messages again")
-            registration = self.status.registration
-            self.status.set_state("running", registration.describe() if registration else "")
+        self._database_back()
         log.debug(
             "drained %d PDU(s) (%d new) from %s",
             len(listing.entries),
             result.new_pdus,
             listing.storage,
         )
-        return len(listing.entries)
+        return True
+
+    def _commit_direct(self) -> None:
+        """Commit the messages the modem handed over in +CMT notices (flash SMS, or routed
+        ones): they exist nowhere else. Acknowledged to the network only once committed."""
+        pdus = self.modem.take_direct()
+        if not pdus:
+            return
+        try:
+            result = commit_direct(self.store, pdus, self.config, self.clock.now(), self.flood)
+        except StoreError:
+            self.modem.give_back_direct(pdus)
+            raise
+        self._adopt(result)
+        self.modem.acknowledge_direct(len(pdus))
+        self._database_back()
+
+    def _database_back(self) -> None:
+        if self.state != "running":
+            log.info("the database takes messages again")
+            registration = self.status.registration
+            self.status.set_state("running", registration.describe() if registration else "")
+
+    def _answer_calls(self) -> None:
+        """Reject a ringing call at once (never answered: no cost, no voice), then log it."""
+        call = self.modem.take_call()
+        if call is None:
+            return
+        if not call.ended:
+            self.modem.reject_call()
+        caller = call.caller or "a hidden number"
+        log.info("call from %s %s", caller, "missed" if call.ended else "rejected")
+        rang_at = self.clock.now() - timedelta(seconds=self.clock.monotonic() - call.rang_at)
+        self._adopt(
+            commit_call(
+                self.store,
+                IncomingCall(call.caller, rang_at),
+                self.config,
+                self.clock.now(),
+                self.flood,
+            )
+        )
 
     def _expire(self) -> None:
         self._adopt(expire_partials(self.store, self.config, self.clock.now(), self.flood))

@@ -36,9 +36,8 @@ class Heartbeat:
     network: str | None = None  # registration, as a sentence
     operator: str | None = None
     signal: int | None = None  # 0-31
-    storage: str | None = None  # the modem's storage(s) read, e.g. "ME"
-    storage_total: int | None = None
-    storage_used: int | None = None
+    # Every message storage of the modem: (name, used, total), as last listed.
+    storages: tuple[tuple[str, int, int], ...] = ()
     flood_since: datetime | None = None
 
     def age(self, now: datetime) -> float:
@@ -59,9 +58,9 @@ class Heartbeat:
             "network": self.network,
             "operator": self.operator,
             "signal": self.signal,
-            "storage": self.storage,
-            "storage_total": self.storage_total,
-            "storage_used": self.storage_used,
+            "storages": [
+                {"name": name, "used": used, "total": total} for name, used, total in self.storages
+            ],
             "flood_since": None if self.flood_since is None else self.flood_since.isoformat(),
         }
         return json.dumps(detail)
@@ -87,9 +86,9 @@ class Heartbeat:
             network=fields.get("network"),
             operator=fields.get("operator"),
             signal=fields.get("signal"),
-            storage=fields.get("storage"),
-            storage_total=fields.get("storage_total"),
-            storage_used=fields.get("storage_used"),
+            storages=tuple(
+                (item["name"], item["used"], item["total"]) for item in fields.get("storages", [])
+            ),
             flood_since=None if flood_since is None else datetime.fromisoformat(flood_since),
         )
 

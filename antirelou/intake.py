@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from antirelou.config import Config
 from antirelou.flood import FloodDetector, Transition
-from antirelou.listing import Listing
+from antirelou.listing import Listing, StoredPdu
 from antirelou.numbers import Number, NumberKind, classify, operator_numbers
 from antirelou.pdu import Deliver, decode_deliver, join_parts
 from antirelou.policy import Decision, History, decide
@@ -33,6 +33,7 @@ from antirelou.store import PduRow, Store, Transaction, iso
 log = logging.getLogger("antirelou.intake")
 
 _HEX = re.compile(r"[0-9A-Fa-f]+")
+DIRECT = "CMT"  # the storage name of messages handed over in +CMT notices
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,22 @@ def commit_listing(
             if len({_sequence(row) for row in parts}) == total:
                 _assemble(tx, batch, parts, total)
     return result
+
+
+def commit_direct(
+    store: Store,
+    pdus: Sequence[str],
+    config: Config,
+    now: datetime,
+    flood: FloodDetector | None = None,
+) -> IntakeResult:
+    """Given the PDUs of +CMT notices (messages the modem stored nowhere), commit them like a
+    listing of their own and note that none of them is on the modem. Raise StoreError
+    (nothing committed) if the database cannot be written.
+    """
+    # Negative slots: these PDUs hold no slot; the pseudo-storage "CMT" keeps them apart.
+    entries = tuple(StoredPdu(-index, 0, pdu) for index, pdu in enumerate(pdus, start=1))
+    return commit_listing(store, Listing(DIRECT, entries, clean=False), config, now, flood)
 
 
 def expire_partials(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -36,17 +37,30 @@ from gsmmodem.exceptions import (
 from gsmmodem.modem import GsmModem
 
 from antirelou.config import ModemConfig
-from antirelou.listing import WAKE_PREFIXES, Listing, parse_listing
+from antirelou.listing import Listing, parse_listing
 from antirelou.pdu import encode_submit
+from antirelou.unsolicited import Kind, Unsolicited, split
 
 log = logging.getLogger("antirelou.modem")
 
 CTRL_Z = "\x1a"
 ESCAPE = "\x1b"
 _CMGS = re.compile(r"^\+CMGS:\s*(\d+)")
-_CPMS_TEST = re.compile(r'"([A-Z]{2})"')
-_CPMS_SET = re.compile(r"^\+CPMS:\s*(\d+),(\d+)")
-_CPMS_READ = re.compile(r'^\+CPMS:\s*"([A-Z]{2})",(\d+),(\d+)')
+_CPMS_NAME = re.compile(r'"([A-Z_]{2,4})"')
+_CPMS_SET = re.compile(r"^\+CPMS:\s*(\d+)\s*,\s*(\d+)")
+_CSMS = re.compile(r"^\+CSMS:\s*(\d)")
+# Storages that hold received SMS. MT is ME and SM together: listed through them when the
+# modem offers them apart (modems.md §1.6); SR holds status reports, which we do not ask for.
+_MESSAGE_STORAGES = ("ME", "SM", "MT")
+# Answers meaning "the SMS service is not ready yet", right after a boot (modems.md §4.3):
+# +CMS ERROR 302 (operation not allowed), 310 (SIM not inserted), 314 (SIM busy), 515 (please
+# wait, init in progress); +CME ERROR 14 (SIM busy).
+_NOT_READY_CMS = {302, 310, 314, 515}
+_NOT_READY_CME = {14, 515}
+# A call whose caller ID has not come yet is handled after this long anyway (seconds).
+_CALLER_ID_WAIT = 1.0
+# Rings still in the modem's buffer just after a rejection belong to the call just rejected.
+_RINGS_AFTER_REJECTION = 3.0
 _CREG = re.compile(r"^\+CREG:\s*(?:\d,)?(\d)")
 _COPS = re.compile(r'^\+COPS:\s*\d,\d,"([^"]*)"')
 _CSQ = re.compile(r"^\+CSQ:\s*(\d+)")
@@ -74,6 +88,10 @@ class ModemRefused(ModemError):
         self.code = code
 
 
+class SmsNotReady(ModemRefused):
+    """The modem answers, but its SMS service is not ready yet (just after a boot): wait."""
+
+
 class SimLocked(ModemError):
     """The SIM wants a PIN we do not have, or refused ours: a person must act."""
 
@@ -88,6 +106,24 @@ class SendFailed(ModemError):
         self.segments_sent = segments_sent
         self.definite = definite
         self.references = list(references)
+
+
+@dataclass(frozen=True)
+class StorageInfo:
+    """One message storage of the modem and how full it was when last listed or selected."""
+
+    name: str
+    used: int
+    total: int
+
+
+@dataclass(frozen=True)
+class IncomingCall:
+    """A voice call the modem announced. `caller` is None when the number is hidden."""
+
+    caller: str | None
+    rang_at: float  # monotonic time of the first ring
+    ended: bool  # the caller hung up (or it was missed) before we rejected it
 
 
 @dataclass(frozen=True)
@@ -178,7 +214,10 @@ class _SafeGsmModem(GsmModem):
                     if end < 0:
                         break
                     raw, buffer = bytes(buffer[:end]), buffer[end + 2 :]
-                    if raw:
+                    if raw.strip() == b">" and self._expectResponseTermSeq:
+                        # A bare ">" on its own line is the prompt too (SIMCom, §6.1).
+                        self._handle_line(">", False)
+                    elif raw:
                         self._handle_line(raw.decode("utf-8", errors="replace"), True)
                 expected = self._expectResponseTermSeq
                 if expected and buffer.endswith(expected):
@@ -241,15 +280,32 @@ class Modem:
     `wake` is set whenever the modem announces new messages.
     """
 
-    def __init__(self, config: ModemConfig, wake: threading.Event) -> None:
+    def __init__(
+        self,
+        config: ModemConfig,
+        wake: threading.Event,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.config = config
         self.wake = wake
-        self.storage: str | None = None
-        self.storage_total = 0
+        self.monotonic = monotonic
+        self.storages: list[StorageInfo] = []  # every storage that holds SMS, as last seen
+        self.receive_storage: str | None = None  # where the network puts new SMS (mem3)
         self.identity: Identity | None = None
         self._gsm: _SafeGsmModem | None = None
         self.reader_error: BaseException | None = None
         self._abandoning = False
+        self._selected: str | None = None  # mem1 as we last set it
+        self._acknowledge = False  # AT+CSMS service 1: every +CMT needs AT+CNMA
+        # Written by the reader thread, taken by the main loop, under _events_lock.
+        self._events_lock = threading.Lock()
+        self._direct: list[str] = []  # PDUs of +CMT notices not yet committed
+        self._direct_header = False  # a +CMT header whose PDU is in the next notice
+        self._call: IncomingCall | None = None
+        self._call_has_number = False
+        self._rejected_at: float | None = None
+        self.settings_stale = False  # a boot notice: set the SMS settings again
 
     # --- life cycle -----------------------------------------------------------
 
@@ -287,6 +343,11 @@ class Modem:
         except TimeoutException as error:
             raise ModemTimeout(f"no answer from the modem on {self.config.port}") from error
         except CommandError as error:
+            if _not_ready(error) or str(getattr(error, "command", "")).startswith("AT+CMGF"):
+                raise SmsNotReady(
+                    f"the modem's SMS service is not ready yet ({error}); it usually takes "
+                    "10 to 100 s after the dongle starts"
+                ) from error
             raise ModemRefused(f"modem set-up refused: {error}") from error
         except Exception as error:  # gsmmodem trips on odd answers (a reboot)
             log.debug("modem set-up failed", exc_info=True)
@@ -296,13 +357,13 @@ class Modem:
         finally:
             if self._gsm is gsm and self.reader_error is None and not gsm.alive:
                 self.reader_error = ModemUnavailable("reader stopped during set-up")
-        self._choose_storage()
         self.identity = Identity(
             manufacturer=self._first_line("AT+CGMI"),
             model=self._first_line("AT+CGMM"),
             revision=self._first_line("AT+CGMR", optional=True),
             imei=self._first_line("AT+CGSN", optional=True),
         )
+        self._set_up_sms()
         return self.identity
 
     def _cancel_pending_input(self) -> None:
@@ -348,11 +409,55 @@ class Modem:
         return bool(gsm and gsm.reader_running)
 
     def _notified(self, lines: list[str]) -> None:
-        if any(line.startswith(WAKE_PREFIXES) for line in lines):
-            log.debug("modem notification: %s", lines)
-            self.wake.set()
+        # The reader thread: only notes what happened, the main loop acts on it.
+        with self._events_lock:
+            if self._direct_header and lines:
+                # The PDU of a +CMT whose header came in the previous notice.
+                self._direct_header = False
+                self._direct.append(lines[0].strip())
+                lines = lines[1:]
+                self.wake.set()
+        _, notices = split(lines)
+        if notices:
+            self._take_notices(notices)
         else:
             log.debug("modem notification ignored: %s", lines)
+
+    def _take_notices(self, notices: list[Unsolicited]) -> None:
+        """Note what the modem announced (from either thread); wake the loop if it matters."""
+        wake = False
+        with self._events_lock:
+            for notice in notices:
+                log.debug("modem notice: %s", notice.line)
+                if notice.kind in (Kind.NEW_MESSAGE, Kind.STORAGE_FULL):
+                    wake = True
+                elif notice.kind is Kind.DIRECT:
+                    if notice.pdu is None:
+                        self._direct_header = True
+                    else:
+                        self._direct.append(notice.pdu)
+                    wake = True
+                elif notice.kind is Kind.BOOT:
+                    self.settings_stale = wake = True
+                elif notice.kind is Kind.CALL:
+                    wake = self._ringing(notice) or wake
+                elif notice.kind is Kind.CALL_ENDED and self._call is not None:
+                    self._call = IncomingCall(self._call.caller, self._call.rang_at, True)
+                    wake = True
+        if wake:
+            self.wake.set()
+
+    def _ringing(self, notice: Unsolicited) -> bool:
+        now = self.monotonic()
+        if self._call is None:
+            if self._rejected_at is not None and now - self._rejected_at < _RINGS_AFTER_REJECTION:
+                return False  # the end of the call just rejected
+            self._call = IncomingCall(None, now, False)
+            self._call_has_number = False
+        if notice.caller is not None and not self._call_has_number:
+            self._call = IncomingCall(notice.caller or None, self._call.rang_at, False)
+            self._call_has_number = True
+        return True
 
     def _reader_stopped(self, error: BaseException) -> None:
         self.reader_error = error
@@ -380,6 +485,10 @@ class Modem:
         except ModemError:
             raise
         except (CmsError, CmeError) as error:
+            if _not_ready(error):
+                raise SmsNotReady(
+                    f"{label}: {error} (SMS service not ready yet)", error.code
+                ) from error
             raise ModemRefused(f"{label}: {error}", error.code) from error
         except CommandError as error:
             raise ModemRefused(f"{label}: ERROR") from error
@@ -402,9 +511,10 @@ class Modem:
             raise ModemUnavailable(
                 "the modem restarted by itself (echo is back on); setting it up again"
             )
-        # A notification that arrives while a command waits is filed in its answer.
-        if any(line.startswith(WAKE_PREFIXES) for line in lines):
-            self.wake.set()
+        # gsmmodem files a notice that arrives while a command waits into its answer.
+        lines, notices = split(lines, command)
+        if notices:
+            self._take_notices(notices)
         return lines
 
     def _first_line(self, command: str, optional: bool = False) -> str:
@@ -416,50 +526,165 @@ class Modem:
             raise
         return lines[0].strip() if lines else ""
 
-    def _choose_storage(self) -> None:
-        """Use the configured storage, or the largest one the modem offers."""
-        offered: list[str] = []
-        for line in self.command("AT+CPMS=?"):
-            if line.startswith("+CPMS"):
-                first_group = line.split(")")[0]
-                offered = _CPMS_TEST.findall(first_group)
+    # --- message storages and notices -------------------------------------------------
+
+    def _set_up_sms(self) -> None:
+        """Find every storage that holds SMS, choose where new ones go, ask for notices.
+
+        Set again after every open and boot notice: dongles forget all of it (modems.md §1.2).
+        """
+        self._selected = None
+        offered = _offered_storages(self.command("AT+CPMS=?"))
+        readable = [name for name in ("ME", "SM") if name in offered[0]]
+        if not readable:
+            readable = [name for name in _MESSAGE_STORAGES if name in offered[0]] or ["SM"]
+        receivable = [name for name in _MESSAGE_STORAGES if name in offered[2]] or readable
         wanted = self.config.storage
-        if wanted != "auto":
-            if offered and wanted not in offered:
-                raise ModemRefused(
-                    f"modem.storage is {wanted} but this modem only offers {', '.join(offered)}"
-                )
-            candidates = [wanted]
-        else:
-            candidates = [name for name in ("ME", "MT", "SM") if name in offered] or ["SM"]
-        sizes: dict[str, int] = {}
-        for name in candidates:
+        if wanted != "auto" and wanted not in receivable:
+            raise ModemRefused(
+                f"modem.storage is {wanted} but this modem stores new messages only in "
+                f"{', '.join(receivable)}"
+            )
+        sizes: dict[str, tuple[int, int]] = {}
+        for name in dict.fromkeys(readable + receivable):
             try:
-                sizes[name] = self._select_storage(name)[1]
+                sizes[name] = self._select(name, name)
+            except SmsNotReady:
+                raise
             except ModemRefused as error:
                 log.info("storage %s refused by the modem: %s", name, error)
-        if not sizes:
-            raise ModemRefused("the modem refused every message storage (AT+CPMS)")
-        best = max(sizes, key=lambda name: sizes[name])
-        self._select_storage(best)
-        self.storage, self.storage_total = best, sizes[best]
-        log.info("message storage %s with %d slots", best, sizes[best])
+        usable = {name: size for name, size in sizes.items() if size[1] > 0}
+        if not usable:
+            raise ModemRefused("the modem offers no message storage that can hold an SMS")
+        if wanted != "auto":
+            receive = wanted
+        else:
+            # The largest, so that a raid fills it last (an eSIM's SM of 0 slots never).
+            candidates = [name for name in receivable if name in usable]
+            receive = max(candidates or list(usable), key=lambda name: usable[name][1])
+        self.receive_storage = receive
+        self.storages = [StorageInfo(name, *sizes[name]) for name in readable if name in sizes]
+        self._select(self.readable[0] if self.readable else receive)
+        self._ask_for_notices()
+        log.info(
+            "message storages %s; new messages go to %s",
+            ", ".join(f"{info.name} ({info.total} slots)" for info in self.storages),
+            receive,
+        )
 
-    def _select_storage(self, name: str) -> tuple[int, int]:
-        # All three: read/delete, write, and where the network stores new messages.
-        for line in self.command(f'AT+CPMS="{name}","{name}","{name}"'):
+    @property
+    def readable(self) -> list[str]:
+        """The storages listed at each drain: every one that can hold an SMS."""
+        return [info.name for info in self.storages if info.total > 0]
+
+    def _select(self, name: str, receive: str | None = None) -> tuple[int, int]:
+        """Read and delete in `name` from now on, new messages still going to the receive
+        storage; return (used, total) of `name`. All three parameters, always: some sticks
+        refuse fewer, and a missing third one leaves new messages where they were (§1.3)."""
+        receive = receive or self.receive_storage or name
+        answer = self.command(f'AT+CPMS="{name}","{name}","{receive}"')
+        self._selected = name
+        for line in answer:
             match = _CPMS_SET.match(line)
             if match:
                 return int(match.group(1)), int(match.group(2))
+        # Some modems answer a plain OK (§1.3): ask.
+        for info in self.storage_usage():
+            if info.name == name:
+                return info.used, info.total
         raise ModemRefused(f"unexpected answer to AT+CPMS for {name}")
 
-    def storage_usage(self) -> tuple[int, int]:
-        """Return (used, total) slots of the message storage in use."""
+    def _ask_for_notices(self) -> None:
+        """+CMTI for each new stored message, nothing for status reports; and whether a +CMT
+        must be acknowledged (AT+CSMS service 1, §2.3)."""
+        # mode 2 first, then mode 1, which many Qualcomm-based sticks need (§2.1).
+        for setting in ("2,1,0,0,0", "1,1,0,0,0", "2,1"):
+            try:
+                self.command(f"AT+CNMI={setting}")
+                break
+            except SmsNotReady:
+                raise
+            except ModemRefused as error:
+                log.debug("AT+CNMI=%s refused: %s", setting, error)
+        else:
+            log.warning("the modem gives no new-message notices; relying on polling alone")
+        try:
+            self._acknowledge = any(
+                match and match.group(1) == "1"
+                for match in map(_CSMS.match, self.command("AT+CSMS?"))
+            )
+        except ModemRefused:
+            self._acknowledge = False
+
+    def reassert(self) -> None:
+        """After a boot notice: echo off, PDU mode, storages and notices set again."""
+        self.settings_stale = False
+        self.command("ATE0")
+        self.command("AT+CMGF=0")
+        self._set_up_sms()
+
+    def storage_usage(self) -> list[StorageInfo]:
+        """Return each storage AT+CPMS? names (read, write, receive) with used and total."""
         for line in self.command("AT+CPMS?"):
-            match = _CPMS_READ.match(line)
-            if match:
-                return int(match.group(2)), int(match.group(3))
+            if line.startswith("+CPMS"):
+                return _storage_usage(line)
         raise ModemRefused("unexpected answer to AT+CPMS?")
+
+    def take_direct(self) -> list[str]:
+        """Return (and forget) the PDUs of +CMT notices received since the last call."""
+        with self._events_lock:
+            taken, self._direct = self._direct, []
+        return taken
+
+    def give_back_direct(self, pdus: list[str]) -> None:
+        """Keep PDUs taken by take_direct that could not be committed, for the next drain."""
+        with self._events_lock:
+            self._direct = pdus + self._direct
+
+    def acknowledge_direct(self, count: int) -> None:
+        """Tell the network `count` +CMT messages were taken, where the modem's service level
+        needs it (AT+CNMA, §2.3): only after they are committed, so a crash makes the network
+        deliver them again rather than lose them."""
+        if not self._acknowledge:
+            return
+        for _ in range(count):
+            try:
+                self.command("AT+CNMA")
+            except ModemRefused as error:  # 340: nothing to acknowledge any more
+                log.info("AT+CNMA refused: %s", error)
+
+    def take_call(self) -> IncomingCall | None:
+        """Return a ringing (or just ended) call once its caller ID came or has had time to
+        come, and forget it; None if there is none yet."""
+        with self._events_lock:
+            call = self._call
+            if call is None:
+                return None
+            waited = self.monotonic() - call.rang_at
+            if not (self._call_has_number or call.ended or waited >= _CALLER_ID_WAIT):
+                return None
+            self._call = None
+            return call
+
+    def call_pending(self) -> bool:
+        with self._events_lock:
+            return self._call is not None
+
+    def reject_call(self) -> None:
+        """Hang up a ringing call without ever answering it (no cost, no voice): AT+CHUP, or
+        ATH after AT+CVHU=0 where AT+CHUP is refused (modems.md §5)."""
+        with self._events_lock:
+            self._rejected_at = self.monotonic()
+        try:
+            self.command("AT+CHUP")
+            return
+        except ModemRefused as error:
+            log.info("AT+CHUP refused (%s); hanging up with ATH", error)
+        try:
+            self.command("AT+CVHU=0")
+        except ModemRefused:
+            pass
+        self.command("ATH")
 
     def registration(self) -> Registration:
         status = 4
@@ -487,19 +712,37 @@ class Modem:
 
     # --- messages ---------------------------------------------------------------
 
-    def list_all(self) -> Listing:
-        """List every message in storage with one AT+CMGL (never one read per slot)."""
-        wire_seconds = self.storage_total * _BYTES_PER_LISTED_SMS * 10 / self.config.baudrate
+    def list_storage(self, name: str) -> Listing:
+        """List every message in storage `name` with one AT+CMGL (never one read per slot);
+        the storage stays selected for the deletes that follow."""
+        if self._selected != name:
+            used, total = self._select(name)
+            self._note_usage(name, used, total)
+        total = next((info.total for info in self.storages if info.name == name), 0)
+        wire_seconds = total * _BYTES_PER_LISTED_SMS * 10 / self.config.baudrate
         lines = self.command("AT+CMGL=4", timeout=self.config.command_timeout + wire_seconds)
-        return parse_listing(self.storage or "SM", lines)
+        listing = parse_listing(name, lines)
+        self._note_usage(name, len(listing.entries), total)
+        return listing
+
+    def _note_usage(self, name: str, used: int, total: int) -> None:
+        self.storages = [
+            StorageInfo(name, used, total) if info.name == name else info for info in self.storages
+        ]
 
     def delete_read(self) -> None:
-        """Delete every message marked read: exactly those the last listing returned."""
+        """Delete every message marked read in the selected storage: exactly those its last
+        listing returned."""
         self.command("AT+CMGD=1,1")
+        self._note_usage(self._selected or "", 0, self.capacity(self._selected))
 
     def delete_slots(self, slots: Sequence[int]) -> None:
         for slot in slots:
             self.command(f"AT+CMGD={slot},0")
+
+    def capacity(self, name: str | None) -> int:
+        """Return how many SMS storage `name` holds (0 if unknown)."""
+        return next((info.total for info in self.storages if info.name == name), 0)
 
     def send(self, number: str, text: str, reference: int) -> list[int]:
         """Send `text` to `number`; return the network's reference of each segment.
@@ -567,3 +810,38 @@ class Modem:
                 self._gsm.write_raw(ESCAPE.encode())
         except Exception:  # noqa: BLE001
             pass
+
+
+def _not_ready(error: Exception) -> bool:
+    code = getattr(error, "code", None)
+    if isinstance(error, CmsError):
+        return code in _NOT_READY_CMS
+    if isinstance(error, CmeError):
+        return code in _NOT_READY_CME
+    return False
+
+
+def _offered_storages(lines: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
+    """Given the answer to AT+CPMS=?, return the storages offered for reading, writing and
+    receiving. Accepts the variants real modems send (§1.9): groups in parentheses or bare
+    names, spaces, two groups only (the last one then stands for the missing ones)."""
+    line = next((line for line in lines if line.startswith("+CPMS")), "")
+    body = line.split(":", 1)[1] if ":" in line else ""
+    groups = [group for group in re.findall(r"\(([^()]*)\)", body)]
+    if not groups:
+        # No parentheses: one name per group (Huawei MU609: +CPMS: "ME","MT","SM").
+        groups = [name for name in _CPMS_NAME.findall(body)]
+    names = [_CPMS_NAME.findall(group) or [group.strip()] for group in groups if group.strip()]
+    while names and len(names) < 3:
+        names.append(names[-1])
+    if not names:
+        return ["SM"], ["SM"], ["SM"]
+    return names[0], names[1], names[2]
+
+
+def _storage_usage(line: str) -> list[StorageInfo]:
+    """Given `+CPMS: "ME",1,23,"ME",1,23,"SM",0,20`, return the storages named, each once."""
+    found: dict[str, StorageInfo] = {}
+    for name, used, total in re.findall(r'"([A-Z_]{2,4})"\s*,\s*(\d+)\s*,\s*(\d+)', line):
+        found.setdefault(name, StorageInfo(name, int(used), int(total)))
+    return list(found.values())

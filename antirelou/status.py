@@ -44,7 +44,6 @@ class ServiceStatus:
         self.state = "starting"
         self.problem: str | None = None  # what is wrong, when the state is not "running"
         self.registration: Registration | None = None
-        self.storage_used: int | None = None
         self.flood_since: datetime | None = None
         self._lost_since: float | None = None
         self._lost_alerted = False
@@ -94,9 +93,7 @@ class ServiceStatus:
             network=None if registration is None else registration.describe(),
             operator=None if registration is None else registration.operator,
             signal=None if registration is None else registration.signal,
-            storage=self.modem.storage,
-            storage_total=self.modem.storage_total,
-            storage_used=self.storage_used,
+            storages=tuple((info.name, info.used, info.total) for info in self.modem.storages),
             flood_since=self.flood_since,
         )
         try:

@@ -121,7 +121,7 @@ def test_daemon_crash_between_commit_and_delete_logs_nothing_twice(
     modem = Modem(config.modem, threading.Event())
     modem.open()
     with Store(config.database) as store:
-        commit_listing(store, modem.list_all(), config, store_now())
+        commit_listing(store, modem.list_storage(modem.readable[0]), config, store_now())
     modem.close()
     assert len(dongle.stored()) == 5
     start_daemon(config.path)

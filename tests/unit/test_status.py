@@ -61,9 +61,7 @@ def test_status_shows_the_heartbeat_fields_and_each_budget(capsys, config_path):
         port="/dev/antirelou-modem",
         modem=ModemIdentity("huawei", "E3531", "21.0", "861234056789012"),
         network="home network, operator Orange F, signal 20/31",
-        storage="SM",
-        storage_total=30,
-        storage_used=None,
+        storages=(("ME", 3, 23), ("SM", 0, 0)),
         flood_since=datetime(2026, 3, 8, 11, 30, tzinfo=UTC),
     )
     code, out = status(capsys, config_path)
@@ -72,7 +70,7 @@ def test_status_shows_the_heartbeat_fields_and_each_budget(capsys, config_path):
     assert lines[0].startswith(f"antirelou: running since 2026-03-08 12:00:00 (pid {os.getpid()})")
     assert "  modem:    huawei E3531 on /dev/antirelou-modem (IMEI 861234056789012)" in lines
     assert "  network:  home network, operator Orange F, signal 20/31" in lines
-    assert "  storage:  SM ?/30 slots used" in lines
+    assert "  storage:  ME 3/23, SM 0/0 slots used" in lines
     assert (
         "  FLOOD MODE since 2026-03-08 12:30:00: only numbers never answered get a reply" in lines
     )
@@ -96,7 +94,7 @@ def test_status_of_a_stopped_service_names_its_problem_and_exits_3(capsys, confi
 
 
 def test_status_json_prints_the_heartbeat_record_as_it_is(capsys, config_path):
-    beat = write_heartbeat(config_path, port="/dev/x", storage="ME", storage_total=20)
+    beat = write_heartbeat(config_path, port="/dev/x", storages=(("ME", 0, 20),))
     code, out = status(capsys, config_path, "--json")
     printed = json.loads(out)
     assert code == exits.OK and printed["running"] is True
