@@ -144,6 +144,11 @@ MIGRATIONS: tuple[str, ...] = (
         WHEN reason LIKE 'monthly budget spent%' THEN 'budget_month'
     END;
     """,
+    # version 6: incoming voice calls are rows of the log too (kind 'call': no text, the caller
+    # as sender), so that history, raid detection and budgets count them like messages.
+    """
+    ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'sms';
+    """,
 )
 
 # Replies that cost, or will cost, money: counted against the budgets.

@@ -67,10 +67,12 @@ class Transaction(Reads):
         parts_expected: int,
         encoding: str | None,
         error: str | None,
+        kind: str = "sms",
     ) -> int:
+        """Log one message (kind "sms") or rejected call (kind "call": no PDU, no text)."""
         message_id = self._run(
             "INSERT INTO messages (sender, sender_kind, text, smsc_time, received_at, parts,"
-            " parts_expected, encoding, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " parts_expected, encoding, error, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sender,
                 sender_kind,
@@ -81,6 +83,7 @@ class Transaction(Reads):
                 parts_expected,
                 encoding,
                 error,
+                kind,
             ),
         ).lastrowid
         self._db.executemany(
