@@ -21,9 +21,7 @@ from antirelou.flood import FloodDetector
 from antirelou.intake import IntakeResult, Logged
 from antirelou.numbers import Number, classify, operator_numbers
 from antirelou.policy import History, decide
-from antirelou.store import Store, Transaction, iso
-
-CALL = "call"  # the kind of a call's row in the log (messages.kind); an SMS is "sms"
+from antirelou.store import CALL, Store, Transaction, iso
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+# What a row of `messages` is (messages.kind): an SMS, or a rejected voice call.
+SMS, CALL = "sms", "call"
+
 # Replies that cost, or will cost, money: counted against the budgets.
 SPENDING = "('queued', 'sending', 'sent', 'unknown')"
 

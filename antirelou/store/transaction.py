@@ -17,7 +17,7 @@ from antirelou.listing import StoredPdu
 from antirelou.reasons import Reason
 from antirelou.store.reads import Reads
 from antirelou.store.rows import iso
-from antirelou.store.schema import FAILED, QUEUED, SKIPPED, UNKNOWN
+from antirelou.store.schema import FAILED, QUEUED, SKIPPED, SMS, UNKNOWN
 
 
 class Transaction(Reads):
@@ -67,9 +67,9 @@ class Transaction(Reads):
         parts_expected: int,
         encoding: str | None,
         error: str | None,
-        kind: str = "sms",
+        kind: str = SMS,
     ) -> int:
-        """Log one message (kind "sms") or rejected call (kind "call": no PDU, no text)."""
+        """Log one message (kind SMS) or rejected call (kind CALL: no PDU, no text)."""
         message_id = self._run(
             "INSERT INTO messages (sender, sender_kind, text, smsc_time, received_at, parts,"
             " parts_expected, encoding, error, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
