@@ -79,19 +79,7 @@ def commit_call(
             seed=message_id,
             call=True,
         )
-        tx.insert_reply(
-            message_id=message_id,
-            recipient=caller.e164 if decision.reply else caller.display,
-            text=decision.text,
-            queued=decision.reply,
-            reason=decision.reason,
-            code=decision.code,
-            segments=decision.segments,
-            due_at=decision.due_at,
-            now=now,
-            step=decision.step,
-            in_flood=decision.in_flood,
-        )
+        tx.record_decision(message_id, caller, decision, now)
     result.logged.append(Logged(message_id, caller, None, 0, 0, None, decision, kind=CALL))
     return result
 
