@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     log = commands.add_parser(
         "log",
         help="show the latest messages and what was answered",
-        description="Show the latest messages received, newest last, with what was done.",
+        description="Show the latest messages and calls received, newest last, with what was done.",
     )
     _add_config(log)
     log.add_argument(
@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument(
         "--json", action="store_true", help="one JSON object per line and message, for scripts"
     )
-    log.add_argument("--sender", metavar="NUMBER", help="only messages from this number")
+    log.add_argument("--sender", metavar="NUMBER", help="only messages and calls from this number")
 
     stats = commands.add_parser(
         "stats",
@@ -368,8 +368,9 @@ def cmd_status(arguments: argparse.Namespace) -> int:
     if beat.storages:
         slots = ", ".join(f"{name} {used}/{total}" for name, used, total in beat.storages)
         print(f"  storage:  {slots} slots used")
+    calls = f", {counts['calls']} calls" if counts["calls"] else ""
     print(
-        f"  today:    {counts['messages']} messages from {counts['senders']} numbers; "
+        f"  today:    {counts['messages']} messages from {counts['senders']} numbers{calls}; "
         f"replies: {counts['replies_sent']} sent ({counts['segments_sent']} SMS), "
         f"{counts['replies_skipped']} skipped, {counts['replies_queued']} waiting, "
         f"{counts['replies_failed'] + counts['replies_unknown']} failed or unknown"
@@ -418,6 +419,23 @@ def _local_text(moment: datetime | str) -> str:
 # --- log ---------------------------------------------------------------------------
 
 
+# How `log` shows a call in the message column; the emoji takes two columns, len() says one.
+_CALL_CELL = "📞 appel / call"
+_HIDDEN_NUMBER = " (numéro masqué / hidden number)"
+
+
+def _message_cell(record: dict) -> str:
+    """Given a row of the log, return its message column, 42 columns wide: a message's text
+    (cut with '…'), or a call (with a note when the caller ID was hidden: wider, not cut)."""
+    if record["kind"] == "call":
+        label = _CALL_CELL + ("" if record["sender"] else _HIDDEN_NUMBER)
+        return label + " " * max(42 - len(label) - 1, 0)
+    text = (record["text"] or f"<{record['error'] or 'empty'}>").replace("\n", " ")
+    if len(text) > 42:
+        text = text[:41] + "…"
+    return f"{text:42}"
+
+
 def cmd_log(arguments: argparse.Namespace) -> int:
     from antirelou.numbers import classify
 
@@ -438,9 +456,7 @@ def cmd_log(arguments: argparse.Namespace) -> int:
         return 0
     print(f"{'received':19}  {'from':16}  {'message':42}  reply")
     for record in records:
-        text = (record["text"] or f"<{record['error'] or 'empty'}>").replace("\n", " ")
-        if len(text) > 42:
-            text = text[:41] + "…"
+        text = _message_cell(record)
         reply = record["reply"]
         what = reply["status"] or "-"
         if reply["status"] == "skipped":
@@ -449,7 +465,7 @@ def cmd_log(arguments: argparse.Namespace) -> int:
             what = f"sent ({reply['segments_sent']} SMS)"
         print(
             f"{_local_text(record['received_at'])}  {(record['sender'] or '?')[:16]:16}  "
-            f"{text:42}  {what}"
+            f"{text}  {what}"
         )
     return 0
 

@@ -77,7 +77,7 @@ class Daemon:
         self.config = config
         self.clock = clock or SystemClock()
         self.notifier = notifier or Notifier()
-        self.modem = modem or Modem(config.modem, threading.Event())
+        self.modem = modem or Modem(config.modem, threading.Event(), monotonic=self.clock.monotonic)
         self.wake = self.modem.wake  # notifications, signals and stop requests all set it
         self.open_store = open_store
         self.loader = loader
@@ -189,7 +189,7 @@ class Daemon:
                 self.status.set_state("waiting for SMS service", str(error))
                 log.warning("%s; trying again in %s", error, format_duration(_SMS_READY_RETRY))
                 if self._connected:
-                    self.modem.settings_stale = True  # set up again once it is ready
+                    self.modem.inbox.settings_stale = True  # set up again once it is ready
                 else:
                     self.modem.close()  # the set-up did not finish: open again
                 self._pause(_SMS_READY_RETRY)
@@ -283,7 +283,7 @@ class Daemon:
             monotonic = self.clock.monotonic()
             if self.wake.is_set() or monotonic >= next_poll:
                 self.wake.clear()
-                if self.modem.settings_stale:
+                if self.modem.inbox.settings_stale:
                     self.modem.reassert()  # a boot notice: dongles forget their settings
                 self._answer_calls()
                 # A full storage means more may be waiting at the network: empty it
@@ -357,13 +357,13 @@ class Daemon:
     def _commit_direct(self) -> None:
         """Commit the messages the modem handed over in +CMT notices (flash SMS, or routed
         ones): they exist nowhere else. Acknowledged to the network only once committed."""
-        pdus = self.modem.take_direct()
+        pdus = self.modem.inbox.take_direct()
         if not pdus:
             return
         try:
             result = commit_direct(self.store, pdus, self.config, self.clock.now(), self.flood)
         except StoreError:
-            self.modem.give_back_direct(pdus)
+            self.modem.inbox.give_back_direct(pdus)
             raise
         self._adopt(result)
         self.modem.acknowledge_direct(len(pdus))
@@ -377,23 +377,25 @@ class Daemon:
 
     def _answer_calls(self) -> None:
         """Reject a ringing call at once (never answered: no cost, no voice), then log it."""
-        call = self.modem.take_call()
+        call = self.modem.inbox.take_call()
         if call is None:
             return
-        if not call.ended:
-            self.modem.reject_call()
         caller = call.caller or "a hidden number"
         log.info("call from %s %s", caller, "missed" if call.ended else "rejected")
         rang_at = self.clock.now() - timedelta(seconds=self.clock.monotonic() - call.rang_at)
-        self._adopt(
-            commit_call(
+        try:
+            if not call.ended:
+                self.modem.reject_call()
+        finally:
+            # Logged even if the dongle vanished while hanging up.
+            logged = commit_call(
                 self.store,
                 IncomingCall(call.caller, rang_at),
                 self.config,
                 self.clock.now(),
                 self.flood,
             )
-        )
+            self._adopt(logged)
 
     def _expire(self) -> None:
         self._adopt(expire_partials(self.store, self.config, self.clock.now(), self.flood))

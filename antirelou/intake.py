@@ -257,32 +257,21 @@ def _log_message(
     else:
         decision = decide(
             sender,
-            _history(tx, sender, operator),
+            history_of(tx, sender, operator),
             tx.spending(now, sender.e164),
             config,
             now,
             in_flood=bool(batch.flood and batch.flood.active),
             seed=message_id,
         )
-    tx.insert_reply(
-        message_id=message_id,
-        recipient=sender.e164 if decision.reply else sender.display,
-        text=decision.text,
-        queued=decision.reply,
-        reason=decision.reason,
-        code=decision.code,
-        segments=decision.segments,
-        due_at=decision.due_at,
-        now=now,
-        step=decision.step,
-        in_flood=decision.in_flood,
-    )
+    tx.record_decision(message_id, sender, decision, now)
     batch.result.logged.append(
         Logged(message_id, sender, text, len(parts), parts_expected, error, decision)
     )
 
 
-def _history(tx: Transaction, sender: Number, operator: bool) -> History:
+def history_of(tx: Transaction, sender: Number, operator: bool) -> History:
+    """Given a sender (or caller), return what the log knows of it, for policy.decide."""
     if sender.e164 is None:
         return History()
     last_at, last_step, waiting, ever = tx.reply_history(sender.e164)

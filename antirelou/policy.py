@@ -61,11 +61,14 @@ def decide(
     *,
     in_flood: bool = False,
     seed: int = 0,
+    call: bool = False,
 ) -> Decision:
     """Given a message's sender, what the log knows and the config, return the decision.
 
     `seed` makes the pick among a step's texts repeatable (the daemon passes the
-    message's id).
+    message's id). `call`: what came was a rejected voice call; it is answered only if
+    `calls.reply` says so, with `calls.text`, under the same rules and taking a step of the
+    sequence, so that a number gets no more SMS by calling than by writing.
     """
     replies, flood = config.replies, config.flood
     if sender.kind is NumberKind.ALPHANUMERIC:
@@ -85,6 +88,8 @@ def decide(
         return _no(Reason.BLOCKED, f"{sender.e164} is blocked ({history.blocked})")
     if not replies.enabled:
         return _no(Reason.REPLIES_DISABLED, "replies are disabled (replies.enabled: false)")
+    if call and not config.calls.reply:
+        return _no(Reason.CALL_NOT_ANSWERED, "calls are not answered by SMS (calls.reply: false)")
     if history.reply_waiting:
         return _no(Reason.REPLY_WAITING, "a reply to this number is already waiting to be sent")
 
@@ -112,7 +117,7 @@ def decide(
             Reason.FLOOD_ALREADY_ANSWERED, "flood mode: only numbers never answered get a reply"
         )
 
-    text = render(random.Random(seed).choice(steps[step]), now)
+    text = render(config.calls.text if call else random.Random(seed).choice(steps[step]), now)
     segments = segment_info(text).segments
     refusing = budget_refusing(spending, segments, config, in_flood=in_flood)
     if refusing is not None:

@@ -26,6 +26,7 @@ class Reason(Enum):
     BLOCKED = "blocked"
     # The history says no.
     REPLIES_DISABLED = "replies_disabled"
+    CALL_NOT_ANSWERED = "call_not_answered"
     REPLY_WAITING = "reply_waiting"
     SEQUENCE_FINISHED = "sequence_finished"
     COOLDOWN = "cooldown"
@@ -60,6 +61,7 @@ _LABELS = {
     Reason.OPERATOR: "number is an operator",
     Reason.BLOCKED: "number is blocked",
     Reason.REPLIES_DISABLED: "replies are disabled",
+    Reason.CALL_NOT_ANSWERED: "calls are not answered by SMS",
     Reason.REPLY_WAITING: "a reply is already waiting",
     Reason.SEQUENCE_FINISHED: "sequence finished",
     Reason.COOLDOWN: "already answered (cooldown)",

@@ -3,7 +3,8 @@ budgets have left and how each raid went.
 
 `gather` asks the store's read-only queries (`antirelou.store.queries`) and returns plain,
 JSON-ready data; `render` turns that data into terminal text and does no I/O. Skipped replies
-are grouped by their reason code, never by their sentence. Every time in the data is an ISO 8601 string carrying the
+are grouped by their reason code, never by their sentence. Rejected calls are rows of the log
+too: "messages" counts SMS, and calls are counted beside them ("calls") everywhere. Every time in the data is an ISO 8601 string carrying the
 machine's local offset, and every bucket (hour, day) follows the local clock, because the people
 reading this think in local time; the database itself keeps UTC.
 """
@@ -19,7 +20,7 @@ from antirelou.clock import local_day_start
 from antirelou.config import Config, format_duration
 from antirelou.numbers import NumberKind
 from antirelou.reasons import Reason
-from antirelou.store import QUEUED, SENDING, SKIPPED, Store, queries
+from antirelou.store import CALL, QUEUED, SENDING, SKIPPED, Store, queries
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -114,10 +115,12 @@ def pair_flood_events(events: Sequence[tuple[str, str]]) -> list[tuple[str, str 
 
 def message_totals(store: Store, now: datetime) -> dict[str, dict]:
     """Given the time, return for each of MESSAGE_PERIODS the messages and distinct senders,
-    in all and by sender kind.
+    in all and by sender kind, and the calls and distinct callers (hidden numbers not counted
+    among callers).
     """
     starts = [None if period is None else now - period for period in MESSAGE_PERIODS.values()]
     overall, by_kind = queries.message_tallies(store, starts)
+    calls, _ = queries.message_tallies(store, starts, CALL)
     totals = {}
     for index, name in enumerate(MESSAGE_PERIODS):
         kinds = {kind: {"messages": 0, "senders": 0} for kind in SENDER_KINDS}
@@ -127,13 +130,15 @@ def message_totals(store: Store, now: datetime) -> dict[str, dict]:
             "messages": overall[index].messages,
             "senders": overall[index].senders,
             "by_kind": kinds,
+            "calls": calls[index].messages,
+            "callers": calls[index].senders,
         }
     return totals
 
 
 def top_senders(store: Store, now: datetime, limit: int = TOP_SENDERS) -> list[dict]:
-    """Given the time, return the senders of most messages over the last 7 days, most first:
-    sender, kind, messages, last seen and whether the number is on the block list.
+    """Given the time, return the senders of most messages and calls over the last 7 days, most
+    first: sender, kind, messages, calls, last seen and whether the number is on the block list.
     """
     senders = queries.top_senders(store, now - 7 * DAY, limit)
     return [{**sender, "last_seen": _local_iso(sender["last_seen"])} for sender in senders]
@@ -190,13 +195,13 @@ def budget_usage(store: Store, config: Config, now: datetime) -> list[dict]:
 
 def flood_episodes(store: Store, now: datetime) -> list[dict]:
     """Given the time, return every flood episode, oldest first: start, end (None while it
-    lasts), duration, messages received and replies sent during it.
+    lasts), duration, messages and calls received and replies sent during it.
     """
     episodes = []
     for start, end in pair_flood_events(queries.flood_events(store)):
         began = datetime.fromisoformat(start)
         until = now if end is None else datetime.fromisoformat(end)
-        messages, replies, segments = queries.volume_between(store, began, until)
+        messages, replies, segments, calls = queries.volume_between(store, began, until)
         episodes.append(
             {
                 "start": _local_iso(start),
@@ -206,6 +211,7 @@ def flood_episodes(store: Store, now: datetime) -> list[dict]:
                 "messages": messages,
                 "replies_sent": replies,
                 "segments_sent": segments,
+                "calls": calls,
             }
         )
     return episodes
@@ -218,15 +224,32 @@ def gather(store: Store, config: Config, now: datetime) -> dict:
     # A naive `now` is read as local time; the queries turn aware bounds into the log's UTC.
     now = now.astimezone(UTC)
     hours, days = hour_buckets(now), day_buckets(now)
+    per_hour = zip(
+        hours,
+        queries.messages_between(store, hours),
+        queries.messages_between(store, hours, CALL),
+        strict=True,
+    )
+    per_day = zip(
+        days,
+        queries.messages_between(store, days),
+        queries.messages_between(store, days, CALL),
+        strict=True,
+    )
     return {
         "now": _local_iso(now),
         "messages_per_hour": [
-            {"start": _local_iso(start), "count": count}
-            for (start, _), count in zip(hours, queries.messages_between(store, hours), strict=True)
+            {"start": _local_iso(start), "count": count, "calls": calls}
+            for (start, _), count, calls in per_hour
         ],
         "messages_per_day": [
-            {"date": start.date().isoformat(), "start": _local_iso(start), "count": count}
-            for (start, _), count in zip(days, queries.messages_between(store, days), strict=True)
+            {
+                "date": start.date().isoformat(),
+                "start": _local_iso(start),
+                "count": count,
+                "calls": calls,
+            }
+            for (start, _), count, calls in per_day
         ],
         "totals": message_totals(store, now),
         "top_senders": top_senders(store, now),
@@ -302,25 +325,37 @@ def _day_label(moment: datetime) -> str:
     return f"{_WEEKDAYS[moment.weekday()]} {moment:%Y-%m-%d}"
 
 
-def _hour_rows(buckets: Sequence[dict]) -> list[tuple[str, str, int]]:
-    """Given hourly buckets, return (label, label of the maximum, count) for each; the label
-    names the day on the first row and where the date changes.
+def _hour_rows(buckets: Sequence[dict], key: str = "count") -> list[tuple[str, str, int]]:
+    """Given hourly buckets and what to chart ("count" of messages or "calls"), return (label,
+    label of the maximum, value) for each; the label names the day on the first row and where
+    the date changes.
     """
     rows, previous_day = [], None
     for bucket in buckets:
         start = _local_time(bucket["start"])
         day = _WEEKDAYS[start.weekday()]
         label = f"{day if start.date() != previous_day else '   '} {start:%H:%M}"
-        rows.append((label, f"{day} {start:%H:%M}", bucket["count"]))
+        rows.append((label, f"{day} {start:%H:%M}", bucket[key]))
         previous_day = start.date()
     return rows
 
 
-def _chart_section(title: str, rows: Sequence[tuple[str, str, int]], width: int) -> list[str]:
-    """Given a chart's title and (label, label of the maximum, count) rows, return its lines."""
+def _day_rows(buckets: Sequence[dict], key: str = "count") -> list[tuple[str, str, int]]:
+    """Given daily buckets and what to chart ("count" of messages or "calls"), return (label,
+    label of the maximum, value) for each, the label being the date with its weekday."""
+    return [(_day_label(_local_time(bucket["start"])),) * 2 + (bucket[key],) for bucket in buckets]
+
+
+def _chart_section(
+    title: str, rows: Sequence[tuple[str, str, int]], width: int, *, fold_empty: bool = False
+) -> list[str]:
+    """Given a chart's title and (label, label of the maximum, count) rows, return its lines;
+    with `fold_empty`, an empty chart is its heading alone."""
     maximum = max(count for _, _, count in rows)
     if maximum == 0:
         heading = f"{title}: none"
+        if fold_empty:
+            return [heading]
     else:
         # The first bucket holding the maximum: the one that started the peak.
         peak = next(named for _, named, count in rows if count == maximum)
@@ -373,6 +408,8 @@ def _totals_section(totals: dict) -> list[str]:
                     _TOTALS_LABEL_COLUMNS,
                 )
             )
+    for title, key in (("calls", "calls"), ("different callers", "callers")):
+        lines.append(_table_row(title, [period[key] for period in periods], _TOTALS_LABEL_COLUMNS))
     return lines
 
 
@@ -380,13 +417,19 @@ def _top_senders_section(senders: Sequence[dict]) -> list[str]:
     """Given the top senders, return their table."""
     if not senders:
         return ["Top senders, last 7 days: none"]
-    lines = ["Top senders, last 7 days", f"  {'sender':18}  {'messages':>8}  {'last seen':16}"]
+    lines = [
+        "Top senders, last 7 days",
+        f"  {'sender':18}  {'messages':>8}  {'calls':>5}  {'last seen':16}",
+    ]
     for sender in senders:
         name = fit(sender["sender"], 18)
         padding = " " * (18 - _columns(name))
         last_seen = f"{_local_time(sender['last_seen']):%Y-%m-%d %H:%M}"
         blocked = "  blocked" if sender["blocked"] else ""
-        lines.append(f"  {name}{padding}  {sender['messages']:>8}  {last_seen:16}{blocked}")
+        lines.append(
+            f"  {name}{padding}  {sender['messages']:>8}  {sender['calls']:>5}  {last_seen:16}"
+            f"{blocked}"
+        )
     return lines
 
 
@@ -445,7 +488,7 @@ def _flood_section(episodes: Sequence[dict]) -> list[str]:
         return ["Flood episodes: none"]
     lines = [
         "Flood episodes",
-        f"  {'start':16}  {'end':16}  {'lasted':8}  {'messages':>8}  {'replies':>7}",
+        f"  {'start':16}  {'end':16}  {'lasted':8}  {'messages':>8}  {'calls':>5}  {'replies':>7}",
     ]
     hidden = len(episodes) - FLOOD_EPISODES_SHOWN
     for episode in episodes[-FLOOD_EPISODES_SHOWN:]:
@@ -458,7 +501,7 @@ def _flood_section(episodes: Sequence[dict]) -> list[str]:
         lasted = format_duration(round(seconds / 60) * 60 if seconds >= 3600 else seconds)
         lines.append(
             f"  {start:16}  {end:16}  {lasted:8}  {episode['messages']:>8}"
-            f"  {episode['replies_sent']:>7}"
+            f"  {episode['calls']:>5}  {episode['replies_sent']:>7}"
         )
     if hidden > 0:
         lines.append(
@@ -475,17 +518,15 @@ def render(stats: dict, width: int = 72) -> str:
     sections = [
         [f"antirelou statistics, {now:%Y-%m-%d %H:%M} {now.tzname() or ''} (local time)"],
         _chart_section("Messages per hour", _hour_rows(stats["messages_per_hour"]), width),
+        _chart_section("Messages per day", _day_rows(stats["messages_per_day"]), width),
         _chart_section(
-            "Messages per day",
-            [
-                (
-                    _day_label(_local_time(bucket["start"])),
-                    _day_label(_local_time(bucket["start"])),
-                    bucket["count"],
-                )
-                for bucket in stats["messages_per_day"]
-            ],
+            "Calls per hour",
+            _hour_rows(stats["messages_per_hour"], "calls"),
             width,
+            fold_empty=True,
+        ),
+        _chart_section(
+            "Calls per day", _day_rows(stats["messages_per_day"], "calls"), width, fold_empty=True
         ),
         _totals_section(stats["totals"]),
         _top_senders_section(stats["top_senders"]),

@@ -125,6 +125,14 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class CallsConfig:
+    """The `calls:` section: whether a rejected voice call gets an SMS, and which."""
+
+    reply: bool = False
+    text: str = "Ce numéro ne prend pas d'appels. Si une femme dit non, inutile d'insister."
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     """The `logging:` section."""
 
@@ -146,3 +154,4 @@ class Config:
     budgets: BudgetsConfig = BudgetsConfig()
     flood: FloodConfig = FloodConfig()
     alerts: AlertsConfig = AlertsConfig()
+    calls: CallsConfig = CallsConfig()

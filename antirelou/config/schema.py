@@ -33,6 +33,7 @@ from antirelou.config.checks import (
 from antirelou.config.model import (
     AlertsConfig,
     BudgetsConfig,
+    CallsConfig,
     Config,
     FloodConfig,
     LoggingConfig,
@@ -375,6 +376,32 @@ SCHEMA = Section(
             ),
             "Les réponses automatiques.",
             "The automatic replies.",
+        ),
+        Section(
+            "calls",
+            CallsConfig,
+            (
+                Key(
+                    "reply",
+                    Boolean(),
+                    "true = envoyer un SMS à qui appelle (une fois par numéro, selon les règles"
+                    " et les budgets des réponses) ; false = seulement enregistrer l'appel.",
+                    "true = send an SMS to whoever calls (once per number, under the rules and"
+                    " budgets of replies); false = only log the call.",
+                ),
+                Key(
+                    "text",
+                    Text(max_segments=10, expected="the text sent to a caller, in quotes"),
+                    "Le SMS envoyé à qui appelle, entre guillemets (mêmes règles que"
+                    " replies.text).",
+                    "The SMS sent to a caller, in quotes (same rules as replies.text).",
+                ),
+            ),
+            "Les appels reçus : la clé les rejette aussitôt (jamais décrochés, rien n'est payé)"
+            " et les enregistre comme des messages, comptés pour les raids et l'historique du"
+            " numéro.",
+            "Incoming calls: the dongle rejects them at once (never answered, nothing paid) and"
+            " logs them like messages, counted for raids and in the number's history.",
         ),
         Section(
             "budgets",

@@ -8,24 +8,28 @@ records that cross this boundary.
 from antirelou.store.database import Store
 from antirelou.store.rows import Alert, PduRow, Reply, StoreError, iso
 from antirelou.store.schema import (
+    CALL,
     FAILED,
     MIGRATIONS,
     QUEUED,
     SENDING,
     SENT,
     SKIPPED,
+    SMS,
     SPENDING,
     UNKNOWN,
 )
 from antirelou.store.transaction import Transaction
 
 __all__ = [
+    "CALL",
     "FAILED",
     "MIGRATIONS",
     "QUEUED",
     "SENDING",
     "SENT",
     "SKIPPED",
+    "SMS",
     "SPENDING",
     "UNKNOWN",
     "Alert",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from antirelou.store.database import Store
 from antirelou.store.rows import iso
-from antirelou.store.schema import QUEUED, SENDING, SENT, SKIPPED
+from antirelou.store.schema import CALL, QUEUED, SENDING, SENT, SKIPPED, SMS
 
 # The reply statuses `status` counts for a day, each reported even when none happened.
 _DAY_REPLY_STATUSES = ("sent", "skipped", "queued", "failed", "unknown")
@@ -29,13 +29,15 @@ def _log_time(moment: datetime) -> str:
 
 
 def counts_since(store: Store, since: datetime) -> dict[str, int]:
-    """Given a start, return what happened since: messages, distinct senders, replies by status
-    (`replies_sent`, `replies_skipped`, …) and SMS segments sent."""
+    """Given a start, return what happened since: messages (SMS), their distinct senders, calls,
+    replies by status (`replies_sent`, `replies_skipped`, …) and SMS segments sent."""
     start = _log_time(since)
-    messages, senders = store.read(
-        "SELECT COUNT(*), COUNT(DISTINCT sender) FROM messages WHERE received_at >= ?", (start,)
+    messages, senders, calls = store.read(
+        "SELECT COALESCE(SUM(kind = ?), 0), COUNT(DISTINCT CASE WHEN kind = ? THEN sender END),"
+        " COALESCE(SUM(kind = ?), 0) FROM messages WHERE received_at >= ?",
+        (SMS, SMS, CALL, start),
     )[0]
-    counts = {"messages": messages, "senders": senders}
+    counts = {"messages": messages, "senders": senders, "calls": calls}
     for status in _DAY_REPLY_STATUSES:
         counts[f"replies_{status}"] = 0
     for status, count in store.read(
@@ -57,7 +59,7 @@ def recent_events(store: Store, limit: int = 5) -> list[dict]:
 # --- log and the block list --------------------------------------------------------------------
 
 _MESSAGES_WITH_REPLIES = """
-SELECT m.id, m.sender, m.sender_kind, m.text, m.smsc_time, m.received_at, m.parts,
+SELECT m.id, m.kind, m.sender, m.sender_kind, m.text, m.smsc_time, m.received_at, m.parts,
        m.parts_expected, m.encoding, m.error, r.status AS reply_status, r.reason AS reply_reason,
        r.reason_code AS reply_reason_code, r.text AS reply_text,
        r.updated_at AS reply_updated_at, r.segments_sent AS reply_segments
@@ -66,8 +68,8 @@ FROM messages m LEFT JOIN replies r ON r.message_id = m.id
 
 
 def messages_with_replies(store: Store, limit: int, sender: str | None = None) -> list[dict]:
-    """Given how many (0 for all) and optionally a sender, return the latest messages, oldest
-    first, each with its reply, as `log --json` prints them."""
+    """Given how many (0 for all) and optionally a sender, return the latest messages and calls
+    (`kind` "sms" or "call"), oldest first, each with its reply, as `log --json` prints them."""
     where, parameters = "", []
     if sender:
         where, parameters = " WHERE m.sender = ?", [sender]
@@ -78,6 +80,7 @@ def messages_with_replies(store: Store, limit: int, sender: str | None = None) -
     return [
         {
             "id": row["id"],
+            "kind": row["kind"],
             "sender": row["sender"],
             "sender_kind": row["sender_kind"],
             "text": row["text"],
@@ -141,8 +144,11 @@ class ReplyGroup:
     segments_sent: tuple[int, ...]
 
 
-def messages_between(store: Store, ranges: Sequence[tuple[datetime, datetime]]) -> list[int]:
-    """Given (start, end) time ranges, return how many messages were received in each."""
+def messages_between(
+    store: Store, ranges: Sequence[tuple[datetime, datetime]], kind: str = SMS
+) -> list[int]:
+    """Given (start, end) time ranges and a kind (SMS or CALL), return how many messages of
+    that kind were received in each."""
     # One indexed range count per range: exact for any local offset, and empty ranges come
     # back as 0 without filling gaps by hand.
     values = ", ".join("(?, ?, ?)" for _ in ranges)
@@ -154,18 +160,18 @@ def messages_between(store: Store, ranges: Sequence[tuple[datetime, datetime]]) 
     rows = store.read(
         f"WITH bucket(position, start, stop) AS (VALUES {values})"  # noqa: S608 - constants only
         " SELECT (SELECT COUNT(*) FROM messages"
-        "         WHERE received_at >= bucket.start AND received_at < bucket.stop)"
+        "         WHERE received_at >= bucket.start AND received_at < bucket.stop AND kind = ?)"
         " FROM bucket ORDER BY position",
-        parameters,
+        [*parameters, kind],
     )
     return [row[0] for row in rows]
 
 
 def message_tallies(
-    store: Store, starts: Sequence[datetime | None]
+    store: Store, starts: Sequence[datetime | None], kind: str = SMS
 ) -> tuple[list[Tally], dict[str, list[Tally]]]:
-    """Given period starts (None: the whole log), return each period's tally, overall and by
-    sender kind (kinds with no message left out)."""
+    """Given period starts (None: the whole log) and a kind (SMS or CALL), return each period's
+    tally of messages of that kind, overall and by sender kind (kinds with none left out)."""
     columns, parameters = [], []
     for start in starts:
         if start is None:
@@ -183,30 +189,35 @@ def message_tallies(
 
     # Two passes rather than summing the kinds: the same sender text may have been classified
     # differently under another default_country.
-    overall = store.read(f"SELECT {selected} FROM messages", parameters)[0]  # noqa: S608 - constants only
+    overall = store.read(
+        f"SELECT {selected} FROM messages WHERE kind = ?",  # noqa: S608 - constants only
+        [*parameters, kind],
+    )[0]
     rows = store.read(
-        f"SELECT sender_kind, {selected} FROM messages GROUP BY sender_kind",  # noqa: S608
-        parameters,
+        f"SELECT sender_kind, {selected} FROM messages WHERE kind = ? GROUP BY sender_kind",  # noqa: S608
+        [*parameters, kind],
     )
     return tallies(overall), {row[0]: tallies(row[1:]) for row in rows}
 
 
 def top_senders(store: Store, since: datetime, limit: int) -> list[dict]:
-    """Given a start and a count, return the senders of most messages since then, most first
-    (ties: latest first): sender, kind, messages, last_seen (the log's text) and whether the
-    number is on the block list."""
+    """Given a start and a count, return the senders of most messages and calls since then, most
+    first (ties: latest first): sender, kind, messages, calls, last_seen (the log's text) and
+    whether the number is on the block list."""
     rows = store.read(
-        "SELECT sender, sender_kind, COUNT(*) AS messages, MAX(received_at) AS last_seen,"
+        "SELECT sender, sender_kind, SUM(kind = ?) AS messages, SUM(kind = ?) AS calls,"
+        " MAX(received_at) AS last_seen,"
         " EXISTS (SELECT 1 FROM blocked WHERE blocked.number = messages.sender) AS blocked"
         " FROM messages WHERE received_at >= ? AND sender IS NOT NULL"
-        " GROUP BY sender ORDER BY messages DESC, last_seen DESC, sender LIMIT ?",
-        (_log_time(since), limit),
+        " GROUP BY sender ORDER BY COUNT(*) DESC, last_seen DESC, sender LIMIT ?",
+        (SMS, CALL, _log_time(since), limit),
     )
     return [
         {
             "sender": row["sender"],
             "kind": row["sender_kind"],
             "messages": row["messages"],
+            "calls": row["calls"],
             "last_seen": row["last_seen"],
             "blocked": bool(row["blocked"]),
         }
@@ -251,17 +262,21 @@ def flood_events(store: Store) -> list[tuple[str, str]]:
     ]
 
 
-def volume_between(store: Store, start: datetime, end: datetime) -> tuple[int, int, int]:
-    """Given two times, return the messages received, the replies sent and the SMS segments
-    they cost between them (both ends included)."""
+def volume_between(store: Store, start: datetime, end: datetime) -> tuple[int, int, int, int]:
+    """Given two times, return the messages received, the replies sent, the SMS segments they
+    cost and the calls received between them (both ends included)."""
     start_text, end_text = _log_time(start), _log_time(end)
     return tuple(
         store.read(
-            "SELECT (SELECT COUNT(*) FROM messages WHERE received_at >= ? AND received_at <= ?),"
+            "SELECT (SELECT COUNT(*) FROM messages"
+            "  WHERE received_at >= ? AND received_at <= ? AND kind = ?),"
             " (SELECT COUNT(*) FROM replies"
             "  WHERE created_at >= ? AND created_at <= ? AND status = ?),"
             " (SELECT COALESCE(SUM(segments_sent), 0) FROM replies"
-            "  WHERE created_at >= ? AND created_at <= ? AND status = ?)",
-            (start_text, end_text, start_text, end_text, SENT, start_text, end_text, SENT),
+            "  WHERE created_at >= ? AND created_at <= ? AND status = ?),"
+            " (SELECT COUNT(*) FROM messages"
+            "  WHERE received_at >= ? AND received_at <= ? AND kind = ?)",
+            (start_text, end_text, SMS, start_text, end_text, SENT, start_text, end_text, SENT)
+            + (start_text, end_text, CALL),
         )[0]
     )

@@ -144,7 +144,15 @@ MIGRATIONS: tuple[str, ...] = (
         WHEN reason LIKE 'monthly budget spent%' THEN 'budget_month'
     END;
     """,
+    # version 6: incoming voice calls are rows of the log too (kind 'call': no text, the caller
+    # as sender), so that history, raid detection and budgets count them like messages.
+    """
+    ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'sms';
+    """,
 )
+
+# What a row of `messages` is (messages.kind): an SMS, or a rejected voice call.
+SMS, CALL = "sms", "call"
 
 # Replies that cost, or will cost, money: counted against the budgets.
 SPENDING = "('queued', 'sending', 'sent', 'unknown')"

@@ -14,10 +14,12 @@ from datetime import datetime
 
 from antirelou.heartbeat import Heartbeat
 from antirelou.listing import StoredPdu
+from antirelou.numbers import Number
+from antirelou.policy import Decision
 from antirelou.reasons import Reason
 from antirelou.store.reads import Reads
 from antirelou.store.rows import iso
-from antirelou.store.schema import FAILED, QUEUED, SKIPPED, UNKNOWN
+from antirelou.store.schema import FAILED, QUEUED, SKIPPED, SMS, UNKNOWN
 
 
 class Transaction(Reads):
@@ -67,10 +69,12 @@ class Transaction(Reads):
         parts_expected: int,
         encoding: str | None,
         error: str | None,
+        kind: str = SMS,
     ) -> int:
+        """Log one message (kind SMS) or rejected call (kind CALL: no PDU, no text)."""
         message_id = self._run(
             "INSERT INTO messages (sender, sender_kind, text, smsc_time, received_at, parts,"
-            " parts_expected, encoding, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " parts_expected, encoding, error, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 sender,
                 sender_kind,
@@ -81,6 +85,7 @@ class Transaction(Reads):
                 parts_expected,
                 encoding,
                 error,
+                kind,
             ),
         ).lastrowid
         self._db.executemany(
@@ -126,6 +131,25 @@ class Transaction(Reads):
                 int(in_flood),
             ),
         ).lastrowid
+
+    def record_decision(
+        self, message_id: int, sender: Number, decision: Decision, now: datetime
+    ) -> int:
+        """Record what policy.decide said about a message or call: a reply queued to the
+        sender's number, or skipped with the decision's code and sentence."""
+        return self.insert_reply(
+            message_id=message_id,
+            recipient=sender.e164 if decision.reply else sender.display,
+            text=decision.text,
+            queued=decision.reply,
+            reason=decision.reason,
+            code=decision.code,
+            segments=decision.segments,
+            due_at=decision.due_at,
+            now=now,
+            step=decision.step,
+            in_flood=decision.in_flood,
+        )
 
     def mark_sending(self, reply_id: int, now: datetime, attempt: int) -> None:
         """The intent, committed before the first byte: after a crash the reply is `unknown`,

@@ -83,10 +83,27 @@ def test_sms_service_not_ready_after_boot_is_waited_for_without_resetting(
     assert not any(line.startswith("AT+CFUN=1,1") for line in dongle.command_log)
 
 
-def test_a_ringing_call_is_hung_up_at_once(dongle, start_daemon, write_config):
+def calls(config) -> list[tuple]:
+    return query(
+        config.database,
+        "SELECT m.sender, r.status, r.reason_code FROM messages m"
+        " JOIN replies r ON r.message_id = m.id WHERE m.kind = 'call' ORDER BY m.id",
+    )
+
+
+def test_a_ringing_call_is_hung_up_at_once_and_logged(dongle, start_daemon, write_config):
     config = load(write_config())
     start_daemon(config.path)
     dongle.garbage(b'\r\nRING\r\n\r\n+CLIP: "+33688888888",145,,,,0\r\n')
     assert dongle.wait_for(
         lambda: any(line in ("AT+CHUP", "ATH") for line in dongle.command_log), 5
     )
+    assert wait_until(lambda: calls(config) == [("+33688888888", "skipped", "call_not_answered")])
+    assert dongle.sent == []
+
+
+def test_a_call_without_caller_id_is_logged_as_such(dongle, start_daemon, write_config):
+    config = load(write_config())
+    start_daemon(config.path)
+    dongle.garbage(b'\r\nRING\r\n\r\n+CLIP: "",128,"",0\r\n')
+    assert wait_until(lambda: calls(config) == [(None, "skipped", "not_a_number")])

@@ -10,13 +10,16 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import query
 
+from antirelou.calls import IncomingCall, commit_call
 from antirelou.clock import wait_until
 from antirelou.config import load
 from antirelou.modem import Modem, ModemUnavailable
+from antirelou.store import Store
 
 
 def spawn(config_path: str, *arguments: str) -> subprocess.Popen:
@@ -182,6 +185,33 @@ def test_stats_json_counts_what_the_service_logged(dongle, start_daemon, write_c
     assert stats["totals"]["last_24_hours"]["messages"] == 2
     assert stats["top_senders"][0]["sender"] == "+33611111111"
     assert antirelou("stats", "-c", config.path).returncode == 0
+
+
+def test_log_and_stats_show_calls_beside_messages(write_config):
+    config = load(write_config())
+    now = datetime.now(UTC)
+    with Store(config.database) as store:
+        for caller in ("0611111111", None):
+            commit_call(store, IncomingCall(caller, now - timedelta(seconds=5)), config, now)
+    lines = antirelou("log", "--json", "-c", config.path).stdout.splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [(r["kind"], r["sender"], r["text"]) for r in records] == [
+        ("call", "+33611111111", None),
+        ("call", None, None),
+    ]
+    assert records[0]["reply"]["reason_code"] == "call_not_answered"
+    table = antirelou("-c", config.path, "log").stdout.splitlines()
+    assert "+33611111111      📞 appel / call" in table[1]
+    assert "calls are not answered by SMS (calls.reply: false)" in table[1]
+    assert "📞 appel / call (numéro masqué / hidden number)" in table[2]
+    only = antirelou("log", "--json", "--sender", "0611111111", "-c", config.path).stdout
+    assert [json.loads(line)["kind"] for line in only.splitlines()] == ["call"]
+    stats = json.loads(antirelou("stats", "--json", "-c", config.path).stdout)
+    day = stats["totals"]["last_24_hours"]
+    assert (day["messages"], day["calls"], day["callers"]) == (0, 2, 1)
+    assert sum(bucket["calls"] for bucket in stats["messages_per_day"]) == 2
+    text = antirelou("stats", "-c", config.path).stdout
+    assert "Calls per day (max " in text and "Messages per hour: none" in text
 
 
 def test_second_service_on_the_same_modem_is_refused(dongle, start_daemon, write_config):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from antirelou.reasons import Reason
-from antirelou.store import Store, iso
+from antirelou.store import CALL, SMS, Store, iso
 
 
 @contextmanager
@@ -39,20 +39,23 @@ def add_message(
     segments: int = 0,
     segments_sent: int = 0,
     replied_at: datetime | None = None,
+    call: bool = False,
 ) -> int:
-    """Log one message and, if `status` is given, its reply (created when it was received),
-    with its reason code (None: a row without one); return the message's id."""
+    """Log one message (or, with `call`, a rejected call) and, if `status` is given, its reply
+    (created when it was received), with its reason code (None: a row without one); return the
+    message's id."""
     with store.transaction() as tx:
         message_id = tx.insert_message(
             pdu_ids=[],
             sender=sender,
             sender_kind=kind,
-            text="relou",
+            text=None if call else "relou",
             smsc_time=None,
             received_at=iso(received_at.astimezone(UTC)),
-            parts_expected=1,
-            encoding="gsm7",
+            parts_expected=0 if call else 1,
+            encoding=None if call else "gsm7",
             error=None,
+            kind=CALL if call else SMS,
         )
         if status is not None:
             reply_id = tx.insert_reply(

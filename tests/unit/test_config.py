@@ -62,8 +62,8 @@ BAD_CONFIGS = [
     pytest.param(
         MINIMAL + "limits:\n  daily: 10\n",
         "4:1: limits",
-        "unknown section (expected one of: modem, database, numbers, replies, budgets, flood,"
-        " alerts, logging)",
+        "unknown section (expected one of: modem, database, numbers, replies, calls, budgets,"
+        " flood, alerts, logging)",
         id="unknown-section-no-suggestion",
     ),
     pytest.param(

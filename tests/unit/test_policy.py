@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from antirelou.budgets import Spending
-from antirelou.config import BudgetsConfig, FloodConfig, RepliesConfig, loads
+from antirelou.config import BudgetsConfig, CallsConfig, FloodConfig, RepliesConfig, loads
 from antirelou.numbers import classify
 from antirelou.policy import History, Waiting, decide, recheck_before_send
 from antirelou.reasons import Reason
@@ -352,6 +352,70 @@ def test_decide_answers_in_the_language_of_the_country_code(sender, expected):
 def test_decide_an_operator_is_never_answered():
     decision = decide(classify("+33612345678", 33), History(operator=True), Spending(), BASE, NOW)
     assert not decision.reply and decision.code is Reason.OPERATOR
+
+
+CALLS = config(calls=CallsConfig(reply=True, text="Pas d'appels, le {date}."))
+ANSWERED = History(last_reply_at=NOW - 2 * DAY, last_step=0, ever_answered=True)
+
+
+@pytest.mark.parametrize(
+    ("sender", "history", "spending", "settings", "reply", "code"),
+    [
+        ("+33612345678", History(), Spending(), BASE, False, Reason.CALL_NOT_ANSWERED),
+        ("+33612345678", History(), Spending(), CALLS, True, Reason.FIRST_MESSAGE),
+        (None, History(), Spending(), CALLS, False, Reason.NOT_A_NUMBER),
+        ("36179", History(), Spending(), CALLS, False, Reason.SHORT_CODE),
+        ("+33899123456", History(), Spending(), CALLS, False, Reason.NEVER_REPLY_PREFIX),
+        ("+33612345678", History(operator=True), Spending(), CALLS, False, Reason.OPERATOR),
+        ("+33612345678", History(operator=True), Spending(), BASE, False, Reason.OPERATOR),
+        ("+33612345678", History(blocked="menaces"), Spending(), CALLS, False, Reason.BLOCKED),
+        (
+            "+33612345678",
+            History(),
+            Spending(),
+            config(calls=CALLS.calls, replies=RepliesConfig(enabled=False)),
+            False,
+            Reason.REPLIES_DISABLED,
+        ),
+        (
+            "+33612345678",
+            History(reply_waiting=True),
+            Spending(),
+            CALLS,
+            False,
+            Reason.REPLY_WAITING,
+        ),
+        (
+            "+33612345678",
+            History(last_reply_at=NOW - HOUR, last_step=0, ever_answered=True),
+            Spending(),
+            config(calls=CALLS.calls, replies=RepliesConfig(restart_after=60)),
+            False,
+            Reason.COOLDOWN,
+        ),
+        # A single reply text: a number answered by SMS gets nothing more by calling.
+        ("+33612345678", ANSWERED, Spending(), CALLS, False, Reason.SEQUENCE_FINISHED),
+        ("+33612345678", History(), Spending(segments_hour=60), CALLS, False, Reason.BUDGET_HOUR),
+    ],
+)
+def test_decide_answers_a_call_only_if_calls_reply_and_under_the_rules_of_replies(
+    sender, history, spending, settings, reply, code
+):
+    decision = decide(classify(sender, 33), history, spending, settings, NOW, call=True)
+    assert (decision.reply, decision.code) == (reply, code), decision.reason
+    assert (decision.text == "Pas d'appels, le 8 mars 2026.") is reply
+
+
+def test_decide_a_call_takes_a_step_of_the_sequence_with_the_call_text():
+    settings = config(calls=CALLS.calls, replies=SEQUENCE.replies)
+    decision = decide(classify("+33612345678", 33), ANSWERED, Spending(), settings, NOW, call=True)
+    assert decision.reply and decision.code is Reason.SEQUENCE_STEP and decision.step == 1
+    assert decision.text == "Pas d'appels, le 8 mars 2026."
+
+
+def test_decide_refuses_a_call_when_calls_reply_is_false_in_a_sentence():
+    decision = decide(classify("+33612345678", 33), History(), Spending(), BASE, NOW, call=True)
+    assert decision.reason == "calls are not answered by SMS (calls.reply: false)"
 
 
 def test_decide_holds_flood_mode_replies():

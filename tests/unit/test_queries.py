@@ -7,7 +7,7 @@ import pytest
 from operator_log import add_message, block_number, log_event
 
 from antirelou.reasons import Reason
-from antirelou.store import Store, iso, queries
+from antirelou.store import CALL, Store, iso, queries
 
 NOW = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
 
@@ -24,12 +24,15 @@ def test_counts_since_counts_messages_senders_replies_and_segments_from_the_star
         store, "+33611111111", NOW - timedelta(hours=1), status="skipped", code=Reason.COOLDOWN
     )
     add_message(store, "+33622222222", NOW - timedelta(minutes=5), status="queued")
+    add_message(store, "+33644444444", NOW - timedelta(minutes=4), call=True)
+    add_message(store, None, NOW - timedelta(minutes=3), call=True)
     yesterday = NOW - timedelta(days=1)  # before the start
     add_message(store, "+33633333333", yesterday, status="sent", segments_sent=1)
     counts = queries.counts_since(store, NOW - timedelta(hours=3))
     assert counts == {
         "messages": 3,
         "senders": 2,
+        "calls": 2,
         "replies_sent": 1,
         "replies_skipped": 1,
         "replies_queued": 1,
@@ -91,6 +94,21 @@ def test_messages_with_replies_gives_the_latest_oldest_first_with_reply_and_reas
     assert [record["id"] for record in only] == [1, 2, 3, 4]
 
 
+def test_messages_with_replies_gives_each_row_its_kind_and_finds_calls_by_sender(store):
+    add_message(store, "+33611111111", NOW)
+    add_message(store, "+33611111111", NOW + timedelta(minutes=1), call=True)
+    add_message(store, None, NOW + timedelta(minutes=2), call=True)
+    records = queries.messages_with_replies(store, 0)
+    assert [(record["kind"], record["sender"]) for record in records] == [
+        ("sms", "+33611111111"),
+        ("call", "+33611111111"),
+        ("call", None),
+    ]
+    assert records[1]["text"] is None and records[1]["complete"] is True
+    only = queries.messages_with_replies(store, 0, "+33611111111")
+    assert [record["kind"] for record in only] == ["sms", "call"]
+
+
 def test_blocked_numbers_lists_oldest_first(store):
     block_number(store, "+33622222222", "menaces", NOW + timedelta(minutes=1))
     block_number(store, "+33611111111", "insultes", NOW)
@@ -113,6 +131,9 @@ def test_messages_between_counts_each_range_start_included_end_excluded(store):
     hour = timedelta(hours=1)
     ranges = [(NOW - hour, NOW), (NOW, NOW + hour), (NOW + hour, NOW + 2 * hour)]
     assert queries.messages_between(store, ranges) == [0, 2, 2]
+    add_message(store, "+33611111111", NOW + timedelta(minutes=10), call=True)
+    assert queries.messages_between(store, ranges) == [0, 2, 2]
+    assert queries.messages_between(store, ranges, CALL) == [0, 1, 0]
 
 
 def test_message_tallies_count_per_period_overall_and_by_kind(store):
@@ -122,6 +143,15 @@ def test_message_tallies_count_per_period_overall_and_by_kind(store):
     overall, by_kind = queries.message_tallies(store, [NOW - timedelta(days=1), None])
     assert overall == [queries.Tally(2, 2), queries.Tally(3, 2)]
     assert by_kind == {"phone": [queries.Tally(2, 2), queries.Tally(3, 2)]}
+    add_message(store, "+33633333333", NOW - timedelta(hours=1), call=True)
+    add_message(store, None, NOW - timedelta(days=2), kind="invalid", call=True)
+    assert queries.message_tallies(store, [NOW - timedelta(days=1), None])[0] == overall
+    calls, by_kind = queries.message_tallies(store, [NOW - timedelta(days=1), None], CALL)
+    assert calls == [queries.Tally(1, 1), queries.Tally(2, 1)]
+    assert by_kind == {
+        "phone": [queries.Tally(1, 1), queries.Tally(1, 1)],
+        "invalid": [queries.Tally(0, 0), queries.Tally(1, 0)],
+    }
 
 
 def test_top_senders_rank_and_flag_blocked_numbers(store):
@@ -136,6 +166,7 @@ def test_top_senders_rank_and_flag_blocked_numbers(store):
             "sender": "+33611111111",
             "kind": "phone",
             "messages": 2,
+            "calls": 0,
             "last_seen": iso(NOW - timedelta(hours=1)),
             "blocked": False,
         },
@@ -143,9 +174,24 @@ def test_top_senders_rank_and_flag_blocked_numbers(store):
             "sender": "+33622222222",
             "kind": "phone",
             "messages": 1,
+            "calls": 0,
             "last_seen": iso(NOW - timedelta(minutes=1)),
             "blocked": True,
         },
+    ]
+
+
+def test_top_senders_rank_by_messages_and_calls_together(store):
+    add_message(store, "+33611111111", NOW - timedelta(hours=2))
+    add_message(store, "+33611111111", NOW - timedelta(hours=1))
+    add_message(store, "+33622222222", NOW - timedelta(minutes=3))
+    add_message(store, "+33622222222", NOW - timedelta(minutes=2), call=True)
+    add_message(store, "+33622222222", NOW - timedelta(minutes=1), call=True)
+    add_message(store, None, NOW - timedelta(minutes=1), call=True)  # no number to rank
+    top = queries.top_senders(store, NOW - timedelta(days=7), 10)
+    assert [(row["sender"], row["messages"], row["calls"]) for row in top] == [
+        ("+33622222222", 1, 2),
+        ("+33611111111", 2, 0),
     ]
 
 
@@ -180,4 +226,6 @@ def test_flood_events_and_volume_between(store):
         (iso(start), "flood started"),
         (iso(end), "flood ended"),
     ]
-    assert queries.volume_between(store, start, end) == (2, 1, 2)
+    assert queries.volume_between(store, start, end) == (2, 1, 2, 0)
+    add_message(store, "+33644444444", end, call=True)
+    assert queries.volume_between(store, start, end) == (2, 1, 2, 1)

@@ -190,10 +190,28 @@ def test_gather_top_senders_ranks_by_messages_then_last_seen(store):
         "sender": "+33600000011",
         "kind": "phone",
         "messages": 12,
+        "calls": 0,
         "last_seen": "2026-03-08T12:19:00+01:00",
         "blocked": True,
     }
     assert not top[1]["blocked"]
+
+
+def test_gather_counts_calls_beside_messages_per_hour_day_and_period(store):
+    add_message(store, "+33611111111", NOW - timedelta(minutes=10))
+    add_message(store, "+33611111111", NOW - timedelta(minutes=5), call=True)
+    add_message(store, None, NOW - timedelta(days=2), kind="invalid", call=True)
+    stats = gather(store, make_config(), NOW)
+    assert [(bucket["count"], bucket["calls"]) for bucket in stats["messages_per_hour"][-1:]] == [
+        (1, 1)
+    ]
+    assert [bucket["calls"] for bucket in stats["messages_per_day"]] == [0, 0, 0, 0, 1, 0, 1]
+    totals = stats["totals"]
+    assert (totals["last_24_hours"]["messages"], totals["last_24_hours"]["calls"]) == (1, 1)
+    assert (totals["all_time"]["calls"], totals["all_time"]["callers"]) == (2, 1)
+    assert totals["all_time"]["by_kind"]["invalid"] == {"messages": 0, "senders": 0}
+    [top] = stats["top_senders"]
+    assert (top["sender"], top["messages"], top["calls"]) == ("+33611111111", 1, 1)
 
 
 def test_gather_top_senders_breaks_ties_by_latest_message(store):
@@ -356,6 +374,7 @@ def test_gather_flood_episodes_count_volume_and_replies_including_ongoing(store)
             segments_sent=1 if minute < 10 else 0,
         )
     add_message(store, "+33633333333", end + timedelta(minutes=1))  # after: not counted
+    add_message(store, None, start + timedelta(minutes=7), call=True)  # a call, not a message
     log_event(store, start, "flood started", "25 messages and 12 new numbers in the last minute")
     log_event(store, end, "flood ended", "13 messages in 1h5m")
     ongoing_since = NOW - timedelta(minutes=20)
@@ -379,6 +398,7 @@ def test_gather_flood_episodes_count_volume_and_replies_including_ongoing(store)
             "messages": 13,
             "replies_sent": 2,
             "segments_sent": 2,
+            "calls": 1,
         },
         {
             "start": "2026-03-08T13:10:00+01:00",
@@ -388,6 +408,7 @@ def test_gather_flood_episodes_count_volume_and_replies_including_ongoing(store)
             "messages": 3,
             "replies_sent": 3,
             "segments_sent": 3,
+            "calls": 0,
         },
     ]
 
@@ -461,6 +482,9 @@ def populated_stats(store: Store) -> dict:
         reason="sender '\\x1b[2JUN NOM' is a name, not a phone number",
         code=Reason.ALPHANUMERIC,
     )
+    for minutes in (10, 5):
+        add_message(store, "+33655555555", NOW - timedelta(minutes=minutes), call=True)
+    add_message(store, None, NOW - timedelta(days=1, hours=1), kind="invalid", call=True)
     block_number(store, "+33699999999", "menaces", NOW)
     log_event(store, utc("2026-03-07T20:00"), "flood started", "x")
     log_event(store, utc("2026-03-07T21:05"), "flood ended", "x")
@@ -482,16 +506,23 @@ def test_render_shows_every_section_in_local_time(store):
     assert "Totals                     24 hours    7 days  all time" in lines
     assert "  messages                       71        87        87" in lines
     assert "    names (alphanumeric)          1         1         1" in lines
-    assert "  +33612345670              30  2026-03-08 10:30" in lines
-    assert "  ?[2JUN NOM TRES T…         1  2026-03-08 13:28" in lines
-    assert "  +33699999999               1  2026-03-08 13:27  blocked" in lines
+    assert "  +33612345670              30      0  2026-03-08 10:30" in lines
+    assert "  +33655555555               0      2  2026-03-08 13:25" in lines
+    assert "  ?[2JUN NOM TRES T…         1      0  2026-03-08 13:28" in lines
+    assert "  +33699999999               1      0  2026-03-08 13:27  blocked" in lines
     assert "Replies                                    24 hours   30 days" in lines
     assert "  skipped                                        70        86" in lines
     assert "    already answered (cooldown)                  69        85" in lines
     assert "    sender is a name, not a phone number          1         1" in lines
     assert "  SMS, last hour                        1       60       59" in lines
-    assert "  2026-03-07 21:00  2026-03-07 22:05  1h5m             2        0" in lines
-    assert "  2026-03-08 13:10  ongoing           20m              2        1" in lines
+    assert "  2026-03-07 21:00  2026-03-07 22:05  1h5m             2      0        0" in lines
+    assert "  2026-03-08 13:10  ongoing           20m              2      2        1" in lines
+    assert "Calls per hour (max 2, Sun 13:00)" in lines
+    assert "      13:00 2 ██████████████████████████████████████████████████████████" in lines
+    assert "Calls per day (max 2, Sun 2026-03-08)" in lines
+    assert "  Sat 2026-03-07 1 ██████████████████████████▌" in lines
+    assert "  calls                           2         3         3" in lines
+    assert "  different callers               1         1         1" in lines
 
 
 def test_render_marks_a_spent_budget(store):
@@ -512,6 +543,7 @@ def test_render_keeps_every_line_within_width(store, width):
 def test_render_reports_an_empty_log(store):
     text = render(gather(store, make_config(), NOW))
     assert "Messages per hour: none" in text
+    assert "Calls per hour: none\n\nCalls per day: none\n\nTotals" in text  # one line each
     assert "Top senders, last 7 days: none" in text
     assert "Flood episodes: none" in text
     assert all(len(line) <= 72 for line in text.splitlines())
@@ -523,6 +555,6 @@ def test_render_shows_only_the_latest_flood_episodes(store):
         log_event(store, started, "flood started", "x")
         log_event(store, started + timedelta(minutes=30), "flood ended", "x")
     lines = render(gather(store, make_config(), NOW)).splitlines()
-    assert "  2026-02-25 13:30  2026-02-25 14:00  30m              0        0" not in lines
-    assert "  2026-02-26 13:30  2026-02-26 14:00  30m              0        0" in lines
+    assert "  2026-02-25 13:30  2026-02-25 14:00  30m              0      0        0" not in lines
+    assert "  2026-02-26 13:30  2026-02-26 14:00  30m              0      0        0" in lines
     assert "  (2 earlier episodes not shown; see --json)" in lines

@@ -237,6 +237,23 @@ def test_store_keeps_a_private_copy_before_upgrading(tmp_path):
         assert store.read("SELECT reason_code FROM replies")[0][0] == "cooldown"
 
 
+def test_store_upgrade_to_version_6_makes_every_logged_row_an_sms(tmp_path):
+    path = str(tmp_path / "log.db")
+    database = sqlite3.connect(path)
+    for script in MIGRATIONS[:5]:
+        database.executescript(script)
+    database.execute("PRAGMA user_version = 5")
+    database.execute(
+        "INSERT INTO messages (sender, sender_kind, received_at, parts, parts_expected)"
+        " VALUES ('+33612345678', 'phone', '2026', 1, 1)"
+    )
+    database.commit()
+    database.close()
+    with Store(path) as store:
+        assert store.read("SELECT kind FROM messages")[0][0] == "sms"
+        assert os.path.exists(f"{path}.v5.bak")
+
+
 def test_store_makes_no_copy_of_a_new_or_current_database(tmp_path):
     path = str(tmp_path / "log.db")
     Store(path).close()

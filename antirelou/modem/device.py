@@ -8,12 +8,16 @@ its command/response machinery and remove the rest:
   of our own loop, which lists, commits, then deletes;
 * its reader thread decodes each line as UTF-8 and dies silently on any other
   byte: ours replaces bad bytes and reports its own death;
+* it files a notice that arrives while a command waits into that command's
+  answer: we take every notice out of every answer (`unsolicited.split`);
 * ``sendSms`` asks for delivery reports (``requestDelivery``) and re-probes the
   character set on every send: we send our own PDUs in two writes under the
   port's lock.
 
-Every method is called from the daemon's main thread; the reader thread only
-moves bytes.
+Real dongles add their own habits (modems.md): messages in several storages, settings
+forgotten at every boot, messages handed over in ``+CMT`` notices, an SMS service that starts
+late, a prompt without its space. Every method is called from the daemon's main thread; the
+reader thread only files notices in the `Inbox`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import serial
 from gsmmodem.exceptions import (
@@ -34,244 +37,46 @@ from gsmmodem.exceptions import (
     PinRequiredError,
     TimeoutException,
 )
-from gsmmodem.modem import GsmModem
 
 from antirelou.config import ModemConfig
 from antirelou.listing import Listing, parse_listing
+from antirelou.modem.errors import (
+    ModemError,
+    ModemRefused,
+    ModemTimeout,
+    ModemUnavailable,
+    SendFailed,
+    SimLocked,
+    SmsNotReady,
+    not_ready,
+)
+from antirelou.modem.gsm import SafeGsmModem
+from antirelou.modem.inbox import Inbox
+from antirelou.modem.records import (
+    Identity,
+    Registration,
+    StorageInfo,
+    offered_storages,
+    storage_usage,
+)
 from antirelou.pdu import encode_submit
-from antirelou.unsolicited import Kind, Unsolicited, split
+from antirelou.unsolicited import split
 
 log = logging.getLogger("antirelou.modem")
 
 CTRL_Z = "\x1a"
 ESCAPE = "\x1b"
 _CMGS = re.compile(r"^\+CMGS:\s*(\d+)")
-_CPMS_NAME = re.compile(r'"([A-Z_]{2,4})"')
 _CPMS_SET = re.compile(r"^\+CPMS:\s*(\d+)\s*,\s*(\d+)")
 _CSMS = re.compile(r"^\+CSMS:\s*(\d)")
 # Storages that hold received SMS. MT is ME and SM together: listed through them when the
 # modem offers them apart (modems.md §1.6); SR holds status reports, which we do not ask for.
 _MESSAGE_STORAGES = ("ME", "SM", "MT")
-# Answers meaning "the SMS service is not ready yet", right after a boot (modems.md §4.3):
-# +CMS ERROR 302 (operation not allowed), 310 (SIM not inserted), 314 (SIM busy), 515 (please
-# wait, init in progress); +CME ERROR 14 (SIM busy).
-_NOT_READY_CMS = {302, 310, 314, 515}
-_NOT_READY_CME = {14, 515}
-# A call whose caller ID has not come yet is handled after this long anyway (seconds).
-_CALLER_ID_WAIT = 1.0
-# Rings still in the modem's buffer just after a rejection belong to the call just rejected.
-_RINGS_AFTER_REJECTION = 3.0
 _CREG = re.compile(r"^\+CREG:\s*(?:\d,)?(\d)")
 _COPS = re.compile(r'^\+COPS:\s*\d,\d,"([^"]*)"')
 _CSQ = re.compile(r"^\+CSQ:\s*(\d+)")
 # Bytes a full storage of PDUs can take on the wire, to size AT+CMGL's timeout.
 _BYTES_PER_LISTED_SMS = 400
-
-
-class ModemError(Exception):
-    """The modem could not do what was asked."""
-
-
-class ModemUnavailable(ModemError):
-    """The port cannot be opened, has vanished, or its reader has stopped."""
-
-
-class ModemTimeout(ModemError):
-    """The modem did not answer in time."""
-
-
-class ModemRefused(ModemError):
-    """The modem answered ERROR, +CMS ERROR or +CME ERROR."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class SmsNotReady(ModemRefused):
-    """The modem answers, but its SMS service is not ready yet (just after a boot): wait."""
-
-
-class SimLocked(ModemError):
-    """The SIM wants a PIN we do not have, or refused ours: a person must act."""
-
-
-class SendFailed(ModemError):
-    """A reply did not (entirely) leave. `definite` is False when it may have."""
-
-    def __init__(
-        self, message: str, *, segments_sent: int, definite: bool, references: Sequence[int] = ()
-    ) -> None:
-        super().__init__(message)
-        self.segments_sent = segments_sent
-        self.definite = definite
-        self.references = list(references)
-
-
-@dataclass(frozen=True)
-class StorageInfo:
-    """One message storage of the modem and how full it was when last listed or selected."""
-
-    name: str
-    used: int
-    total: int
-
-
-@dataclass(frozen=True)
-class IncomingCall:
-    """A voice call the modem announced. `caller` is None when the number is hidden."""
-
-    caller: str | None
-    rang_at: float  # monotonic time of the first ring
-    ended: bool  # the caller hung up (or it was missed) before we rejected it
-
-
-@dataclass(frozen=True)
-class Identity:
-    manufacturer: str
-    model: str
-    revision: str
-    imei: str
-
-
-@dataclass(frozen=True)
-class Registration:
-    status: int  # 27.007 +CREG: 1 home, 5 roaming, 2 searching, 3 denied, 0 not searching
-    operator: str | None
-    signal: int | None  # 0..31, None if unknown
-
-    @property
-    def registered(self) -> bool:
-        return self.status in (1, 5)
-
-    def describe(self) -> str:
-        names = {
-            0: "not searching",
-            1: "home network",
-            2: "searching",
-            3: "registration denied",
-            4: "unknown",
-            5: "roaming",
-        }
-        signal = "unknown" if self.signal is None else f"{self.signal}/31"
-        return (
-            f"{names.get(self.status, f'status {self.status}')}, operator "
-            f"{self.operator or '?'}, signal {signal}"
-        )
-
-
-class _SafeGsmModem(GsmModem):
-    """gsmmodem's GsmModem with notifications and line decoding under our control."""
-
-    def __init__(
-        self,
-        port: str,
-        baudrate: int,
-        on_notification: Callable[[list[str]], None],
-        on_reader_stopped: Callable[[BaseException], None],
-        command_timeout: float,
-    ) -> None:
-        # exclusive: a second antirelou (or `check` while the service runs) is refused
-        # the port instead of stealing half of its answers.
-        super().__init__(port, baudrate, requestDelivery=False, exclusive=True)
-        self.command_timeout = command_timeout
-        self._on_notification = on_notification
-        self.fatalErrorCallback = on_reader_stopped
-
-    def write(
-        self,
-        data: str,
-        waitForResponse: bool = True,
-        timeout: float | None = None,
-        **options: object,
-    ) -> list[str] | None:
-        # gsmmodem's connect() waits 10 s per command; a hung modem must not hold
-        # our set-up that long.
-        return super().write(
-            data,
-            waitForResponse=waitForResponse,
-            timeout=self.command_timeout if timeout is None else timeout,
-            **options,
-        )
-
-    def _handleModemNotification(self, lines: list[str]) -> None:
-        # Replaces gsmmodem's thread-per-notification that reads *and deletes* messages.
-        self._on_notification(list(lines))
-
-    def _readLoop(self) -> None:
-        # Same framing as gsmmodem's loop, but reads what is waiting instead of
-        # one byte at a time, survives bytes that are not UTF-8, and reports
-        # any exception instead of dying silently.
-        buffer = bytearray()
-        try:
-            while self.alive:
-                data = self.serial.read(self.serial.in_waiting or 1)
-                if not data:
-                    continue
-                buffer.extend(data)
-                while True:
-                    end = buffer.find(b"\r\n")
-                    if end < 0:
-                        break
-                    raw, buffer = bytes(buffer[:end]), buffer[end + 2 :]
-                    if raw.strip() == b">" and self._expectResponseTermSeq:
-                        # A bare ">" on its own line is the prompt too (SIMCom, §6.1).
-                        self._handle_line(">", False)
-                    elif raw:
-                        self._handle_line(raw.decode("utf-8", errors="replace"), True)
-                expected = self._expectResponseTermSeq
-                if expected and buffer.endswith(expected):
-                    raw, buffer = bytes(buffer), bytearray()
-                    self._handle_line(raw.decode("utf-8", errors="replace"), False)
-        except BaseException as error:  # noqa: BLE001 - any death must be reported
-            self.alive = False
-            try:
-                self.serial.close()
-            except Exception:  # noqa: BLE001
-                pass
-            self.fatalErrorCallback(error)
-
-    # Everything below touches gsmmodem's private internals; nothing outside this class does,
-    # and tests/unit/test_gsmmodem_contract.py fails loudly if a release renames one.
-
-    @property
-    def reader_running(self) -> bool:
-        return bool(self.alive and self.rxThread is not None and self.rxThread.is_alive())
-
-    @property
-    def port_lock(self) -> threading.RLock:
-        """The lock gsmmodem holds while it writes: held across a prompt and its PDU."""
-        return self._txLock
-
-    def cut_short(self) -> None:
-        """Make the command waiting for its answer give up now (from another thread)."""
-        event = getattr(self, "_responseEvent", None)
-        if event is not None:
-            event.set()
-
-    def write_raw(self, data: bytes) -> None:
-        """Write bytes to the port with no framing and no waiting (e.g. ESC)."""
-        self.serial.write(data)
-
-    def shut(self) -> None:
-        """Stop the reader and close the port; never raises (the port may have vanished)."""
-        self.alive = False
-        try:
-            # Wake the reader out of its 1 s read so that closing is immediate.
-            self.serial.cancel_read()
-            if getattr(self, "rxThread", None) is not None:
-                self.rxThread.join(timeout=2)
-            self.serial.close()
-        except Exception:  # noqa: BLE001 - closing a vanished port may fail in many ways
-            pass
-
-    def _handle_line(self, line: str, check_terminator: bool) -> None:
-        try:
-            self._handleLineRead(line, checkForResponseTerm=check_terminator)
-        except (OSError, serial.SerialException):
-            raise
-        except Exception:  # one odd line must not stop the reader
-            log.exception("could not handle line from modem: %r", line)
 
 
 class Modem:
@@ -293,19 +98,12 @@ class Modem:
         self.storages: list[StorageInfo] = []  # every storage that holds SMS, as last seen
         self.receive_storage: str | None = None  # where the network puts new SMS (mem3)
         self.identity: Identity | None = None
-        self._gsm: _SafeGsmModem | None = None
+        self._gsm: SafeGsmModem | None = None
         self.reader_error: BaseException | None = None
         self._abandoning = False
         self._selected: str | None = None  # mem1 as we last set it
         self._acknowledge = False  # AT+CSMS service 1: every +CMT needs AT+CNMA
-        # Written by the reader thread, taken by the main loop, under _events_lock.
-        self._events_lock = threading.Lock()
-        self._direct: list[str] = []  # PDUs of +CMT notices not yet committed
-        self._direct_header = False  # a +CMT header whose PDU is in the next notice
-        self._call: IncomingCall | None = None
-        self._call_has_number = False
-        self._rejected_at: float | None = None
-        self.settings_stale = False  # a boot notice: set the SMS settings again
+        self.inbox = Inbox(wake, monotonic)  # what the modem announced, for the main loop
 
     # --- life cycle -----------------------------------------------------------
 
@@ -318,10 +116,10 @@ class Modem:
         self.reader_error = None
         self._abandoning = False
         self._cancel_pending_input()
-        gsm = _SafeGsmModem(
+        gsm = SafeGsmModem(
             self.config.port,
             self.config.baudrate,
-            self._notified,
+            self.inbox.notified,
             self._reader_stopped,
             self.config.command_timeout,
         )
@@ -343,7 +141,7 @@ class Modem:
         except TimeoutException as error:
             raise ModemTimeout(f"no answer from the modem on {self.config.port}") from error
         except CommandError as error:
-            if _not_ready(error) or str(getattr(error, "command", "")).startswith("AT+CMGF"):
+            if not_ready(error) or str(getattr(error, "command", "")).startswith("AT+CMGF"):
                 raise SmsNotReady(
                     f"the modem's SMS service is not ready yet ({error}); it usually takes "
                     "10 to 100 s after the dongle starts"
@@ -408,57 +206,6 @@ class Modem:
         gsm = self._gsm
         return bool(gsm and gsm.reader_running)
 
-    def _notified(self, lines: list[str]) -> None:
-        # The reader thread: only notes what happened, the main loop acts on it.
-        with self._events_lock:
-            if self._direct_header and lines:
-                # The PDU of a +CMT whose header came in the previous notice.
-                self._direct_header = False
-                self._direct.append(lines[0].strip())
-                lines = lines[1:]
-                self.wake.set()
-        _, notices = split(lines)
-        if notices:
-            self._take_notices(notices)
-        else:
-            log.debug("modem notification ignored: %s", lines)
-
-    def _take_notices(self, notices: list[Unsolicited]) -> None:
-        """Note what the modem announced (from either thread); wake the loop if it matters."""
-        wake = False
-        with self._events_lock:
-            for notice in notices:
-                log.debug("modem notice: %s", notice.line)
-                if notice.kind in (Kind.NEW_MESSAGE, Kind.STORAGE_FULL):
-                    wake = True
-                elif notice.kind is Kind.DIRECT:
-                    if notice.pdu is None:
-                        self._direct_header = True
-                    else:
-                        self._direct.append(notice.pdu)
-                    wake = True
-                elif notice.kind is Kind.BOOT:
-                    self.settings_stale = wake = True
-                elif notice.kind is Kind.CALL:
-                    wake = self._ringing(notice) or wake
-                elif notice.kind is Kind.CALL_ENDED and self._call is not None:
-                    self._call = IncomingCall(self._call.caller, self._call.rang_at, True)
-                    wake = True
-        if wake:
-            self.wake.set()
-
-    def _ringing(self, notice: Unsolicited) -> bool:
-        now = self.monotonic()
-        if self._call is None:
-            if self._rejected_at is not None and now - self._rejected_at < _RINGS_AFTER_REJECTION:
-                return False  # the end of the call just rejected
-            self._call = IncomingCall(None, now, False)
-            self._call_has_number = False
-        if notice.caller is not None and not self._call_has_number:
-            self._call = IncomingCall(notice.caller or None, self._call.rang_at, False)
-            self._call_has_number = True
-        return True
-
     def _reader_stopped(self, error: BaseException) -> None:
         self.reader_error = error
         log.warning("the modem's serial reader stopped: %s", error)
@@ -485,7 +232,7 @@ class Modem:
         except ModemError:
             raise
         except (CmsError, CmeError) as error:
-            if _not_ready(error):
+            if not_ready(error):
                 raise SmsNotReady(
                     f"{label}: {error} (SMS service not ready yet)", error.code
                 ) from error
@@ -514,7 +261,7 @@ class Modem:
         # gsmmodem files a notice that arrives while a command waits into its answer.
         lines, notices = split(lines, command)
         if notices:
-            self._take_notices(notices)
+            self.inbox.file(notices)
         return lines
 
     def _first_line(self, command: str, optional: bool = False) -> str:
@@ -534,7 +281,7 @@ class Modem:
         Set again after every open and boot notice: dongles forget all of it (modems.md §1.2).
         """
         self._selected = None
-        offered = _offered_storages(self.command("AT+CPMS=?"))
+        offered = offered_storages(self.command("AT+CPMS=?"))
         readable = [name for name in ("ME", "SM") if name in offered[0]]
         if not readable:
             readable = [name for name in _MESSAGE_STORAGES if name in offered[0]] or ["SM"]
@@ -618,7 +365,7 @@ class Modem:
 
     def reassert(self) -> None:
         """After a boot notice: echo off, PDU mode, storages and notices set again."""
-        self.settings_stale = False
+        self.inbox.settings_stale = False
         self.command("ATE0")
         self.command("AT+CMGF=0")
         self._set_up_sms()
@@ -627,19 +374,8 @@ class Modem:
         """Return each storage AT+CPMS? names (read, write, receive) with used and total."""
         for line in self.command("AT+CPMS?"):
             if line.startswith("+CPMS"):
-                return _storage_usage(line)
+                return storage_usage(line)
         raise ModemRefused("unexpected answer to AT+CPMS?")
-
-    def take_direct(self) -> list[str]:
-        """Return (and forget) the PDUs of +CMT notices received since the last call."""
-        with self._events_lock:
-            taken, self._direct = self._direct, []
-        return taken
-
-    def give_back_direct(self, pdus: list[str]) -> None:
-        """Keep PDUs taken by take_direct that could not be committed, for the next drain."""
-        with self._events_lock:
-            self._direct = pdus + self._direct
 
     def acknowledge_direct(self, count: int) -> None:
         """Tell the network `count` +CMT messages were taken, where the modem's service level
@@ -653,28 +389,10 @@ class Modem:
             except ModemRefused as error:  # 340: nothing to acknowledge any more
                 log.info("AT+CNMA refused: %s", error)
 
-    def take_call(self) -> IncomingCall | None:
-        """Return a ringing (or just ended) call once its caller ID came or has had time to
-        come, and forget it; None if there is none yet."""
-        with self._events_lock:
-            call = self._call
-            if call is None:
-                return None
-            waited = self.monotonic() - call.rang_at
-            if not (self._call_has_number or call.ended or waited >= _CALLER_ID_WAIT):
-                return None
-            self._call = None
-            return call
-
-    def call_pending(self) -> bool:
-        with self._events_lock:
-            return self._call is not None
-
     def reject_call(self) -> None:
         """Hang up a ringing call without ever answering it (no cost, no voice): AT+CHUP, or
         ATH after AT+CVHU=0 where AT+CHUP is refused (modems.md §5)."""
-        with self._events_lock:
-            self._rejected_at = self.monotonic()
+        self.inbox.rejecting()
         try:
             self.command("AT+CHUP")
             return
@@ -684,7 +402,10 @@ class Modem:
             self.command("AT+CVHU=0")
         except ModemRefused:
             pass
-        self.command("ATH")
+        try:
+            self.command("ATH")
+        except ModemRefused as error:
+            log.warning("the modem refused to hang up (%s): the call rings on", error)
 
     def registration(self) -> Registration:
         status = 4
@@ -810,38 +531,3 @@ class Modem:
                 self._gsm.write_raw(ESCAPE.encode())
         except Exception:  # noqa: BLE001
             pass
-
-
-def _not_ready(error: Exception) -> bool:
-    code = getattr(error, "code", None)
-    if isinstance(error, CmsError):
-        return code in _NOT_READY_CMS
-    if isinstance(error, CmeError):
-        return code in _NOT_READY_CME
-    return False
-
-
-def _offered_storages(lines: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
-    """Given the answer to AT+CPMS=?, return the storages offered for reading, writing and
-    receiving. Accepts the variants real modems send (§1.9): groups in parentheses or bare
-    names, spaces, two groups only (the last one then stands for the missing ones)."""
-    line = next((line for line in lines if line.startswith("+CPMS")), "")
-    body = line.split(":", 1)[1] if ":" in line else ""
-    groups = [group for group in re.findall(r"\(([^()]*)\)", body)]
-    if not groups:
-        # No parentheses: one name per group (Huawei MU609: +CPMS: "ME","MT","SM").
-        groups = [name for name in _CPMS_NAME.findall(body)]
-    names = [_CPMS_NAME.findall(group) or [group.strip()] for group in groups if group.strip()]
-    while names and len(names) < 3:
-        names.append(names[-1])
-    if not names:
-        return ["SM"], ["SM"], ["SM"]
-    return names[0], names[1], names[2]
-
-
-def _storage_usage(line: str) -> list[StorageInfo]:
-    """Given `+CPMS: "ME",1,23,"ME",1,23,"SM",0,20`, return the storages named, each once."""
-    found: dict[str, StorageInfo] = {}
-    for name, used, total in re.findall(r'"([A-Z_]{2,4})"\s*,\s*(\d+)\s*,\s*(\d+)', line):
-        found.setdefault(name, StorageInfo(name, int(used), int(total)))
-    return list(found.values())
