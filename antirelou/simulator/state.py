@@ -46,8 +46,8 @@ class ModemState:
     signal: int = 20
     registration_delay: float = 0.0
     imei: str = "861234056789012"
-    manufacturer: str = "huawei"
-    model: str = "E3531"
+    manufacturer: str = ""  # "": the profile's
+    model: str = ""  # "": the profile's
     clock: Callable[[], float] = time.monotonic
     profile: Profile = GENERIC
     sms_ready_delay: float = 0.0  # seconds of "SMS not ready" after a boot
@@ -95,6 +95,8 @@ class ModemState:
     pending_submit: PendingSubmit | None = field(init=False)
 
     def __post_init__(self) -> None:
+        self.manufacturer = self.manufacturer or self.profile.manufacturer
+        self.model = self.model or self.profile.model
         self.memories = []
         self.power_on()
 
