@@ -7,7 +7,9 @@ import time
 
 import serial
 
-FINAL = re.compile(r"^(OK|ERROR|\+CM[ES] ERROR: .*|> )$")
+# Final result lines, Huawei's COMMAND NOT SUPPORT, and the send prompt ("> ", or a bare ">"
+# on its own line as SIMCom writes it).
+FINAL = re.compile(r"^(OK|ERROR|COMMAND NOT SUPPORT|\+CM[ES] ERROR: .*|> ?)$")
 TIMEOUT = 5.0
 
 
@@ -45,7 +47,7 @@ class AtClient:
 
     def send_pdu(self, pdu_hex: str, tpdu_length: int) -> list[str]:
         """Send one SMS the way gsmmodem does: the command, then the PDU and Ctrl-Z."""
-        assert self.command(f"AT+CMGS={tpdu_length}") == ["> "]
+        assert self.command(f"AT+CMGS={tpdu_length}") in (["> "], [">"])
         self.connection.write(pdu_hex.encode("ascii") + b"\x1a")
         return self.read_answer()
 

@@ -176,6 +176,12 @@ class SimulatedDongle(ServingLoop):
         """The family of dongles this one plays."""
         return self._state.profile
 
+    @property
+    def sms_ready(self) -> bool:
+        """Whether the SMS service answers (False for sms_ready_delay after a boot)."""
+        with self._lock:
+            return self._state.sms_ready()
+
     def memories_now(self) -> tuple[str, str, str]:
         """Return mem1, mem2, mem3 (read/delete, write, receive) as the modem has them."""
         with self._lock:

@@ -45,7 +45,10 @@ class ServingLoop:
         epoch = self._input_epoch
         while not self._port.stopping:
             with self._lock:
+                before = self._timed_state()
                 next_due = self._state.tick()
+                if self._timed_state() != before:
+                    self._changed.notify_all()  # wait_for on readiness or a call's end
             hung_for = self._port.hang_remaining()
             if not hung_for and self._state.pending_submit is None:
                 self._flush_outbox()
@@ -74,6 +77,11 @@ class ServingLoop:
                 if self._port.stopping:
                     return
                 buffer = self._take_byte(buffer, byte)
+
+    def _timed_state(self) -> tuple[int, bool, bool]:
+        """What tick may change (lock held): notices due, readiness, a call ringing."""
+        state = self._state
+        return len(state.outbox), state.ready_announced, state.call is None
 
     def _take_byte(self, buffer: bytearray, byte: int) -> bytearray:
         """Feed one byte from the host; return the new pending buffer."""

@@ -249,6 +249,8 @@ class MessageStorage:
         return index
 
     def _report_full(self, storage: View, announce: bool, notices: list[bytes]) -> None:
+        if storage.capacity == 0:
+            return  # an eSIM's SM never fills: it holds nothing (research §1.5)
         if announce and not storage.full_reported and self.full_line is not None:
             storage.full_reported = True
             notices.append(f"\r\n{self.full_line.format(memory=storage.name)}\r\n".encode())
