@@ -73,3 +73,18 @@ class AtClient:
 
     def close(self) -> None:
         self.connection.close()
+
+    def __enter__(self) -> AtClient:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+
+def connect(port: str, *, echo_off: bool = True) -> AtClient:
+    """Given a port, open it; unless echo_off is False, turn echo off and numeric errors on."""
+    client = AtClient(serial.Serial(port, timeout=TIMEOUT))
+    if echo_off:
+        assert client.command("ATE0")[-1] == "OK"
+        assert client.command("AT+CMEE=1") == ["OK"]
+    return client

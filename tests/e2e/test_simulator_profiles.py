@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import serial
-from at_client import TIMEOUT, AtClient
+from at_client import TIMEOUT, AtClient, connect
 
 from antirelou.pdu import decode_deliver, encode_submit
 from antirelou.simulator import SimulatedDongle
@@ -34,16 +33,9 @@ def dongle(link, family) -> Iterator[SimulatedDongle]:
         yield simulated
 
 
-def _connect(port: str) -> AtClient:
-    client = AtClient(serial.Serial(port, timeout=TIMEOUT))
-    assert client.command("ATE0")[-1] == "OK"
-    assert client.command("AT+CMEE=1") == ["OK"]
-    return client
-
-
 @pytest.fixture
 def client(dongle) -> Iterator[AtClient]:
-    at_client = _connect(dongle.port)
+    at_client = connect(dongle.port)
     yield at_client
     at_client.close()
 
@@ -95,14 +87,10 @@ def test_cpms_offers_reports_and_sets_the_profile_storages(dongle, client):
 
 
 def test_only_the_three_parameter_cpms_on_huawei(link):
-    with SimulatedDongle(link, profile="huawei") as dongle:
-        client = _connect(dongle.port)
-        try:
-            assert client.command('AT+CPMS="SM"') == ["ERROR"]
-            assert client.command('AT+CPMS="SM","SM"') == ["ERROR"]
-            assert _select(client, "SM", "SM", "SM") == ["+CPMS: 0,20,0,20,0,20", "OK"]
-        finally:
-            client.close()
+    with SimulatedDongle(link, profile="huawei") as dongle, connect(dongle.port) as client:
+        assert client.command('AT+CPMS="SM"') == ["ERROR"]
+        assert client.command('AT+CPMS="SM","SM"') == ["ERROR"]
+        assert _select(client, "SM", "SM", "SM") == ["+CPMS: 0,20,0,20,0,20", "OK"]
 
 
 def test_new_message_goes_to_mem3_and_cmti_names_it(dongle, client):
@@ -189,8 +177,7 @@ def test_replug_reverts_mem3_and_held_messages_land_there(dongle, link, client):
     assert dongle.inject("+33622222222", "while unplugged") == []  # the network holds it
     assert dongle.pending_network == 1
     dongle.replug()
-    fresh = _connect(link)
-    try:
+    with connect(link) as fresh:
         assert dongle.memories_now() == dongle.profile.boot_memories
         assert dongle.pending_network == 0
         assert _stored_texts(dongle, boot_receive) == ["while unplugged"]
@@ -199,8 +186,6 @@ def test_replug_reverts_mem3_and_held_messages_land_there(dongle, link, client):
         assert dongle.wait_for(lambda: dongle.sms_ready, TIMEOUT)
         assert _select(fresh, boot_receive, boot_receive, boot_receive)[-1] == "OK"
         assert _texts(_listing(fresh).values()) == ["while unplugged"]
-    finally:
-        fresh.close()
 
 
 def test_noise_inside_a_listing_sits_between_header_and_pdu(dongle, client):
@@ -249,34 +234,31 @@ def test_call_without_caller_id(dongle, client):
     ("family", "notice"), [("huawei", '^SMMEMFULL: "SM"'), ("simcom", "+SMS FULL")]
 )
 def test_storage_full_notice(link, family, notice):
-    with SimulatedDongle(link, profile=family, sim_capacity=1) as dongle:
-        client = _connect(dongle.port)
-        try:
-            dongle.inject("+33611111111", "fills the SIM")
-            assert client.read_until(notice.split(":")[0])[-1] == notice
-        finally:
-            client.close()
+    with (
+        SimulatedDongle(link, profile=family, sim_capacity=1) as dongle,
+        connect(dongle.port) as client,
+    ):
+        dongle.inject("+33611111111", "fills the SIM")
+        assert client.read_until(notice.split(":")[0])[-1] == notice
 
 
 def test_periodic_noise_while_plugged(link):
-    with SimulatedDongle(link, profile="zte", noise_every=0.05) as dongle:
-        client = _connect(dongle.port)
-        try:
-            assert client.read_until("+ZUSIMR")[-1] == "+ZUSIMR:2"
-            assert client.command("AT")[-1] == "OK"
-        finally:
-            client.close()
+    with (
+        SimulatedDongle(link, profile="zte", noise_every=0.05) as dongle,
+        connect(dongle.port) as client,
+    ):
+        assert client.read_until("+ZUSIMR")[-1] == "+ZUSIMR:2"
+        assert client.command("AT")[-1] == "OK"
 
 
 def test_esim_offers_sm_that_holds_nothing(link):
-    with SimulatedDongle(link, profile="huawei", sim_capacity=0) as dongle:
-        client = _connect(dongle.port)
-        try:
-            assert client.command("AT+CPMS?") == ['+CPMS: "SM",0,0,"SM",0,0,"SM",0,0', "OK"]
-            assert dongle.inject("+33611111111", "nowhere yet") == []
-            assert _select(client, "ME", "ME", "ME") == ["+CPMS: 1,23,1,23,1,23", "OK"]
-        finally:
-            client.close()
+    with (
+        SimulatedDongle(link, profile="huawei", sim_capacity=0) as dongle,
+        connect(dongle.port) as client,
+    ):
+        assert client.command("AT+CPMS?") == ['+CPMS: "SM",0,0,"SM",0,0,"SM",0,0', "OK"]
+        assert dongle.inject("+33611111111", "nowhere yet") == []
+        assert _select(client, "ME", "ME", "ME") == ["+CPMS: 1,23,1,23,1,23", "OK"]
 
 
 def test_every_family_has_a_profile():
