@@ -355,7 +355,7 @@ def _preferred_storage(state: ModemState, kind: str, arguments: str) -> Answer:
         return Answer([f"+CPMS: {listed}"])
     if kind == "read":
         fields = [f'"{name}",{_counts(state, name)}' for name in state.memories]
-        return Answer(["+CPMS: " + ",".join(fields)])
+        return Answer(["+CPMS: " + ",".join(fields).replace(",", state.profile.cpms_separator)])
     values = _arguments(arguments)
     # The Huawei E3372-325 answers ERROR to fewer than three parameters (research §1.3).
     if len(values) < state.profile.cpms_parameters_required:

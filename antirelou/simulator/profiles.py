@@ -35,6 +35,8 @@ class Profile:
     boot_memories: tuple[str, str, str] | None = None
     # Commands whose settings a power-up (reboot, replug) reverts.
     volatile: frozenset[str] = VOLATILE_DEFAULT
+    # What separates the fields of the AT+CPMS? answer (ZTE MF710M puts a space, §1.1).
+    cpms_separator: str = ","
     # The fewest AT+CPMS parameters accepted (3: only the full form, research §1.3).
     cpms_parameters_required: int = 1
     # The index of the first slot of a storage (research §1.8).
@@ -152,6 +154,7 @@ ZTE = Profile(
     cpms_groups=(("SM", "ME"), ("SM", "ME"), ("SM", "ME")),
     # §1.1: ZTE MF710M `+CPMS: "ME", 0, 50, "ME", 0, 50, "ME", 0, 50` at power-up.
     boot_memories=("ME", "ME", "ME"),
+    cpms_separator=", ",
     # §1.8: indexes from 1 unless the family is known to start at 0.
     index_base=1,
     # §4.2: ZTE's +ZUSIMR:2 and +ZPAS after start.

@@ -67,7 +67,7 @@ def test_profile_named_refuses_an_unknown_family():
         ("huawei", 'AT+CPMS="SM","SM"', [], "ERROR"),
         ("huawei", 'AT+CPMS="ME","ME","ME"', ["+CPMS: 0,23,0,23,0,23"], "OK"),
         ("huawei", 'AT+CPMS="SM","SM","SM","SM"', [], "ERROR"),
-        ("zte", "AT+CPMS?", ['+CPMS: "ME",0,100,"ME",0,100,"ME",0,100'], "OK"),
+        ("zte", "AT+CPMS?", ['+CPMS: "ME", 0, 100, "ME", 0, 100, "ME", 0, 100'], "OK"),
         ("zte", 'AT+CPMS="SM"', ["+CPMS: 0,50,0,100,0,100"], "OK"),
         ("simcom", "AT+CPMS=?", ['+CPMS: ("SM","ME","SR"),("SM","ME"),("SM","ME")'], "OK"),
         ("simcom", 'AT+CPMS="SR","ME","ME"', ["+CPMS: 0,0,0,23,0,23"], "OK"),
