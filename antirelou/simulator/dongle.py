@@ -128,6 +128,8 @@ class SimulatedDongle(ServingLoop):
                 self._state.power_on()
                 self._port.unhang()
                 self._started = self._state.plugged = True
+                self._state.unplugged = False
+                self._state.release_network_queue()
             self._port.start_serving(self._serve)
         self._notify()
         return self
@@ -461,6 +463,7 @@ class SimulatedDongle(ServingLoop):
             with self._lock:
                 self._state.end_call(MISSED)  # the caller hears "unreachable"
                 self._state.plugged = False
+                self._state.unplugged = True
                 self._state.outbox.clear()  # bytes the device had not written die with it
                 self._log_fault("unplug")
         self._notify()
@@ -489,6 +492,7 @@ class SimulatedDongle(ServingLoop):
                     self._state.outbox.extend(_lines(self._state.profile.boot_lines))
                 self._port.unhang()
                 self._state.plugged = True
+                self._state.unplugged = False
                 self._state.release_network_queue()
                 self._log_fault(f"replug on {self._port.slave_path}")
             self._port.start_serving(self._serve)

@@ -61,6 +61,7 @@ class ModemState:
     sent: SentLog = field(default_factory=SentLog)
     calls: list[CallRecord] = field(default_factory=list)
     plugged: bool = False  # whether a host is there to be told of new messages
+    unplugged: bool = False  # pulled out after a start (before one, it stores as on a shelf)
     # Bytes to write between two answers: notices, injected garbage, the boot report.
     outbox: deque[bytes] = field(default_factory=deque)
     # Flash messages the network still has to hand over as +CMT (unplugged, or waiting
@@ -177,7 +178,7 @@ class ModemState:
             self.flash_queue.append(pdu)
             self.hand_over_flash()
             return None
-        if not self.plugged and self.profile.network_holds_while_unplugged:
+        if self.unplugged and self.profile.network_holds_while_unplugged:
             self.storage.hold(pdu, notify, message_class)
             return None
         index, notices = self.storage.deliver(

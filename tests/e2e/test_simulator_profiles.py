@@ -187,6 +187,16 @@ def test_replug_reverts_mem3_and_held_messages_land_there(dongle, link, client):
         assert _texts(_listing(fresh).values()) == ["while unplugged"]
 
 
+def test_preloaded_messages_wait_in_the_boot_mem3(link, family):
+    dongle = SimulatedDongle(link, profile=family)
+    base = dongle.profile.index_base
+    receive = dongle.profile.boot_memories[2]
+    assert dongle.preload([("+33611111111", "one"), ("+33622222222", "two")]) == [base, base + 1]
+    with dongle, connect(dongle.port) as client:
+        assert _select(client, receive, receive, receive)[-1] == "OK"
+        assert list(_listing(client)) == [base, base + 1]
+
+
 def test_noise_inside_a_listing_sits_between_header_and_pdu(dongle, client):
     dongle.preload([("+33611111111", "one"), ("+33622222222", "two")])
     first, second, third = dongle.memories_now()

@@ -181,10 +181,10 @@ def test_sim_of_capacity_zero_is_offered_but_holds_nothing():
 def test_network_holds_while_unplugged_and_delivers_to_the_reverted_mem3():
     state = _state("zte")
     _answer(state, 'AT+CPMS="SM","SM","SM"')
-    state.plugged = False
+    state.plugged, state.unplugged = False, True
     assert state.deliver(_pdu("held"), True) is None
     state.power_on(booting=True)
-    state.plugged = True
+    state.plugged, state.unplugged = True, False
     state.release_network_queue()
     assert state.memories == ["ME", "ME", "ME"]
     assert list(state.storage.storages["ME"].slots) == [1]
