@@ -480,7 +480,7 @@ def _acknowledge(state: ModemState, kind: str, arguments: str) -> Answer:
     if not state.awaiting_ack:
         raise Refused(_cms(state, 340))
     state.awaiting_ack = False
-    state.hand_over_flash()  # the next +CMT waited for this one's (research §2.3, Telit)
+    state.hand_over_routed()  # the next +CMT waited for this one's (research §2.3, Telit)
     return Answer()
 
 

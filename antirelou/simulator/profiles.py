@@ -55,6 +55,8 @@ class Profile:
     unknown_command: str = "ERROR"
     # The AT+CMGS prompt, framing included (research §6.1).
     prompt: bytes = b"\r\n> "
+    # Whether AT+CNMI mt=2/3 hands messages over as +CMT instead of storing them (§2.2).
+    routes_with_cnmi: bool = True
     # Whether AT+CSMS=1 makes every +CMT wait for AT+CNMA (research §2.3).
     acknowledges_cmt: bool = True
     # The storage-full notice, "{memory}" replaced; None: none (research §8).
@@ -99,9 +101,11 @@ GENERIC = Profile(
     revision="22.521.23.00.00",
     capacities={"SM": 30},
     boot_lines=("^BOOT:20952309,0,0,0,6",),
-    # Before profiles a replug printed nothing and the network stored straight into the
-    # SIM while unplugged, and AT+CNMA was unknown: kept so the old tests see the same.
+    # Before profiles a replug printed nothing, the network stored straight into the SIM
+    # while unplugged, AT+CNMI mt=2 stored silently and AT+CNMA was unknown: kept so the
+    # old tests and benches see the same.
     boot_lines_after_replug=False,
+    routes_with_cnmi=False,
     network_holds_while_unplugged=False,
     acknowledges_cmt=False,
 )

@@ -20,7 +20,7 @@ from antirelou.simulator.calls import MISSED, CallRecord, Ringing, ring_lines
 from antirelou.simulator.network_pdu import DEFAULT_SMSC, tpdu_length
 from antirelou.simulator.profiles import GENERIC, Profile
 from antirelou.simulator.sent import SentLog
-from antirelou.simulator.storage import MessageStorage, Storage, View
+from antirelou.simulator.storage import CLASS_SIM_SPECIFIC, MessageStorage, Storage, View
 
 PIN_ATTEMPTS = 3
 CLASS_FLASH = 0
@@ -64,9 +64,9 @@ class ModemState:
     unplugged: bool = False  # pulled out after a start (before one, it stores as on a shelf)
     # Bytes to write between two answers: notices, injected garbage, the boot report.
     outbox: deque[bytes] = field(default_factory=deque)
-    # Flash messages the network still has to hand over as +CMT (unplugged, or waiting
-    # for the host to acknowledge the previous one).
-    flash_queue: deque[str] = field(default_factory=deque)
+    # Messages the modem still has to hand over as +CMT, never storing them (flash ones,
+    # or routed by AT+CNMI), while unplugged or waiting for the previous one's AT+CNMA.
+    routed_queue: deque[str] = field(default_factory=deque)
     call: Ringing | None = None
     memories: list[str] = field(default_factory=list)  # AT+CPMS: read/delete, write, receive
     new_message_indications: tuple[int, ...] = (0, 0, 0, 0, 0)  # AT+CNMI
@@ -151,8 +151,13 @@ class ModemState:
 
     @property
     def cmti_enabled(self) -> bool:
+        """Whether a stored message is announced: AT+CNMI mt=1, and mt=2/3 for what they
+        do not route (27.005 table in research §2.2).
+        """
         mode, mt = self.new_message_indications[:2]
-        return mode > 0 and mt == 1
+        if mode == 0:
+            return False
+        return mt == 1 or (self.profile.routes_with_cnmi and mt in (2, 3))
 
     def sms_ready(self) -> bool:
         """Whether the SMS service answers yet (research §4.3)."""
@@ -171,12 +176,12 @@ class ModemState:
     def deliver(self, pdu: str, notify: bool, message_class: int | None = None) -> int | None:
         """Given a PDU from the network, whether to announce it and its message class,
         store it where the modem puts it (its notices to the outbox) and return its index,
-        or None if the network holds it back (storage full, device unplugged) or it is a
-        flash message, handed over as +CMT and never stored (research §2.2).
+        or None if the network holds it back (storage full, device unplugged) or the modem
+        hands it over as +CMT and never stores it (see `routed`).
         """
-        if message_class == CLASS_FLASH:
-            self.flash_queue.append(pdu)
-            self.hand_over_flash()
+        if self.routed(message_class):
+            self.routed_queue.append(pdu)
+            self.hand_over_routed()
             return None
         if self.unplugged and self.profile.network_holds_while_unplugged:
             self.storage.hold(pdu, notify, message_class)
@@ -197,14 +202,27 @@ class ModemState:
         self.outbox.extend(
             self.storage.release(self.memories[2], listening=self.plugged, cmti=self.cmti_enabled)
         )
-        self.hand_over_flash()
+        self.hand_over_routed()
 
-    def hand_over_flash(self) -> None:
-        """Write the waiting flash messages as `+CMT: ,<length>` and the PDU (research
+    def routed(self, message_class: int | None) -> bool:
+        """Given a message class, return whether the modem hands such a message over as
+        +CMT instead of storing it: class 0 (flash) always (research §2.2, [Inferred] from
+        babca#116: even with mt=1); with AT+CNMI mt=2 every class but 2, with mt=3 class 3
+        only (research §2.2: SIM800, EC25 and Telit manuals).
+        """
+        if message_class == CLASS_FLASH:
+            return True
+        mode, mt = self.new_message_indications[:2]
+        if not self.profile.routes_with_cnmi or mode == 0:
+            return False
+        return (mt == 2 and message_class != CLASS_SIM_SPECIFIC) or (mt == 3 and message_class == 3)
+
+    def hand_over_routed(self) -> None:
+        """Write the waiting routed messages as `+CMT: ,<length>` and the PDU (research
         §2.2), one at a time while AT+CSMS=1 wants each acknowledged (research §2.3).
         """
-        while self.plugged and self.flash_queue and not self.awaiting_ack:
-            pdu = self.flash_queue.popleft()
+        while self.plugged and self.routed_queue and not self.awaiting_ack:
+            pdu = self.routed_queue.popleft()
             self.outbox.append(f"\r\n+CMT: ,{tpdu_length(pdu)}\r\n{pdu}\r\n".encode())
             self.awaiting_ack = self.service_level == 1 and self.profile.acknowledges_cmt
 

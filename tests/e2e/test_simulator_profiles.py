@@ -118,6 +118,14 @@ def test_class_zero_arrives_as_cmt_and_is_not_stored(dongle, client):
     assert all(not dongle.stored_in(name) for name in dongle.profile.capacities)
 
 
+def test_cnmi_mt_two_hands_messages_over_as_cmt(dongle, client):
+    assert client.command("AT+CNMI=2,2,0,0,0") == ["OK"]
+    assert dongle.inject("+33611111111", "routed") == []
+    client.read_until("+CMT")
+    assert _texts([client.read_line()]) == ["routed"]
+    assert all(not dongle.stored_in(name) for name in dongle.profile.capacities)
+
+
 def test_class_two_goes_to_the_sim_whatever_mem3(dongle, client):
     base = dongle.profile.index_base
     assert _select(client, "ME", "ME", "ME")[-1] == "OK"

@@ -145,6 +145,29 @@ def test_class_zero_is_handed_over_as_cmt_and_never_stored():
     assert not any(storage.slots for storage in state.storage.storages.values())
 
 
+@pytest.mark.parametrize(
+    ("name", "cnmi", "message_class", "routed", "notice"),
+    [
+        ("huawei", "2,2", None, True, None),
+        ("huawei", "2,2", 1, True, None),
+        ("huawei", "2,2", 2, False, '+CMTI: "SM",0'),  # class 2 is stored even so (§2.2)
+        ("huawei", "2,3", None, False, '+CMTI: "SM",0'),
+        ("huawei", "2,3", 3, True, None),
+        ("huawei", "0,2", None, False, None),  # mode 0: no indications at all
+        ("huawei", "2,1", None, False, '+CMTI: "SM",0'),
+        ("generic", "2,2", None, False, None),  # before profiles mt=2 stored silently
+    ],
+)
+def test_cnmi_mt_routes_messages_as_cmt(name, cnmi, message_class, routed, notice):
+    state = _state(name)
+    _answer(state, f"AT+CNMI={cnmi},0,0,0")
+    pdu = _pdu("routed?", message_class)
+    index = state.deliver(pdu, True, message_class)
+    expected = [f"+CMT: ,{tpdu_length(pdu)}", pdu] if routed else [notice] if notice else []
+    assert _outbox(state) == expected
+    assert (index is None) is routed
+
+
 def test_cmt_waits_for_cnma_with_service_level_one():
     state = _state("quectel")
     assert _answer(state, "AT+CSMS=1") == (["+CSMS: 1,1,1"], "OK")
