@@ -34,7 +34,7 @@ from antirelou.simulator.port import Port
 from antirelou.simulator.profiles import HUAWEI, Profile, profile_named
 from antirelou.simulator.sent import SentMessage
 from antirelou.simulator.serving import ServingLoop
-from antirelou.simulator.state import ModemState
+from antirelou.simulator.state import ModemState, unsolicited
 from antirelou.simulator.storage import MessageStorage
 
 
@@ -374,14 +374,14 @@ class SimulatedDongle(ServingLoop):
         template = self._state.profile.storage_full_line or HUAWEI.storage_full_line or ""
         with self._lock:
             name = memory or self._state.memories[2]
-            self._state.outbox.append(f"\r\n{template.format(memory=name)}\r\n".encode())
+            self._state.outbox.append(unsolicited(template.format(memory=name)))
             self._log_fault(f"storage_full_notice {name}")
         self._port.wake()
 
     def noise(self, line: str) -> None:
         """Write one unsolicited line (e.g. "^RSSI:12") now, between answers."""
         with self._lock:
-            self._state.outbox.append(f"\r\n{line}\r\n".encode())
+            self._state.outbox.append(unsolicited(line))
             self._log_fault(f"noise {line!r}")
         self._port.wake()
 
@@ -440,7 +440,7 @@ class SimulatedDongle(ServingLoop):
         """
         with self._lock:
             self._power_up()
-            self._state.outbox.extend(_lines(self._state.profile.boot_lines))
+            self._state.outbox.extend(map(unsolicited, self._state.profile.boot_lines))
             # Replaces any hang: a reboot is what un-wedges a firmware.
             self._port.hang(silence)
             self._log_fault(f"reboot ({silence:g} s silent)")
@@ -489,7 +489,7 @@ class SimulatedDongle(ServingLoop):
             with self._lock:
                 self._power_up()
                 if self._state.profile.boot_lines_after_replug:
-                    self._state.outbox.extend(_lines(self._state.profile.boot_lines))
+                    self._state.outbox.extend(map(unsolicited, self._state.profile.boot_lines))
                 self._port.unhang()
                 self._state.plugged = True
                 self._state.unplugged = False
@@ -537,8 +537,3 @@ def serve_forever(dongle: SimulatedDongle, stop_event: threading.Event) -> None:
             pass
     finally:
         dongle.stop()
-
-
-def _lines(lines: tuple[str, ...]) -> list[bytes]:
-    """Given unsolicited lines, return them framed as a modem writes them."""
-    return [f"\r\n{line}\r\n".encode() for line in lines]

@@ -250,44 +250,57 @@ class ModemState:
         record.ended, record.outcome, record.command = self.wall_clock(), outcome, command
         self.call = None
         if self.profile.call_end_line and self.plugged:
-            self.outbox.append(f"\r\n{self.profile.call_end_line}\r\n".encode())
+            self.outbox.append(unsolicited(self.profile.call_end_line))
 
     def tick(self) -> float | None:
         """Write what is due by now (the ready lines, a ring, periodic noise) to the outbox;
         return the clock() of the next thing due, or None if nothing is.
         """
         now = self.clock()
-        due: list[float] = []
-        if not self.ready_announced:
-            if now >= self.sms_ready_at:
-                self.ready_announced = True
-                self._write_lines(self.profile.ready_lines)
-            else:
-                due.append(self.sms_ready_at)
-        if self.call is not None:
-            if now >= self.call.gives_up_at:
-                self.end_call(MISSED)
-            else:
-                if now >= self.call.next_ring:
-                    self.call.next_ring = now + self.call.ring_every
-                    self._write_lines(
-                        ring_lines(
-                            self.call.record.number,
-                            extended=self.extended_ring,
-                            caller_id=self.caller_id,
-                        )
-                    )
-                due.append(min(self.call.next_ring, self.call.gives_up_at))
+        due = [self._tick_ready(now), self._tick_call(now), self._tick_noise(now)]
+        pending = [moment for moment in due if moment is not None]
+        return min(pending) if pending else None
+
+    def _tick_ready(self, now: float) -> float | None:
+        if self.ready_announced:
+            return None
+        if now < self.sms_ready_at:
+            return self.sms_ready_at
+        self.ready_announced = True
+        self._write_lines(self.profile.ready_lines)
+        return None
+
+    def _tick_call(self, now: float) -> float | None:
+        call = self.call
+        if call is None:
+            return None
+        if now >= call.gives_up_at:
+            self.end_call(MISSED)
+            return None
+        if now >= call.next_ring:
+            call.next_ring = now + call.ring_every
+            number = call.record.number
+            self._write_lines(
+                ring_lines(number, extended=self.extended_ring, caller_id=self.caller_id)
+            )
+        return min(call.next_ring, call.gives_up_at)
+
+    def _tick_noise(self, now: float) -> float | None:
         noise = self.profile.periodic_noise
-        if self.noise_every > 0 and noise:
-            if now >= self.next_noise_at:
-                line = noise[self.next_noise % len(noise)]
-                self.next_noise += 1
-                self.next_noise_at = now + self.noise_every
-                self._write_lines([line.format(signal=self.signal)])
-            due.append(self.next_noise_at)
-        return min(due) if due else None
+        if self.noise_every <= 0 or not noise:
+            return None
+        if now >= self.next_noise_at:
+            line = noise[self.next_noise % len(noise)]
+            self.next_noise += 1
+            self.next_noise_at = now + self.noise_every
+            self._write_lines([line.format(signal=self.signal)])
+        return self.next_noise_at
 
     def _write_lines(self, lines: list[str] | tuple[str, ...]) -> None:
         if self.plugged:
-            self.outbox.extend(f"\r\n{line}\r\n".encode() for line in lines)
+            self.outbox.extend(unsolicited(line) for line in lines)
+
+
+def unsolicited(line: str) -> bytes:
+    """Given an unsolicited line, return it framed as a modem writes it."""
+    return f"\r\n{line}\r\n".encode("latin-1")
