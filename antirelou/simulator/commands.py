@@ -391,6 +391,7 @@ def _indications(state: ModemState, kind: str, arguments: str) -> Answer:
     current = list(state.new_message_indications)
     current[: len(numbers)] = numbers
     state.new_message_indications = tuple(current)
+    state.hand_over_routed()  # what waited for the host to listen
     return Answer()
 
 

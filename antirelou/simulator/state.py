@@ -220,8 +220,11 @@ class ModemState:
     def hand_over_routed(self) -> None:
         """Write the waiting routed messages as `+CMT: ,<length>` and the PDU (research
         §2.2), one at a time while AT+CSMS=1 wants each acknowledged (research §2.3).
+        They wait while AT+CNMI asks for no indications (mode 0, as after a power-up): a
+        +CMT written to nobody would be lost, so the network keeps it and retries.
         """
-        while self.plugged and self.routed_queue and not self.awaiting_ack:
+        listening = self.plugged and self.new_message_indications[0] > 0
+        while listening and self.routed_queue and not self.awaiting_ack:
             pdu = self.routed_queue.popleft()
             self.outbox.append(f"\r\n+CMT: ,{tpdu_length(pdu)}\r\n{pdu}\r\n".encode())
             self.awaiting_ack = self.service_level == 1 and self.profile.acknowledges_cmt

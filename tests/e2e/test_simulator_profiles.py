@@ -138,6 +138,7 @@ def test_class_two_goes_to_the_sim_whatever_mem3(dongle, client):
 
 
 def test_cmt_acknowledgement_rules(dongle, client):
+    assert client.command("AT+CNMI=2,1,0,0,0") == ["OK"]
     assert client.command("AT+CSMS=1") == ["+CSMS: 1,1,1", "OK"]
     dongle.inject("+33611111111", "first", message_class=0)
     dongle.inject("+33622222222", "second", message_class=0)
@@ -280,3 +281,18 @@ def test_esim_offers_sm_that_holds_nothing(link):
 
 def test_every_family_has_a_profile():
     assert set(FAMILIES) | {"generic"} == set(PROFILES)
+
+
+def test_unplug_misses_a_ringing_call_and_a_flash_waits_for_the_replug(dongle, link, client):
+    dongle.call("+33611111111", ring_every=0.1)
+    assert client.read_until("RING") == ["RING"]
+    dongle.unplug()
+    assert [record.outcome for record in dongle.calls] == ["missed"]
+    assert dongle.inject("+33622222222", "flash while out", message_class=0) == []
+    dongle.replug()
+    with connect(link) as fresh:
+        assert fresh.answer_or_none("AT", 0.3) == ["OK"]  # nothing before CNMI asks
+        assert dongle.wait_for(lambda: dongle.sms_ready, TIMEOUT)
+        assert fresh.command("AT+CNMI=2,1,0,0,0")[-1] == "OK"  # after any ready lines
+        fresh.read_until("+CMT")
+        assert _texts([fresh.read_line()]) == ["flash while out"]

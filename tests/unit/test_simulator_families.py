@@ -141,6 +141,8 @@ def test_class_zero_is_handed_over_as_cmt_and_never_stored():
     state = _state("huawei")
     pdu = _pdu("flash", 0)
     assert state.deliver(pdu, True, 0) is None
+    assert _outbox(state) == []  # CNMI mode 0 after power-up: the network keeps it
+    _answer(state, "AT+CNMI=2,1,0,0,0")
     assert _outbox(state) == [f"+CMT: ,{tpdu_length(pdu)}", pdu]
     assert not any(storage.slots for storage in state.storage.storages.values())
 
@@ -170,6 +172,7 @@ def test_cnmi_mt_routes_messages_as_cmt(name, cnmi, message_class, routed, notic
 
 def test_cmt_waits_for_cnma_with_service_level_one():
     state = _state("quectel")
+    _answer(state, "AT+CNMI=2,1,0,0,0")
     assert _answer(state, "AT+CSMS=1") == (["+CSMS: 1,1,1"], "OK")
     first, second = _pdu("first", 0), _pdu("second", 0)
     state.deliver(first, True, 0)
@@ -185,6 +188,7 @@ def test_cmt_waits_for_cnma_with_service_level_one():
 @pytest.mark.parametrize("name", ["simcom", "generic"])
 def test_cmt_needs_no_cnma_where_the_profile_does_not_acknowledge(name):
     state = _state(name)
+    _answer(state, "AT+CNMI=2,1,0,0,0")
     _answer(state, "AT+CSMS=1")
     state.deliver(_pdu("first", 0), True, 0)
     state.deliver(_pdu("second", 0), True, 0)
