@@ -7,7 +7,9 @@ import time
 
 import serial
 
-FINAL = re.compile(r"^(OK|ERROR|\+CM[ES] ERROR: .*|> )$")
+# Final result lines, Huawei's COMMAND NOT SUPPORT, and the send prompt ("> ", or a bare ">"
+# on its own line as SIMCom writes it).
+FINAL = re.compile(r"^(OK|ERROR|COMMAND NOT SUPPORT|\+CM[ES] ERROR: .*|> ?)$")
 TIMEOUT = 5.0
 
 
@@ -45,7 +47,7 @@ class AtClient:
 
     def send_pdu(self, pdu_hex: str, tpdu_length: int) -> list[str]:
         """Send one SMS the way gsmmodem does: the command, then the PDU and Ctrl-Z."""
-        assert self.command(f"AT+CMGS={tpdu_length}") == ["> "]
+        assert self.command(f"AT+CMGS={tpdu_length}") in (["> "], [">"])
         self.connection.write(pdu_hex.encode("ascii") + b"\x1a")
         return self.read_answer()
 
@@ -71,3 +73,18 @@ class AtClient:
 
     def close(self) -> None:
         self.connection.close()
+
+    def __enter__(self) -> AtClient:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+
+def connect(port: str, *, echo_off: bool = True) -> AtClient:
+    """Given a port, open it; unless echo_off is False, turn echo off and numeric errors on."""
+    client = AtClient(serial.Serial(port, timeout=TIMEOUT))
+    if echo_off:
+        assert client.command("ATE0")[-1] == "OK"
+        assert client.command("AT+CMEE=1") == ["OK"]
+    return client

@@ -1,10 +1,11 @@
-"""The AT command set of a Huawei-like dongle (3GPP TS 27.005 / 27.007, PDU mode only).
+"""The AT command set of a simulated dongle (3GPP TS 27.005 / 27.007, PDU mode only).
 
 Pure: `execute(state, line)` answers one command line from a ModemState and changes it, with
 no pty and no thread; `accept_pdu` answers the PDU that follows an AT+CMGS prompt. Each
 command has a handler in HANDLERS, called as handler(state, kind, arguments) where kind is
 "action" (AT+X), "read" (AT+X?), "test" (AT+X=?) or "set" (AT+X=<arguments>); a handler
-refuses a command by raising Refused with the final result line.
+refuses a command by raising Refused with the final result line. Where families differ,
+the handlers read the knobs of the state's Profile (see profiles; research in modems.md).
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from antirelou.simulator.network_pdu import Submit, decode_submit
+from antirelou.simulator.calls import REJECTED
+from antirelou.simulator.network_pdu import Submit, decode_submit, tpdu_length
 from antirelou.simulator.state import PIN_ATTEMPTS, ModemState, PendingSubmit
-from antirelou.simulator.storage import DELETED_BY_FLAG, STAT_REC_READ, STAT_REC_UNREAD
+from antirelou.simulator.storage import DELETED_BY_FLAG, STAT_REC_READ, STAT_REC_UNREAD, View
+
+__all__ = ["Answer", "Refused", "accept_pdu", "execute", "is_send", "split_command", "tpdu_length"]
 
 _CME_TEXT = {
     3: "operation not allowed",
@@ -30,6 +34,9 @@ _CME_TEXT = {
 _COMMAND = re.compile(r"([+^$%][A-Z0-9]+|&[A-Z]|[A-Z]?)(.*)", re.IGNORECASE | re.DOTALL)
 # Commands a SIM must be unlocked for (+CME ERROR: 11 before AT+CPIN).
 _NEEDS_SIM = {"+CIMI", "+CSCA", "+CSMP", "+CPMS", "+CNMI", "+CMGL", "+CMGR", "+CMGD", "+CMGS"}
+# Commands that fail until the SMS service is ready after a boot (research §4.3: Calypso
+# answers 314 to CPMS, CMGL and CNMI; SIM800L and A7670E answer ERROR to AT+CMGF).
+_NEEDS_SMS_SERVICE = {"+CPMS", "+CNMI", "+CMGL", "+CMGR", "+CMGD", "+CMGS", "+CMGF", "+CSMS"}
 
 
 @dataclass
@@ -95,19 +102,6 @@ def accept_pdu(
     return Answer([f"+CMGS: {reference}"])
 
 
-def tpdu_length(pdu_hex: str) -> int:
-    """Given a PDU as hex, return its octets after the SMSC field, as +CMGL/+CMGR/+CMGS
-    count them.
-    """
-    try:
-        data = bytes.fromhex(pdu_hex)
-    except ValueError:
-        return len(pdu_hex) // 2
-    if not data:
-        return 0
-    return max(0, len(data) - 1 - data[0])
-
-
 def _decode_pdu(state: ModemState, pdu_hex: str, expected_length: int | None) -> Submit:
     if tpdu_length(pdu_hex) != expected_length:
         raise Refused(_cms(state, 304))
@@ -123,16 +117,19 @@ def _decode_pdu(state: ModemState, pdu_hex: str, expected_length: int | None) ->
 def _dispatch(state: ModemState, name: str, rest: str) -> Answer | None:
     handler = HANDLERS.get(name)
     if handler is None:
-        raise Refused(_cme(state, 100) if state.cmee else "ERROR")
+        # Some Huawei sticks answer COMMAND NOT SUPPORT instead of ERROR (research §4.1).
+        raise Refused(_cme(state, 100) if state.cmee else state.profile.unknown_command)
     if name in _NEEDS_SIM and rest not in ("=?",):
         _require_sim(state)
+    if name in _NEEDS_SMS_SERVICE and rest != "=?" and not state.sms_ready():
+        raise Refused("ERROR" if name == "+CMGF" else _cms(state, state.profile.not_ready_error))
     if rest == "?":
         return handler(state, "read", "")
     if rest == "=?":
         return handler(state, "test", "")
     if rest.startswith("="):
         return handler(state, "set", rest[1:])
-    if rest and name not in ("E", "Z", "&F", "I", ""):
+    if rest and name not in ("E", "Z", "&F", "I", "H", ""):
         raise Refused("ERROR")
     return handler(state, "action", rest)
 
@@ -198,13 +195,6 @@ def _constant(value: Callable[[ModemState], str]) -> Handler:
     return handler
 
 
-def _accept(reading: str) -> Handler:
-    def handler(state: ModemState, kind: str, arguments: str) -> Answer:
-        return Answer([reading]) if kind == "read" else Answer()
-
-    return handler
-
-
 def _reset(state: ModemState, kind: str, arguments: str) -> Answer:
     state.reset_profile()
     return Answer()
@@ -222,7 +212,7 @@ def _identify(state: ModemState, kind: str, arguments: str) -> Answer:
         [
             f"Manufacturer: {state.manufacturer}",
             f"Model: {state.model}",
-            "Revision: 22.521.23.00.00",
+            f"Revision: {state.profile.revision}",
             f"IMEI: {state.imei}",
             "+GCAP: +CGSM,+DS,+ES",
         ]
@@ -247,7 +237,7 @@ def _functionality_command(state: ModemState, kind: str, arguments: str) -> Answ
     level = _integer(values[0], (0, 1, 4), _cme(state, 50))
     reset = len(values) > 1 and _integer(values[1], (0, 1), _cme(state, 50)) == 1
     if reset:
-        state.power_on()  # storage kept; echo, CMEE, CMGF, CNMI, CPMS and PIN reset
+        state.power_on(booting=True)  # storage kept; the volatile settings and PIN reset
         return Answer()
     if level == 1 and state.functionality != 1 and not state.sim_locked:
         state.unlocked_at = state.clock()  # registration starts over
@@ -358,30 +348,35 @@ def _text_parameters(state: ModemState, kind: str, arguments: str) -> Answer:
 
 
 def _preferred_storage(state: ModemState, kind: str, arguments: str) -> Answer:
-    storages = state.storage.storages
-    names = ",".join(f'"{name}"' for name in storages)
+    storage = state.storage
+    groups = state.profile.groups(list(storage.storages))
     if kind == "test":
-        return Answer([f"+CPMS: ({names}),({names}),({names})"])
+        listed = ",".join("(" + ",".join(f'"{name}"' for name in group) + ")" for group in groups)
+        return Answer([f"+CPMS: {listed}"])
     if kind == "read":
-        fields = []
-        for name in state.memories:
-            storage = storages[name]
-            fields.append(f'"{name}",{len(storage.slots)},{storage.capacity}')
-        return Answer(["+CPMS: " + ",".join(fields)])
+        fields = [f'"{name}",{_counts(state, name)}' for name in state.memories]
+        return Answer(["+CPMS: " + ",".join(fields).replace(",", state.profile.cpms_separator)])
     values = _arguments(arguments)
+    # The Huawei E3372-325 answers ERROR to fewer than three parameters (research §1.3).
+    if len(values) < state.profile.cpms_parameters_required:
+        raise Refused("ERROR")
     if not values or len(values) > 3:
         raise Refused(_cms(state, 302))
     chosen = list(state.memories)
     for position, value in enumerate(values):
         if value == "":
             continue  # an empty parameter keeps the current memory
-        if value not in storages:
+        if value not in groups[position] or not storage.has(value):
             raise Refused(_cms(state, 302))
         chosen[position] = value
     state.memories = chosen
     state.release_network_queue()
-    counts = [f"{len(storages[name].slots)},{storages[name].capacity}" for name in chosen]
-    return Answer(["+CPMS: " + ",".join(counts)])
+    return Answer(["+CPMS: " + ",".join(_counts(state, name) for name in chosen)])
+
+
+def _counts(state: ModemState, memory: str) -> str:
+    view = state.storage.view(memory)
+    return f"{len(view.slots)},{view.capacity}"
 
 
 def _indications(state: ModemState, kind: str, arguments: str) -> Answer:
@@ -396,6 +391,7 @@ def _indications(state: ModemState, kind: str, arguments: str) -> Answer:
     current = list(state.new_message_indications)
     current[: len(numbers)] = numbers
     state.new_message_indications = tuple(current)
+    state.hand_over_routed()  # what waited for the host to listen
     return Answer()
 
 
@@ -403,9 +399,8 @@ def _list_messages(state: ModemState, kind: str, arguments: str) -> Answer:
     if kind == "test":
         return Answer(["+CMGL: (0-4)"])
     stat = _integer(arguments or "0", range(5), _cms(state, 302))
-    storage = state.storage.storages[state.memories[0]]
     lines = []
-    for index, slot in sorted(storage.slots.items()):
+    for index, slot in state.memory(0).entries():
         if stat == 4 or slot.stat == stat:
             lines.append(f"+CMGL: {index},{slot.stat},,{tpdu_length(slot.pdu)}")
             lines.append(slot.pdu)
@@ -417,9 +412,8 @@ def _list_messages(state: ModemState, kind: str, arguments: str) -> Answer:
 def _read_message(state: ModemState, kind: str, arguments: str) -> Answer:
     if kind != "set":
         return Answer() if kind == "test" else _refuse_syntax()
-    storage = state.storage.storages[state.memories[0]]
-    index = _integer(arguments, range(storage.capacity), _cms(state, 321))
-    slot = storage.slots.get(index)
+    storage = state.memory(0)
+    slot = storage.get(_index(state, storage, arguments))
     if slot is None:
         raise Refused(_cms(state, 321))
     answer = Answer([f"+CMGR: {slot.stat},,{tpdu_length(slot.pdu)}", slot.pdu])
@@ -428,10 +422,18 @@ def _read_message(state: ModemState, kind: str, arguments: str) -> Answer:
     return answer
 
 
+def _index(state: ModemState, storage: View, text: str) -> int:
+    """Given a storage and an index as typed, return it; refuse one outside the storage."""
+    index = _integer(text, range(100_000), _cms(state, 321))
+    if not storage.has_index(index):
+        raise Refused(_cms(state, 321))
+    return index
+
+
 def _delete_messages(state: ModemState, kind: str, arguments: str) -> Answer:
-    storage = state.storage.storages[state.memories[0]]
+    storage = state.memory(0)
     if kind == "test":
-        used = ",".join(str(index) for index in sorted(storage.slots))
+        used = ",".join(str(index) for index, _ in storage.entries())
         return Answer([f"+CMGD: ({used}),(0-4)"])
     if kind != "set":
         return _refuse_syntax()
@@ -440,14 +442,13 @@ def _delete_messages(state: ModemState, kind: str, arguments: str) -> Answer:
         raise Refused(_cms(state, 302))
     flag = _integer(values[1] or "0", range(5), _cms(state, 302)) if len(values) > 1 else 0
     if flag == 0:
-        index = _integer(values[0], range(storage.capacity), _cms(state, 321))
-        storage.slots.pop(index, None)
+        storage.remove(_index(state, storage, values[0]))
     else:
         # With a delflag the index is ignored (but must still be a number).
         _integer(values[0] or "0", range(10_000), _cms(state, 302))
         doomed = DELETED_BY_FLAG[flag]
-        for index in [i for i, slot in storage.slots.items() if slot.stat in doomed]:
-            del storage.slots[index]
+        for index in [i for i, slot in storage.entries() if slot.stat in doomed]:
+            storage.remove(index)
     state.release_network_queue()
     return Answer()
 
@@ -464,6 +465,55 @@ def _send_message(state: ModemState, kind: str, arguments: str) -> Answer | None
     return None
 
 
+def _service_level(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "read":
+        return Answer([f"+CSMS: {state.service_level},1,1,1"])
+    if kind == "test":
+        return Answer(["+CSMS: (0,1)"])
+    state.service_level = _integer(arguments or "0", (0, 1), _cms(state, 302))
+    return Answer(["+CSMS: 1,1,1"])
+
+
+def _acknowledge(state: ModemState, kind: str, arguments: str) -> Answer:
+    if kind == "test":
+        return Answer(["+CNMA: (0-2)"])
+    # Quectel EC25: a second AT+CNMA gives 340, no acknowledgement expected (research §2.3).
+    if not state.awaiting_ack:
+        raise Refused(_cms(state, 340))
+    state.awaiting_ack = False
+    state.hand_over_routed()  # the next +CMT waited for this one's (research §2.3, Telit)
+    return Answer()
+
+
+def _hang_up(state: ModemState, kind: str, arguments: str) -> Answer:
+    # AT+CHUP ends a single call (research §5: chan_dongle, smstools).
+    state.end_call(REJECTED, "AT+CHUP")
+    return Answer()
+
+
+def _hang_up_ath(state: ModemState, kind: str, arguments: str) -> Answer:
+    # Huawei E1550: ATH answers OK but leaves the call ringing until AT+CVHU=0 (research §5).
+    if not state.profile.ath_needs_cvhu or state.hang_up_control == 0:
+        state.end_call(REJECTED, "ATH")
+    return Answer()
+
+
+def _setting(read_name: str, attribute: str, allowed: range, reading: str = "{}") -> Handler:
+    """Return a handler for an n-valued setting kept in ModemState.<attribute>."""
+
+    def handler(state: ModemState, kind: str, arguments: str) -> Answer:
+        if kind == "read":
+            value = int(getattr(state, attribute))
+            return Answer([f"{read_name}: {reading.format(value)}"])
+        if kind == "test":
+            return Answer([f"{read_name}: ({allowed.start}-{allowed.stop - 1})"])
+        value = _integer(_arguments(arguments)[0] or "0", allowed, _cme(state, 50))
+        setattr(state, attribute, type(getattr(state, attribute))(value))
+        return Answer()
+
+    return handler
+
+
 HANDLERS: dict[str, Handler] = {
     "": lambda state, kind, arguments: Answer(),
     "Z": _reset,
@@ -474,7 +524,7 @@ HANDLERS: dict[str, Handler] = {
     "+CFUN": _functionality_command,
     "+CGMI": _constant(lambda state: state.manufacturer),
     "+CGMM": _constant(lambda state: state.model),
-    "+CGMR": _constant(lambda state: "22.521.23.00.00"),
+    "+CGMR": _constant(lambda state: state.profile.revision),
     "+CGSN": _constant(lambda state: state.imei),
     "+CIMI": _constant(lambda state: "208011234567890"),
     "+CLAC": _list_commands,
@@ -492,7 +542,11 @@ HANDLERS: dict[str, Handler] = {
     "+CMGR": _read_message,
     "+CMGD": _delete_messages,
     "+CMGS": _send_message,
-    "+CLIP": _accept("+CLIP: 0,1"),
-    "+CRC": _accept("+CRC: 0"),
-    "+CVHU": _accept("+CVHU: 0"),
+    "+CSMS": _service_level,
+    "+CNMA": _acknowledge,
+    "+CHUP": _hang_up,
+    "H": _hang_up_ath,
+    "+CLIP": _setting("+CLIP", "caller_id", range(2), "{},1"),
+    "+CRC": _setting("+CRC", "extended_ring", range(2)),
+    "+CVHU": _setting("+CVHU", "hang_up_control", range(2)),
 }

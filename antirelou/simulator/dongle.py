@@ -1,10 +1,12 @@
 """SimulatedDongle: the simulated dongle as tests, benches and the demo drive it.
 
 It ties the parts together: the port (pty, serving thread, writes), the modem state and its
-AT command set, the storage the network delivers into, and the faults. The serving thread is
-the only writer: answers, echo, notices (+CMTI, ^SMMEMFULL) and injected garbage all go
-through `_emit`, and notices are only written between answers, never inside one. Every other
-method is safe to call from any thread while it serves.
+AT command set, the storage the network delivers into, the faults, and the profile of the
+dongle family it plays (profiles; "generic" unless told). The serving thread (serving) is
+the only writer: answers, echo, notices (+CMTI, +CMT, ^SMMEMFULL, rings, boot lines, noise)
+and injected garbage all go through `_emit`, and notices are only written between answers,
+never inside one (unless a fault puts one there). Every other method is safe to call from
+any thread while it serves.
 """
 
 from __future__ import annotations
@@ -15,33 +17,37 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from antirelou.simulator import commands
-from antirelou.simulator.commands import Answer
-from antirelou.simulator.faults import FailNext, Fault, GarbageInside, SlowNext, malformed_pdu
+from antirelou.simulator.calls import MISSED, CallRecord
+from antirelou.simulator.faults import (
+    FailNext,
+    Fault,
+    GarbageInside,
+    NoiseInside,
+    SlowNext,
+    malformed_pdu,
+)
 from antirelou.simulator.network_pdu import Submit, encode_deliver
-from antirelou.simulator.port import Port, PortClosed
+from antirelou.simulator.port import Port
+from antirelou.simulator.profiles import HUAWEI, Profile, profile_named
 from antirelou.simulator.sent import SentMessage
-from antirelou.simulator.state import ModemState, PendingSubmit
+from antirelou.simulator.serving import ServingLoop
+from antirelou.simulator.state import ModemState, unsolicited
 from antirelou.simulator.storage import MessageStorage
 
-CTRL_Z = 0x1A
-ESCAPE = 0x1B
-BACKSPACE = 0x08
-_LINE_LIMIT = 4096  # a host that never sends "\r" must not make us grow forever
-# What a Huawei stick prints when it comes back up (its periodic boot report).
-_BOOT_NOISE = b"\r\n^BOOT:20952309,0,0,0,6\r\n"
 
-
-class SimulatedDongle:
+class SimulatedDongle(ServingLoop):
     """A GSM dongle on a pseudo-terminal; see the package docstring."""
 
     def __init__(
         self,
         link: str | None = None,
         *,
+        profile: str | Profile = "generic",
         memories: dict[str, int] | None = None,
+        sim_capacity: int | None = None,
         pin: str | None = None,
         command_latency: float = 0.0,
         send_latency: float | tuple[float, float] = 0.0,
@@ -50,19 +56,38 @@ class SimulatedDongle:
         signal: int = 20,
         registration_delay: float = 0.0,
         imei: str = "861234056789012",
-        manufacturer: str = "huawei",
-        model: str = "E3531",
+        manufacturer: str | None = None,
+        model: str | None = None,
+        sms_ready_delay: float | None = None,
+        noise_every: float = 0.0,
         seed: int | None = None,
     ) -> None:
+        """Given the link to keep pointing at the pty and the dongle family (a name in
+        PROFILES or a Profile), prepare a stopped dongle. `memories` (name -> capacity)
+        replaces the profile's storages; `sim_capacity` the SIM's (0: an eSIM that stores
+        nothing, research §1.5). `manufacturer`, `model` and `sms_ready_delay` (seconds of
+        "SMS not ready" after a reboot or replug) replace the profile's; `noise_every`
+        (seconds, 0: never) repeats the profile's periodic lines while plugged. Raise
+        ValueError for an unknown profile or storages that cannot hold a message.
+        """
+        chosen = profile_named(profile)
+        capacities = dict(memories or chosen.capacities)
+        if sim_capacity is not None:
+            capacities["SM"] = sim_capacity
         self._state = ModemState(
-            MessageStorage(dict(memories or {"SM": 30})),
+            MessageStorage(
+                capacities, index_base=chosen.index_base, full_line=chosen.storage_full_line
+            ),
             pin=pin,
             operator=operator,
             signal=signal,
             registration_delay=registration_delay,
             imei=imei,
-            manufacturer=manufacturer,
-            model=model,
+            manufacturer=manufacturer or "",
+            model=model or "",
+            profile=chosen,
+            sms_ready_delay=chosen.sms_ready_delay if sms_ready_delay is None else sms_ready_delay,
+            noise_every=noise_every,
         )
         self._port = Port(link, baudrate)
         self._command_latency = command_latency
@@ -103,6 +128,8 @@ class SimulatedDongle:
                 self._state.power_on()
                 self._port.unhang()
                 self._started = self._state.plugged = True
+                self._state.unplugged = False
+                self._state.release_network_queue()
             self._port.start_serving(self._serve)
         self._notify()
         return self
@@ -146,24 +173,54 @@ class SimulatedDongle:
             raise RuntimeError("start the simulated dongle first")
         return self._port.slave_path
 
+    @property
+    def profile(self) -> Profile:
+        """The family of dongles this one plays."""
+        return self._state.profile
+
+    @property
+    def sms_ready(self) -> bool:
+        """Whether the SMS service answers (False for sms_ready_delay after a boot)."""
+        with self._lock:
+            return self._state.sms_ready()
+
+    def memories_now(self) -> tuple[str, str, str]:
+        """Return mem1, mem2, mem3 (read/delete, write, receive) as the modem has them."""
+        with self._lock:
+            first, second, third = self._state.memories
+            return first, second, third
+
     # --- the network side ------------------------------------------------------------------
 
     def inject(
-        self, sender: str, text: str, *, timestamp: datetime | None = None, notify: bool = True
+        self,
+        sender: str,
+        text: str,
+        *,
+        timestamp: datetime | None = None,
+        notify: bool = True,
+        message_class: int | None = None,
     ) -> list[int]:
-        """Given a sender and a text arriving from the network, store its segments in the
-        receive storage and return the indexes used now (segments queued because the
-        storage is full are delivered later, as an SMSC retries). Raise ValueError if the
-        sender cannot be encoded.
+        """Given a sender and a text arriving from the network, store its segments where
+        the modem puts them (the receive storage, mem3; the SIM for message_class 2) and
+        return the indexes used now. Segments the network holds (storage full, device
+        unplugged) are delivered later, as an SMSC retries; message_class 0 (flash) is
+        never stored but written as +CMT. Raise ValueError if the sender cannot be encoded
+        or the class is not 0-3.
         """
         moment = timestamp or datetime.now(UTC).replace(microsecond=0)
         with self._lock:
             reference = next(self._concat_references) & 0xFF
         pdus = encode_deliver(
-            sender, text, moment, smsc=self._state.smsc, concat_reference=reference
+            sender,
+            text,
+            moment,
+            smsc=self._state.smsc,
+            concat_reference=reference,
+            message_class=message_class,
         )
         with self._lock:
-            delivered = [self._state.deliver(pdu, notify) for pdu in pdus]
+            delivered = [self._state.deliver(pdu, notify, message_class) for pdu in pdus]
             self._changed.notify_all()
         self._port.wake()
         return [index for index in delivered if index is not None]
@@ -205,16 +262,41 @@ class SimulatedDongle:
             return self.stored_in(self._state.memories[2])
 
     def stored_in(self, memory: str) -> dict[int, tuple[int, str]]:
-        """Return index -> (stat, pdu) of the named storage. Raise KeyError if unknown."""
+        """Return index -> (stat, pdu) of the named storage ("MT": ME then SM). Raise
+        KeyError if unknown.
+        """
         with self._lock:
-            slots = self._state.storage.storages[memory].slots
-            return {index: (slot.stat, slot.pdu) for index, slot in sorted(slots.items())}
+            entries = self._state.storage.view(memory).entries()
+            return {index: (slot.stat, slot.pdu) for index, slot in entries}
 
     @property
     def pending_network(self) -> int:
         """Segments waiting in the network because the receive storage was full."""
         with self._lock:
             return len(self._state.storage.network_queue)
+
+    def call(
+        self, number: str | None, *, ring_every: float = 0.5, ring_for: float = 30.0
+    ) -> CallRecord:
+        """Given a caller (None: no caller ID), ring an incoming voice call every
+        `ring_every` seconds (RING or +CRING: VOICE, with +CLIP, per AT+CRC and AT+CLIP)
+        until the host hangs up (AT+CHUP, or ATH where the profile lets it) or `ring_for`
+        seconds pass (missed); return its record, which `calls` keeps up to date. Raise
+        ValueError unless both durations are positive.
+        """
+        if not (ring_every > 0 and ring_for > 0):
+            raise ValueError(f"ring_every and ring_for must be > 0, got {ring_every}, {ring_for}")
+        with self._lock:
+            record = self._state.ring(number, ring_every, ring_for)
+            self._changed.notify_all()
+        self._port.wake()
+        return replace(record)
+
+    @property
+    def calls(self) -> list[CallRecord]:
+        """Every incoming call, in order: number, start, and end and outcome once ended."""
+        with self._lock:
+            return [replace(record) for record in self._state.calls]
 
     @property
     def command_log(self) -> list[str]:
@@ -285,14 +367,31 @@ class SimulatedDongle:
         self._add_fault(fault, repr(fault))
 
     def storage_full_notice(self, memory: str | None = None) -> None:
-        """Write `^SMMEMFULL: "<memory>"` now, between answers (memory: the receive storage
-        unless given), whether or not the storage is full.
+        """Write the profile's storage-full notice (`^SMMEMFULL: "<memory>"` where it has
+        none) now, between answers (memory: the receive storage unless given), whether or
+        not the storage is full.
         """
+        template = self._state.profile.storage_full_line or HUAWEI.storage_full_line or ""
         with self._lock:
             name = memory or self._state.memories[2]
-            self._state.outbox.append(f'\r\n^SMMEMFULL: "{name}"\r\n'.encode())
+            self._state.outbox.append(unsolicited(template.format(memory=name)))
             self._log_fault(f"storage_full_notice {name}")
         self._port.wake()
+
+    def noise(self, line: str) -> None:
+        """Write one unsolicited line (e.g. "^RSSI:12") now, between answers."""
+        with self._lock:
+            self._state.outbox.append(unsolicited(line))
+            self._log_fault(f"noise {line!r}")
+        self._port.wake()
+
+    def noise_inside_next(self, command_prefix: str, line: str) -> None:
+        """Put one unsolicited line between the lines of the next answer to a command
+        starting with command_prefix: after its first line (for AT+CMGL, between the first
+        +CMGL: header and its PDU, as the E171 trace shows, research §4.1).
+        """
+        fault = NoiseInside(command_prefix, line)
+        self._add_fault(fault, repr(fault))
 
     def inject_malformed(self, kind: str, *, notify: bool = True) -> int | None:
         """Given a kind of broken PDU (one of MALFORMED_KINDS: 'truncated', 'odd-length',
@@ -333,24 +432,25 @@ class SimulatedDongle:
 
     def reboot(self, *, silence: float = 0.2) -> None:
         """Reboot the modem without unplugging it: the port stays open, the modem swallows
-        input for `silence` seconds, then prints a ^BOOT line; echo, CMEE, CMGF, CNMI and
-        CPMS are back to their defaults and the PIN is asked again. Storage is kept; notices
-        not yet written are lost.
+        input for `silence` seconds, then prints the profile's boot lines (^BOOT, RDY…);
+        echo, CMEE and the profile's volatile settings (CPMS, CNMI) are back to their
+        defaults, the PIN is asked again, and SMS commands fail for sms_ready_delay seconds,
+        after which the profile's ready lines (SMS DONE…) come. Storage is kept; notices not
+        yet written are lost; a ringing call is missed.
         """
         with self._lock:
-            self._state.power_on()
-            self._state.outbox.clear()
-            self._state.outbox.append(_BOOT_NOISE)
+            self._power_up()
+            self._state.outbox.extend(map(unsolicited, self._state.profile.boot_lines))
             # Replaces any hang: a reboot is what un-wedges a firmware.
             self._port.hang(silence)
-            self._input_epoch += 1
             self._log_fault(f"reboot ({silence:g} s silent)")
         self._port.wake()
 
     def unplug(self) -> None:
         """Pull the USB device out: close the pty (the host's reads and writes then fail),
-        remove the link. Stored messages stay (they are on the SIM), and inject keeps
-        storing, without notices. Do nothing if already unplugged. Raise RuntimeError if
+        remove the link. Stored messages stay (they are on the SIM); what inject
+        sends meanwhile the network holds until the replug (the generic profile stores it
+        at once, without notices). Do nothing if already unplugged. Raise RuntimeError if
         not started.
         """
         with self._lifecycle_lock:
@@ -361,16 +461,21 @@ class SimulatedDongle:
             self._port.stop_serving()
             self._port.close(remove_link=True)
             with self._lock:
+                self._state.end_call(MISSED)  # the caller hears "unreachable"
                 self._state.plugged = False
+                self._state.unplugged = True
                 self._state.outbox.clear()  # bytes the device had not written die with it
                 self._log_fault("unplug")
         self._notify()
 
     def replug(self) -> None:
         """Plug the device back in: a new pty behind the same link (replaced atomically),
-        modem state as after power-up (echo on, settings reset, PIN asked again, no hang),
-        storage kept. If still plugged, the old pty goes away first (a quick re-enumeration
-        in which the link never goes missing). Raise RuntimeError if not started.
+        modem state as after power-up (echo on, volatile settings reset so mem3 is the
+        profile's boot one, PIN asked again, no hang, SMS not ready for sms_ready_delay
+        seconds, the profile's boot lines written at once), storage kept. What the network
+        held meanwhile lands in the reverted mem3. If still plugged, the old pty goes away
+        first (a quick re-enumeration in which the link never goes missing). Raise
+        RuntimeError if not started.
         """
         with self._lifecycle_lock:
             if not self._started:
@@ -382,19 +487,35 @@ class SimulatedDongle:
                     self._state.plugged = False  # stays true to the pty if opening fails
             self._port.open()
             with self._lock:
-                self._state.power_on()
-                self._state.outbox.clear()
+                self._power_up()
+                if self._state.profile.boot_lines_after_replug:
+                    self._state.outbox.extend(map(unsolicited, self._state.profile.boot_lines))
                 self._port.unhang()
-                self._input_epoch += 1
                 self._state.plugged = True
+                self._state.unplugged = False
+                self._state.release_network_queue()
                 self._log_fault(f"replug on {self._port.slave_path}")
             self._port.start_serving(self._serve)
         self._notify()
+
+    def _power_up(self) -> None:
+        """Restart the modem's firmware (lock held): a ringing call is lost, settings
+        revert, the SMS service starts its delay, half-received input and unwritten
+        notices are forgotten.
+        """
+        self._state.end_call(MISSED)
+        self._state.power_on(booting=True)
+        self._state.outbox.clear()
+        self._input_epoch += 1
 
     def _add_fault(self, fault: Fault, description: str) -> None:
         with self._lock:
             self._faults.append(fault)
             self._log_fault(description)
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
 
     def _log_fault(self, description: str) -> None:
         """Record a fault (lock held)."""
@@ -403,169 +524,6 @@ class SimulatedDongle:
     def _active_faults(self) -> list[Fault]:
         with self._lock:
             return [fault for fault in self._faults if not fault.spent]
-
-    # --- serving ---------------------------------------------------------------------------
-
-    def _serve(self) -> None:
-        buffer = bytearray()
-        epoch = self._input_epoch
-        while not self._port.stopping:
-            hung_for = self._port.hang_remaining()
-            if not hung_for and self._state.pending_submit is None:
-                self._flush_outbox()
-            # Wake when a hang ends, to write the notices it held back.
-            timeout = min(0.5, hung_for) if hung_for else 0.5
-            try:
-                data = self._port.receive(timeout)
-            except PortClosed:
-                return
-            if data is None:
-                continue
-            if self._port.hang_remaining():
-                # A wedged firmware loses what it receives, a half-typed PDU included.
-                buffer = bytearray()
-                with self._lock:
-                    self._state.leave_pdu_mode()
-                continue
-            if self._input_epoch != epoch:
-                # A reboot forgot the half line received before it.
-                epoch = self._input_epoch
-                buffer = bytearray()
-            for byte in data:
-                if self._port.stopping:
-                    return
-                buffer = self._take_byte(buffer, byte)
-
-    def _take_byte(self, buffer: bytearray, byte: int) -> bytearray:
-        """Feed one byte from the host; return the new pending buffer."""
-        pending = self._state.pending_submit
-        if pending is not None:
-            if byte == CTRL_Z:
-                self._finish_submit(buffer.decode("latin-1"))
-                return bytearray()
-            if byte == ESCAPE:
-                with self._lock:
-                    self._state.leave_pdu_mode()
-                self._answer(Answer(), pending.command)
-                return bytearray()
-            if byte not in b"\r\n \t" and len(buffer) < _LINE_LIMIT:
-                buffer.append(byte)
-            return buffer
-        if byte == ord("\r"):
-            self._execute(buffer.decode("latin-1"))
-            return bytearray()
-        if byte == ord("\n"):
-            return buffer
-        if byte == BACKSPACE:
-            return buffer[:-1]
-        if len(buffer) < _LINE_LIMIT:
-            buffer.append(byte)
-        return buffer
-
-    def _execute(self, raw_line: str) -> None:
-        if self._state.echo:
-            self._emit((raw_line + "\r").encode("latin-1"))
-        line = raw_line.strip()
-        # A modem ignores empty lines and anything that is not an AT command.
-        if line[:2].upper() != "AT":
-            return
-        with self._lock:
-            self._command_log.append(line)
-            self._changed.notify_all()
-            faults = self._active_faults()
-        if self._command_latency:
-            self._port.wait(self._command_latency)
-        forced = None
-        for fault in faults:
-            forced = fault.on_command(line)
-            if forced is not None:
-                break
-        delay = sum(fault.extra_delay(line) for fault in faults)
-        with self._lock:
-            self._faults = self._active_faults()
-            if forced is not None:
-                self._log_fault(f"fired: {line} answered {forced}")
-            if delay:
-                self._log_fault(f"fired: {line} delayed {delay:g} s")
-        send_error, send_delay = None, 0.0
-        if commands.is_send(line):
-            # A network refuses or delays a message after it is sent: the PDU's answer.
-            send_error, forced = forced, None
-            send_delay, delay = delay, 0.0
-        if delay:
-            self._port.wait(delay)
-        if forced is not None:
-            self._answer(Answer(final=forced), line)
-            return
-        with self._lock:
-            answer = commands.execute(self._state, line)
-            pending = self._state.pending_submit
-            if answer is None and pending is not None:  # AT+CMGS: the PDU comes next
-                pending.command = line
-                pending.forced_error = send_error
-                pending.extra_delay = send_delay
-            self._changed.notify_all()
-        if answer is None:
-            self._emit(b"\r\n> ")
-            return
-        self._answer(answer, line)
-
-    def _finish_submit(self, pdu_hex: str) -> None:
-        """The host ended a PDU with Ctrl-Z: "send" it and answer."""
-        with self._lock:
-            # A reboot from another thread may have forgotten the AT+CMGS meanwhile: then
-            # no length matches and the PDU is refused.
-            pending = self._state.pending_submit or PendingSubmit(length=-1)
-            self._state.leave_pdu_mode()
-        if self._state.echo:
-            self._emit(pdu_hex.encode("latin-1"))
-        latency = self._send_latency
-        if isinstance(latency, tuple):
-            latency = self._random.uniform(*latency)
-        latency += pending.extra_delay
-        if latency:
-            self._port.wait(latency)
-        if pending.forced_error is not None:
-            self._answer(Answer(final=pending.forced_error), pending.command)
-            return
-        with self._lock:
-            answer = commands.accept_pdu(self._state, pdu_hex, pending.length, datetime.now(UTC))
-            self._changed.notify_all()
-        self._answer(answer, pending.command)
-
-    def _answer(self, answer: Answer, command: str) -> None:
-        """Write the whole answer to a command line, through the faults' on_answer."""
-        text = ""
-        if answer.lines:
-            text = "\r\n" + "\r\n".join(answer.lines) + "\r\n"
-        data = original = (text + "\r\n" + answer.final + "\r\n").encode("latin-1")
-        for fault in self._active_faults():
-            data = fault.on_answer(command, data)
-        if data != original:
-            with self._lock:
-                self._log_fault(f"fired: answer to {command} rewritten")
-        self._emit(data)
-        self._notify()
-
-    def _flush_outbox(self) -> None:
-        while True:
-            with self._lock:
-                if not self._state.outbox:
-                    return
-                data = self._state.outbox.popleft()
-            self._emit(data)
-
-    def _emit(self, data: bytes) -> None:
-        """The one place bytes reach the host."""
-        if self._port.hang_remaining():
-            return  # a wedged firmware answers nothing, not even late
-        for fault in self._active_faults():
-            data = fault.on_write(data)
-        self._port.write(data)
-
-    def _notify(self) -> None:
-        with self._changed:
-            self._changed.notify_all()
 
 
 def serve_forever(dongle: SimulatedDongle, stop_event: threading.Event) -> None:

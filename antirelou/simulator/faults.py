@@ -3,7 +3,8 @@
 A Fault plugs in at four points of the serving thread: on_command (answer a command instead
 of the dongle), extra_delay (answer it late), on_answer (change one command's whole answer)
 and on_write (change any bytes on their way to the host). The faults SimulatedDongle arms by
-name (fail_next, slow_next, garbage_inside_next) are the Matching ones here.
+name (fail_next, slow_next, garbage_inside_next, noise_inside_next) are the Matching ones
+here.
 """
 
 from __future__ import annotations
@@ -103,6 +104,30 @@ class GarbageInside(Matching):
 
     def __repr__(self) -> str:
         return f"garbage_inside_next({self.prefix!r}, {self.data!r})"
+
+
+class NoiseInside(Matching):
+    """Put an unsolicited line after the first line of the next matching command's answer."""
+
+    def __init__(self, command_prefix: str, line: str) -> None:
+        super().__init__(command_prefix, 1)
+        self.line = line
+
+    def on_answer(self, line: str, data: bytes) -> bytes:
+        return insert_after_first_line(data, self.line) if self._take(line) else data
+
+    def __repr__(self) -> str:
+        return f"noise_inside_next({self.prefix!r}, {self.line!r})"
+
+
+def insert_after_first_line(data: bytes, line: str) -> bytes:
+    """Given an answer ("\r\n<line>\r\n…") and an unsolicited line, return the answer with
+    the line, framed, after its first line (e.g. between a +CMGL: header and its PDU).
+    """
+    end = data.find(b"\r\n", 2)
+    if end < 0:
+        return data + f"\r\n{line}\r\n".encode("latin-1")
+    return data[:end] + f"\r\n{line}".encode("latin-1") + data[end:]
 
 
 def insert_inside(data: bytes, inserted: bytes) -> bytes:

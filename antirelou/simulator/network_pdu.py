@@ -35,6 +35,7 @@ __all__ = [
     "decode_submit",
     "encode_deliver",
     "encode_deliver_raw",
+    "tpdu_length",
 ]
 
 # The service centre number a simulated network puts in front of what it delivers.
@@ -89,6 +90,7 @@ def encode_deliver(
     *,
     smsc: str = DEFAULT_SMSC,
     concat_reference: int | None = None,
+    message_class: int | None = None,
 ) -> list[str]:
     """Given a sender, a text and the SMSC time, return the SMS-DELIVER PDUs (hex, SMSC field
     in front, as a modem stores them) a network would deliver, one per segment.
@@ -97,6 +99,7 @@ def encode_deliver(
     too), anything else alphanumeric. A naive timestamp is taken as UTC. When concat_reference
     is None it is derived from sender, text and time. Raise ValueError for a sender that
     cannot be encoded (alphanumeric longer than 11 septets or outside GSM 7-bit).
+    message_class 0-3 marks the data coding with that class (0 flash, 2 SIM-specific).
     """
     if concat_reference is None:
         seed = f"{sender}\x00{text}\x00{timestamp.isoformat()}"
@@ -108,7 +111,7 @@ def encode_deliver(
             encode_deliver_raw(
                 sender,
                 chunk,
-                data_coding=_DATA_CODING[encoding],
+                data_coding=_class_coding(_DATA_CODING[encoding], message_class),
                 timestamp=timestamp,
                 smsc=smsc,
                 header=header,
@@ -163,6 +166,30 @@ def encode_deliver_raw(
         + user_data
     )
     return (_encode_smsc(smsc) + tpdu).hex().upper()
+
+
+def _class_coding(data_coding: int, message_class: int | None) -> int:
+    """Given a general data coding and a message class (None: none), return the TP-DCS
+    (23.038 §4: bit 4 says bits 1-0 hold the class).
+    """
+    if message_class is None:
+        return data_coding
+    if message_class not in range(4):
+        raise ValueError(f"a message class is 0-3, got {message_class}")
+    return data_coding | 0x10 | message_class
+
+
+def tpdu_length(pdu_hex: str) -> int:
+    """Given a PDU as hex, return its octets after the SMSC field, as +CMGL/+CMGR/+CMGS/+CMT
+    count them.
+    """
+    try:
+        data = bytes.fromhex(pdu_hex)
+    except ValueError:
+        return len(pdu_hex) // 2
+    if not data:
+        return 0
+    return max(0, len(data) - 1 - data[0])
 
 
 def _encode_smsc(smsc: str | None) -> bytes:

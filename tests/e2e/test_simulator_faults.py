@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import serial
-from at_client import TIMEOUT, AtClient
+from at_client import TIMEOUT, AtClient, connect
 from gsmmodem.modem import GsmModem
 
 from antirelou.pdu import decode_deliver, encode_submit
@@ -30,17 +30,9 @@ def dongle(link) -> Iterator[SimulatedDongle]:
         yield simulated
 
 
-def _connect(port: str, *, echo_off: bool = True) -> AtClient:
-    client = AtClient(serial.Serial(port, timeout=TIMEOUT))
-    if echo_off:
-        assert client.command("ATE0")[-1] == "OK"
-        assert client.command("AT+CMEE=1") == ["OK"]
-    return client
-
-
 @pytest.fixture
 def client(dongle) -> Iterator[AtClient]:
-    at_client = _connect(dongle.port)
+    at_client = connect(dongle.port)
     yield at_client
     at_client.close()
 
@@ -96,7 +88,7 @@ def test_replug_lists_messages_from_before_and_during_unplug(dongle, link, clien
     assert dongle.inject("+33622222222", "while unplugged") == [1]
     dongle.replug()
     assert os.readlink(link) != old_target  # the old pty is still held open by the host
-    fresh = _connect(link, echo_off=False)
+    fresh = connect(link, echo_off=False)
     try:
         # Echo is on again and nothing came before: no notice for the unplugged delivery.
         assert fresh.command("AT") == ["AT\r", "OK"]
@@ -109,7 +101,7 @@ def test_replug_lists_messages_from_before_and_during_unplug(dongle, link, clien
 def test_replug_works_several_times_in_a_row(dongle, link):
     expected = []
     for round_number in range(3):
-        connection = _connect(link)
+        connection = connect(link)
         dongle.inject("+33611111111", f"round {round_number}")
         expected.append(f"round {round_number}")
         dongle.unplug()
@@ -118,13 +110,13 @@ def test_replug_works_several_times_in_a_row(dongle, link):
         connection.close()
         dongle.replug()
     # Replugging while plugged swaps the pty behind a link that never goes missing.
-    connection = _connect(link)
+    connection = connect(link)
     dongle.replug()
     assert os.path.islink(link)
     with pytest.raises((serial.SerialException, OSError)):
         connection.connection.write(b"AT\r")
     connection.close()
-    fresh = _connect(link)
+    fresh = connect(link)
     try:
         assert _texts(_listing(fresh).values()) == expected
     finally:
@@ -133,12 +125,12 @@ def test_replug_works_several_times_in_a_row(dongle, link):
 
 def test_replug_asks_pin_again(link):
     with SimulatedDongle(link, pin="1111") as dongle:
-        client = _connect(link)
+        client = connect(link)
         assert client.command('AT+CPIN="1111"') == ["OK"]
         dongle.unplug()
         client.close()
         dongle.replug()
-        client = _connect(link)
+        client = connect(link)
         try:
             assert client.command("AT+CPIN?") == ["+CPIN: SIM PIN", "OK"]
             assert client.command("AT+CMGL=4") == ["+CME ERROR: 11"]
@@ -362,7 +354,7 @@ def test_inject_malformed_unknown_kind_is_refused(dongle):
 
 def test_reboot_resets_settings_asks_pin_and_keeps_storage(link):
     with SimulatedDongle(link, pin="1111", memories={"SM": 5, "ME": 5}) as dongle:
-        client = _connect(link)
+        client = connect(link)
         assert client.command('AT+CPIN="1111"') == ["OK"]
         assert client.command('AT+CPMS="ME","ME","ME"')[-1] == "OK"
         dongle.inject("+33612345678", "kept across the reboot")
@@ -476,7 +468,7 @@ def test_faults_from_another_thread_while_serving(dongle, link):
         host.join(TIMEOUT)
     assert not host.is_alive()
     dongle.clear_faults()  # the last round's may still be armed
-    client = _connect(link)
+    client = connect(link)
     try:
         pdus = list(_listing(client).values())
     finally:
