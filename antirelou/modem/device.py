@@ -209,6 +209,9 @@ class Modem:
     def _reader_stopped(self, error: BaseException) -> None:
         self.reader_error = error
         log.warning("the modem's serial reader stopped: %s", error)
+        gsm = self._gsm
+        if gsm is not None:
+            gsm.cut_short()  # a command waiting for its answer would wait for nothing
         self.wake.set()
 
     # --- commands -------------------------------------------------------------
@@ -252,6 +255,8 @@ class Modem:
                 raise ModemUnavailable(f"{label} abandoned: the service is stopping") from error
             log.debug("unexpected failure of %s", command, exc_info=True)
             raise ModemUnavailable(f"{label}: unexpected answer ({error!r})") from error
+        if self.reader_error is not None:
+            raise ModemUnavailable(f"the modem vanished during {label} ({self.reader_error})")
         lines = lines or []
         if lines and lines[0].strip() == command.strip() and command.startswith("AT"):
             # We turned echo off; it is back on only if the modem restarted on its own.
