@@ -53,6 +53,7 @@ from antirelou.modem.errors import (
 from antirelou.modem.gsm import SafeGsmModem
 from antirelou.modem.inbox import Inbox
 from antirelou.modem.records import (
+    CPMS_NAME,
     Identity,
     Registration,
     StorageInfo,
@@ -317,12 +318,28 @@ class Modem:
         self.receive_storage = receive
         self.storages = [StorageInfo(name, *sizes[name]) for name in readable if name in sizes]
         self._select(self.readable[0] if self.readable else receive)
+        self._check_receive_storage(receive)
         self._ask_for_notices()
         log.info(
             "message storages %s; new messages go to %s",
             ", ".join(f"{info.name} ({info.total} slots)" for info in self.storages),
             receive,
         )
+
+    def _check_receive_storage(self, receive: str) -> None:
+        """Read back where new messages go: some modems take only the first parameter of
+        AT+CPMS (modems.md §1.2). Every storage is listed anyway; this says so in the log."""
+        try:
+            answer = self.command("AT+CPMS?")
+        except ModemRefused:
+            return
+        names = [name for line in answer for name in CPMS_NAME.findall(line)]
+        if len(names) >= 3 and names[2] != receive:
+            log.warning(
+                "the modem keeps new messages in %s, not %s as asked: both are read",
+                names[2],
+                receive,
+            )
 
     @property
     def readable(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import query
+from conftest import FAST, query
 
 from antirelou.clock import wait_until
 from antirelou.config import load
@@ -161,3 +161,29 @@ def test_database_not_writable_keeps_messages_on_the_modem(dongle, start_daemon,
         lambda: logged(config) == [("+33611111111", "pendant la panne")] and not dongle.stored(), 30
     )
     assert wait_until(lambda: runner.daemon.state == "running", 10)
+
+
+@pytest.fixture(params=["generic", "huawei", "zte", "simcom", "quectel"])
+def family(request, tmp_path):
+    with SimulatedDongle(
+        str(tmp_path / "modem"), profile=request.param, sms_ready_delay=0.3, **FAST
+    ) as dongle:
+        yield dongle
+
+
+def test_messages_held_by_the_network_during_an_unplug_land_on_the_sim_and_are_logged_once(
+    family, start_daemon, config
+):
+    start_daemon(config.path)
+    family.inject("+33611111111", "avant")
+    assert wait_until(lambda: len(logged(config)) == 1, 20)
+    family.unplug()
+    family.inject("+33622222222", "pendant 1")  # held by the network: the dongle is away
+    family.inject("+33644444444", "pendant 2")
+    family.replug()  # settings back to power-up: new messages land on the SIM
+    family.inject("+33655555555", "après")
+    assert wait_until(lambda: len(logged(config)) == 4, 40)
+    texts = sorted(text for _, text in logged(config))
+    assert texts == ["après", "avant", "pendant 1", "pendant 2"]
+    memories = {"SM", "ME"} & set(family.profile.capacities)
+    assert wait_until(lambda: all(not family.stored_in(memory) for memory in memories), 10)

@@ -5,12 +5,15 @@ messages, a noisy listing, an incoming call."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from conftest import FAST, query
 
 from antirelou.clock import wait_until
 from antirelou.config import load
 from antirelou.simulator import SimulatedDongle
+from antirelou.simulator.network_pdu import encode_deliver, tpdu_length
 
 FAMILIES = ["generic", "huawei", "zte", "simcom", "quectel"]
 LONG = ("Tu crois que tu peux m'ignorer ? Reponds-moi. " * 5).strip()  # GSM-7, 2 segments
@@ -62,28 +65,6 @@ def test_a_message_waiting_at_start_is_logged(name, tmp_path, start_daemon, writ
         assert wait_until(lambda: nothing_left(dongle), 10)
 
 
-def test_messages_held_by_the_network_during_an_unplug_are_all_logged_once(
-    family, start_daemon, write_config
-):
-    config = load(write_config())
-    start_daemon(config.path)
-    family.inject("+33611111111", "avant")
-    assert wait_until(lambda: len(logged(config)) == 1, 20)
-    family.unplug()
-    family.inject("+33622222222", "pendant 1")
-    family.inject("+33644444444", "pendant 2")
-    family.replug()
-    family.inject("+33655555555", "après")
-    assert wait_until(lambda: len(logged(config)) == 4, 40)
-    assert sorted(text for _, text in logged(config)) == [
-        "après",
-        "avant",
-        "pendant 1",
-        "pendant 2",
-    ]
-    assert wait_until(lambda: nothing_left(family), 10)
-
-
 def test_flash_and_sim_class_messages_are_logged(family, start_daemon, write_config):
     config = load(write_config())
     start_daemon(config.path)
@@ -120,3 +101,32 @@ def test_an_incoming_call_is_rejected_and_logged(family, start_daemon, write_con
         ),
         10,
     )
+
+
+def test_a_direct_message_inside_a_listing_is_logged_and_the_listing_kept_clean(
+    family, start_daemon, write_config
+):
+    config = load(write_config())
+    runner = start_daemon(config.path)
+    [pdu] = encode_deliver("+33613131313", "au milieu", datetime(2026, 3, 8, 12, tzinfo=UTC))
+    family.preload([("+33614141414", "stocké")])
+    family.noise_inside_next("AT+CMGL", f"+CMT: ,{tpdu_length(pdu)}\r\n{pdu}")
+    runner.daemon.wake.set()
+    assert wait_until(
+        lambda: (
+            sorted(logged(config)) == [("+33613131313", "au milieu"), ("+33614141414", "stocké")]
+        ),
+        20,
+    )
+    assert wait_until(lambda: nothing_left(family), 10)
+
+
+@pytest.mark.parametrize("name", ["huawei", "quectel"])
+def test_an_esim_without_sms_storage_works(name, tmp_path, start_daemon, write_config):
+    link = str(tmp_path / "modem")
+    with SimulatedDongle(link, profile=name, sim_capacity=0, sms_ready_delay=0.3, **FAST) as dongle:
+        config = load(write_config())
+        runner = start_daemon(config.path)
+        assert runner.daemon.modem.readable == ["ME"]
+        dongle.inject("+33615151515", "eSIM")
+        assert wait_until(lambda: logged(config) == [("+33615151515", "eSIM")], 20)
