@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from antirelou import exits
+from antirelou import __version__, exits
 from antirelou.budgets import Spending, budget_list
 from antirelou.config import Config
 from antirelou.modem import Modem, ModemError, SimLocked
 from antirelou.pdu import SegmentInfo, segment_info
 from antirelou.store import Store, StoreError
 from antirelou.templates import render
+from antirelou.trace import TraceFile
 
 
 def describe_costs(config: Config) -> list[str]:
@@ -83,8 +85,18 @@ def _daemon_running(config: Config) -> bool:
     return beat is not None and beat.alive(datetime.now(UTC))
 
 
-def check_modem(config: Config, say: Callable[[str], None]) -> int:
-    """Probe the modem named in the config; say what is found. Return an exit status."""
+def check_modem(
+    config: Config,
+    say: Callable[[str], None],
+    *,
+    trace_path: str | None = None,
+    listen: float = 10.0,
+) -> int:
+    """Probe the modem named in the config; say what is found. Return an exit status.
+
+    With `trace_path`, also list every storage (deleting nothing), listen `listen` seconds for
+    notices, and write the whole exchange there, masked (antirelou.trace).
+    """
     port = config.modem.port
     if _daemon_running(config):
         say(f"modem: not probed, the service is running and owns {port}; see `antirelou status`")
@@ -95,9 +107,12 @@ def check_modem(config: Config, say: Callable[[str], None]) -> int:
             "and the udev rule that creates this name (see README, 'Installer')."
         )
         return exits.UNAVAILABLE
-    modem = Modem(config.modem, threading.Event())
+    trace = TraceFile(trace_path) if trace_path else None
+    modem = Modem(config.modem, threading.Event(), trace=trace.record if trace else None)
     problems = 0
     try:
+        if trace is not None:
+            trace.note(f"antirelou {__version__}: check --trace on {port}")
         identity = modem.open()
         say(
             f"modem: {identity.manufacturer} {identity.model} (revision {identity.revision or '?'}"
@@ -130,6 +145,8 @@ def check_modem(config: Config, say: Callable[[str], None]) -> int:
                     f"storage: {info.name} FULL: new SMS wait at the operator until it is "
                     "emptied; start the service, it empties every storage into its log."
                 )
+        if trace is not None:
+            _trace_contents(modem, trace, say, listen)
     except SimLocked as error:
         say(f"SIM: {error}")
         return exits.UNAVAILABLE
@@ -138,4 +155,23 @@ def check_modem(config: Config, say: Callable[[str], None]) -> int:
         return exits.UNAVAILABLE
     finally:
         modem.close()
+        if trace is not None:
+            trace.close()
+            say(
+                f"trace: written to {trace.path}; phone numbers, PINs and messages are masked. "
+                "Send it with your dongle's name (see README, « Ma clé n'est pas dans la liste »)."
+            )
     return exits.UNAVAILABLE if problems else 0
+
+
+def _trace_contents(
+    modem: Modem, trace: TraceFile, say: Callable[[str], None], listen: float
+) -> None:
+    """List every storage without deleting, then wait for notices: all of it goes in the trace."""
+    for name in modem.readable:
+        trace.note(f"listing {name}; nothing is deleted")
+        listing = modem.list_storage(name)
+        say(f"trace: {name} listed, {len(listing.entries)} message(s) left where they are")
+    trace.note(f"listening {listen:g} s for what the modem says on its own")
+    say(f"trace: listening {listen:g} s for notices (send the dongle an SMS or call it now)")
+    time.sleep(listen)

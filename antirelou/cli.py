@@ -87,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_config(check)
     check.add_argument("--no-modem", action="store_true", help="only check the configuration")
+    check.add_argument(
+        "--trace",
+        metavar="FILE",
+        help="also record the whole AT exchange, masked, to send for an unknown dongle",
+    )
+    check.add_argument(
+        "--listen", default="10s", metavar="DURATION", help="with --trace: time to wait for notices"
+    )
 
     status = commands.add_parser(
         "status",
@@ -306,14 +314,20 @@ def cmd_run(arguments: argparse.Namespace) -> int:
 
 def cmd_check(arguments: argparse.Namespace) -> int:
     from antirelou.checks import check_modem, describe_costs
+    from antirelou.durations import parse_duration
 
+    try:
+        listen = parse_duration(arguments.listen)
+    except ValueError as error:
+        print(f"antirelou check: --listen: {error}", file=sys.stderr)
+        return exits.USAGE
     config = _load(arguments.config)
     print(f"configuration OK: {config.path}")
     for line in describe_costs(config):
         print(line)
     if arguments.no_modem:
         return 0
-    return check_modem(config, print)
+    return check_modem(config, print, trace_path=arguments.trace, listen=listen)
 
 
 # --- status ------------------------------------------------------------------------

@@ -92,8 +92,10 @@ class Modem:
         wake: threading.Event,
         *,
         monotonic: Callable[[], float] = time.monotonic,
+        trace: Callable[[str, str], None] | None = None,
     ) -> None:
         self.config = config
+        self.trace = trace  # every line sent and received, for `antirelou check --trace`
         self.wake = wake
         self.monotonic = monotonic
         self.storages: list[StorageInfo] = []  # every storage that holds SMS, as last seen
@@ -124,6 +126,7 @@ class Modem:
             self._reader_stopped,
             self.config.command_timeout,
         )
+        gsm.trace = self.trace
         self._gsm = gsm
         try:
             gsm.connect(pin=self.config.pin)

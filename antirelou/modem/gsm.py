@@ -32,6 +32,8 @@ class SafeGsmModem(GsmModem):
         self.command_timeout = command_timeout
         self._on_notification = on_notification
         self.fatalErrorCallback = on_reader_stopped
+        # Given (">" sent or "<" received, line): `antirelou check --trace` records the exchange.
+        self.trace: Callable[[str, str], None] | None = None
 
     def write(
         self,
@@ -40,6 +42,8 @@ class SafeGsmModem(GsmModem):
         timeout: float | None = None,
         **options: object,
     ) -> list[str] | None:
+        if self.trace is not None:
+            self.trace(">", data)
         # gsmmodem's connect() waits 10 s per command; a hung modem must not hold
         # our set-up that long.
         return super().write(
@@ -121,6 +125,8 @@ class SafeGsmModem(GsmModem):
             pass
 
     def _handle_line(self, line: str, check_terminator: bool) -> None:
+        if self.trace is not None:
+            self.trace("<", line)
         try:
             self._handleLineRead(line, checkForResponseTerm=check_terminator)
         except (OSError, serial.SerialException):

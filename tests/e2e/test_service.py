@@ -19,6 +19,7 @@ from antirelou.calls import IncomingCall, commit_call
 from antirelou.clock import wait_until
 from antirelou.config import load
 from antirelou.modem import Modem, ModemUnavailable
+from antirelou.simulator import SimulatedDongle
 from antirelou.store import Store
 
 
@@ -240,3 +241,20 @@ def test_sigterm_during_a_stuck_send_exits_0_within_10s_and_marks_it_unknown(don
         process.kill()
         process.communicate()
     assert query(config.database, "SELECT status FROM replies") == [("unknown",)]
+
+
+def test_check_trace_records_the_exchange_masked_and_deletes_nothing(tmp_path, write_config):
+    link = str(tmp_path / "modem")
+    with SimulatedDongle(link, profile="huawei", pin="4321", command_latency=0.0) as dongle:
+        dongle.preload([("+33612345678", "je sais où tu habites")])
+        path = write_config(modem_extra='pin: "4321"\n')
+        trace = tmp_path / "trace.txt"
+        result = antirelou("check", "-c", path, "--trace", str(trace), "--listen", "1s")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"trace: written to {trace}" in result.stdout
+        recorded = trace.read_text(encoding="utf-8")
+        assert "AT+CPMS=?" in recorded and "AT+CMGL=4" in recorded and "AT+CMGD" not in recorded
+        assert "<PDU SMS-DELIVER" in recorded
+        for secret in ("4321", "12345678", "habites", "861234056789012"):
+            assert secret not in recorded
+        assert len(dongle.stored_in("SM")) == 1  # nothing deleted
