@@ -210,9 +210,11 @@ def storage_empty(dongle: SimulatedDongle) -> bool:
 
 
 def listing_bytes(dongle: SimulatedDongle) -> int:
-    """Bytes the dongle writes to answer AT+CMGL=4 with what it stores now (echo off)."""
+    """Bytes the dongle writes to answer AT+CMGL=4 on each storage with what it stores now
+    (echo off; the OK of each listing but one left out: a lower bound)."""
     lines: list[str] = []
-    for index, (stat, pdu) in dongle.stored().items():
+    stored = [item for name in ("ME", "SM") for item in dongle.stored_in(name).items()]
+    for index, (stat, pdu) in stored:
         data = bytes.fromhex(pdu)
         lines.append(f"+CMGL: {index},{stat},,{len(data) - 1 - data[0]}")
         lines.append(pdu)
@@ -255,7 +257,8 @@ class DeleteProbe(Fault):
         self.deletes += 1
         values = [value.strip() for value in arguments.split(",")]
         flag = int(values[1] or 0) if len(values) > 1 else 0
-        stored = self.dongle.stored()
+        # AT+CMGD acts on the storage being read (mem1), not necessarily the receive one.
+        stored = self.dongle.stored_in(self.dongle.memories_now()[0])
         if flag == 0:
             doomed = [stored[int(values[0])][1]] if int(values[0]) in stored else []
         else:

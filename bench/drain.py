@@ -102,6 +102,14 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="SECONDS",
         help="the daemon's modem.poll_interval (default 1; shipped default 10)",
     )
+    parser.add_argument(
+        "--sim",
+        type=int,
+        default=0,
+        metavar="N",
+        help="put the first N messages on the SIM (SM), the rest in the phone memory (ME), "
+        "as after a power cut (default 0)",
+    )
     parser.add_argument("--seed", type=int, default=2017, help="seed of the message mix")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args(argv)
@@ -111,9 +119,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         or arguments.latency < 0
         or arguments.idle < 0
         or not 1 <= arguments.poll <= 600
+        or not 0 <= arguments.sim <= arguments.messages
     ):
         parser.error(
-            "--messages and --runs must be >= 1, --latency and --idle >= 0, --poll 1 to 600"
+            "--messages and --runs must be >= 1, --latency and --idle >= 0, --poll 1 to 600, "
+            "--sim 0 to --messages"
         )
     return arguments
 
@@ -124,20 +134,27 @@ def run_once(arguments: argparse.Namespace, messages: list, number: int) -> dict
     with tempfile.TemporaryDirectory(prefix="antirelou-bench-drain-") as directory:
         link = os.path.join(directory, "modem")
         database = os.path.join(directory, "antirelou.db")
+        on_sim, in_memory = messages[: arguments.sim], messages[arguments.sim :]
         dongle = start_dongle(
             link,
             latency=arguments.latency,
             baud=arguments.baud,
             slots=max(400, pdus),
+            sim_slots=max(30, sum(sms.segments for sms in on_sim)),
             seed=arguments.seed,
         )
         try:
-            dongle.preload((sms.sender, sms.text) for sms in messages)
-            if len(dongle.stored()) != pdus or dongle.pending_network:
-                raise BenchError(f"preloading stored {len(dongle.stored())} PDUs, not {pdus}")
+            for sms in on_sim:  # class 2: stored on the SIM whatever the receive storage
+                dongle.inject(sms.sender, sms.text, notify=False, message_class=2)
+            dongle.preload((sms.sender, sms.text) for sms in in_memory)
+            stored = sum(len(dongle.stored_in(name)) for name in ("ME", "SM"))
+            if stored != pdus or dongle.pending_network:
+                raise BenchError(f"preloading stored {stored} PDUs, not {pdus}")
             answer_bytes = listing_bytes(dongle)
             wire = answer_bytes * 10 / arguments.baud
-            floor = wire + 2 * arguments.latency  # AT+CMGL then AT+CMGD, nothing else
+            # AT+CMGL then AT+CMGD for each storage that holds messages, and one AT+CPMS to
+            # go from one storage to the other: nothing else.
+            floor = wire + (5 if on_sim else 2) * arguments.latency
             probe = DeleteProbe(dongle, database)
             dongle.set_fault(probe)
             config = write_config(directory, link, baud=arguments.baud, poll=f"{arguments.poll}s")
@@ -153,6 +170,7 @@ def run_once(arguments: argparse.Namespace, messages: list, number: int) -> dict
         run=number,
         messages=len(messages),
         pdus=pdus,
+        sim_pdus=sum(sms.segments for sms in on_sim),
         answer_bytes=answer_bytes,
         wire_seconds=wire,
         limit_per_second=len(messages) / floor,
@@ -263,14 +281,16 @@ def report(arguments: argparse.Namespace, messages: list, runs: list[dict], when
         f"Python {platform.python_version()}",
         f"dongle: simulated in the bench process, {arguments.latency * 1000:g} ms per AT "
         f"command, {arguments.baud} baud ({arguments.baud // 10} bytes/s), storage ME "
-        f"{max(400, first['pdus'])} slots + SM 30",
+        f"{max(400, first['pdus'])} slots + SM {max(30, first['sim_pdus'])}"
+        + (f", {arguments.sim} messages on the SIM" if arguments.sim else ""),
         f"daemon: {sys.executable} -m antirelou run, replies disabled, "
         f"poll_interval {arguments.poll}s, logging warning",
         f"messages: {len(messages)} = {kinds['gsm7']} short GSM-7 + {kinds['ucs2']} short UCS-2 "
         f"+ {kinds['long']} in two parts = {first['pdus']} PDUs (seed {arguments.seed})",
         f"serial-bound limit: the AT+CMGL answer is {first['answer_bytes']} bytes = "
-        f"{first['wire_seconds']:.2f} s on the wire, + 2 x {arguments.latency * 1000:g} ms "
-        f"(AT+CMGL, AT+CMGD): at best {first['limit_per_second']:.1f} messages/s",
+        f"{first['wire_seconds']:.2f} s on the wire, + {5 if arguments.sim else 2} x "
+        f"{arguments.latency * 1000:g} ms (AT+CMGL, AT+CMGD{' for ME and SM, AT+CPMS' if arguments.sim else ''}): "
+        f"at best {first['limit_per_second']:.1f} messages/s",
         "",
     ]
     headers = (
