@@ -130,3 +130,17 @@ def test_an_esim_without_sms_storage_works(name, tmp_path, start_daemon, write_c
         assert runner.daemon.modem.readable == ["ME"]
         dongle.inject("+33615151515", "eSIM")
         assert wait_until(lambda: logged(config) == [("+33615151515", "eSIM")], 20)
+
+
+def test_a_dongle_that_reboots_is_set_up_again_and_loses_nothing(
+    family, start_daemon, write_config
+):
+    config = load(write_config())
+    start_daemon(config.path)
+    family.inject("+33616161616", "avant")
+    assert wait_until(lambda: len(logged(config)) == 1 and len(family.sent) == 1, 20)
+    family.reboot()  # settings back to power-up, SMS service late, boot lines
+    family.inject("+33617171717", "après le redémarrage")
+    assert wait_until(lambda: len(logged(config)) == 2, 40)
+    assert wait_until(lambda: nothing_left(family), 10)
+    assert not any(line.startswith("AT+CFUN=1,1") for line in family.command_log)
