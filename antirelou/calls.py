@@ -18,9 +18,8 @@ from datetime import datetime
 
 from antirelou.config import Config
 from antirelou.flood import FloodDetector
-from antirelou.intake import IntakeResult, Logged, history_of
+from antirelou.intake import IntakeResult, Logged, decide_in
 from antirelou.numbers import classify, operator_numbers
-from antirelou.policy import decide
 from antirelou.store import CALL, Store, iso
 
 
@@ -69,16 +68,7 @@ def commit_call(
             error=None,
             kind=CALL,
         )
-        decision = decide(
-            caller,
-            history_of(tx, caller, operator),
-            tx.spending(now, caller.e164),
-            config,
-            now,
-            in_flood=bool(result.flood and result.flood.active),
-            seed=message_id,
-            call=True,
-        )
+        decision = decide_in(tx, caller, operator, config, now, result.flood, message_id, call=True)
         tx.record_decision(message_id, caller, decision, now)
     result.logged.append(Logged(message_id, caller, None, 0, 0, None, decision, kind=CALL))
     return result

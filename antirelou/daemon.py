@@ -34,6 +34,7 @@ from antirelou.listing import Listing
 from antirelou.modem import (
     Modem,
     ModemError,
+    ModemRefused,
     ModemUnavailable,
     Registration,
     SimLocked,
@@ -319,13 +320,27 @@ class Daemon:
         network."""
         self._commit_direct()
         full = False
+        refused: ModemRefused | None = None
+        listed_any = False
         for name in self.modem.readable:
-            listing = self.modem.list_storage(name)
+            try:
+                listing = self.modem.list_storage(name)
+            except SmsNotReady:
+                raise
+            except ModemRefused as error:
+                # Some sticks offer a storage they cannot list (modems.md §1.3, BenQ M32):
+                # the others are still read; only if every one refuses is the modem in doubt.
+                log.warning("cannot list storage %s (%s); reading the others", name, error)
+                refused = error
+                continue
+            listed_any = True
             if not listing.entries:
                 continue
             if not self._commit_and_delete(listing):
                 return False  # the database refuses: listing again now would only fail again
             full = full or len(listing.entries) >= self.modem.capacity(name)
+        if refused is not None and not listed_any:
+            raise refused
         return full
 
     def _commit_and_delete(self, listing: Listing) -> bool:

@@ -255,18 +255,35 @@ def _log_message(
             False, Reason.UNDECODABLE, f"the message could not be decoded ({first.error})"
         )
     else:
-        decision = decide(
-            sender,
-            history_of(tx, sender, operator),
-            tx.spending(now, sender.e164),
-            config,
-            now,
-            in_flood=bool(batch.flood and batch.flood.active),
-            seed=message_id,
-        )
+        decision = decide_in(tx, sender, operator, config, now, batch.flood, message_id)
     tx.record_decision(message_id, sender, decision, now)
     batch.result.logged.append(
         Logged(message_id, sender, text, len(parts), parts_expected, error, decision)
+    )
+
+
+def decide_in(
+    tx: Transaction,
+    sender: Number,
+    operator: bool,
+    config: Config,
+    now: datetime,
+    flood: FloodDetector | None,
+    message_id: int,
+    *,
+    call: bool = False,
+) -> Decision:
+    """Given a message (or call) just written in `tx`, return policy's decision about it, from
+    what the same transaction knows of its sender."""
+    return decide(
+        sender,
+        history_of(tx, sender, operator),
+        tx.spending(now, sender.e164),
+        config,
+        now,
+        in_flood=bool(flood and flood.active),
+        seed=message_id,
+        call=call,
     )
 
 

@@ -268,7 +268,7 @@ class Modem:
                 "the modem restarted by itself (echo is back on); setting it up again"
             )
         # gsmmodem files a notice that arrives while a command waits into its answer.
-        lines, notices = split(lines, command)
+        lines, notices = split(self.inbox.claim_direct_pdu(lines), command)
         if notices:
             self.inbox.file(notices)
         return lines

@@ -128,7 +128,14 @@ class SafeGsmModem(GsmModem):
         if self.trace is not None:
             self.trace("<", line)
         try:
-            self._handleLineRead(line, checkForResponseTerm=check_terminator)
+            event = self._responseEvent
+            if event is not None and not event.is_set():
+                self._handleLineRead(line, checkForResponseTerm=check_terminator)
+            else:
+                # Each notice line at once: gsmmodem holds a line back while more bytes wait
+                # in the port, and a command sent meanwhile then swallows the rest (a +CMT
+                # header kept here while its PDU went into an answer).
+                self._handleModemNotification([line])
         except (OSError, serial.SerialException):
             raise
         except Exception:  # one odd line must not stop the reader

@@ -7,6 +7,7 @@ inside a command's answer); the main loop takes them. Nothing here talks to the 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 
@@ -15,6 +16,7 @@ from antirelou.unsolicited import Kind, Unsolicited, split
 
 log = logging.getLogger("antirelou.modem")
 
+_PDU_LINE = re.compile(r"[0-9A-Fa-f]{14,}")
 # A call whose caller ID has not come yet is handled after this long anyway (seconds).
 _CALLER_ID_WAIT = 1.0
 # Rings still in the modem's buffer just after a rejection belong to the call just rejected.
@@ -37,19 +39,27 @@ class Inbox:
 
     def notified(self, lines: Sequence[str]) -> None:
         """Given lines the modem sent on its own (the reader thread), file what they mean."""
-        lines = list(lines)
-        with self._lock:
-            if self._direct_header and lines:
-                # The PDU of a +CMT whose header came in the previous notice.
-                self._direct_header = False
-                self._direct.append(lines[0].strip())
-                lines = lines[1:]
-                self.wake.set()
+        lines = self.claim_direct_pdu(list(lines))
         _, notices = split(lines)
         if notices:
             self.file(notices)
         else:
             log.debug("modem notification ignored: %s", lines)
+
+    def claim_direct_pdu(self, lines: list[str]) -> list[str]:
+        """Given lines just received (a notice, or a command's answer), take the PDU of a +CMT
+        whose header came earlier, if it is their first line; return the other lines.
+
+        The header and its PDU may be split: the header as a notice, the PDU filed into the
+        answer of a command sent in between.
+        """
+        with self._lock:
+            if not (self._direct_header and lines and _PDU_LINE.fullmatch(lines[0].strip())):
+                return lines
+            self._direct_header = False
+            self._direct.append(lines[0].strip())
+        self.wake.set()
+        return lines[1:]
 
     def file(self, notices: Sequence[Unsolicited]) -> None:
         """Note what the modem announced (from either thread); wake the loop if it matters."""

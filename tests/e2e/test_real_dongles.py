@@ -107,3 +107,17 @@ def test_a_call_without_caller_id_is_logged_as_such(dongle, start_daemon, write_
     start_daemon(config.path)
     dongle.garbage(b'\r\nRING\r\n\r\n+CLIP: "",128,"",0\r\n')
     assert wait_until(lambda: calls(config) == [(None, "skipped", "not_a_number")])
+
+
+def test_a_storage_that_cannot_be_listed_does_not_keep_the_others_from_being_read(
+    two_storages, start_daemon, write_config
+):
+    # Some sticks offer a storage whose listing they refuse (modems.md §1.3): the message on
+    # the SIM is still logged, in the same pass, without taking the modem for lost.
+    two_storages.preload([("+33618181818", "sur la SIM")])
+    two_storages.fail_next("AT+CMGL", "+CMS ERROR: 320", count=1)  # the phone memory's listing
+    config = load(write_config())
+    start_daemon(config.path)
+    assert wait_until(lambda: logged(config) == [("+33618181818", "sur la SIM")])
+    events = query(config.database, "SELECT COUNT(*) FROM events WHERE kind = 'modem lost'")
+    assert events == [(0,)]
