@@ -168,7 +168,9 @@ def commit_direct(
     listing of their own and note that none of them is on the modem. Raise StoreError
     (nothing committed) if the database cannot be written.
     """
-    # Negative slots: these PDUs hold no slot; the pseudo-storage "CMT" keeps them apart.
+    # Negative slots: these PDUs hold no slot; the pseudo-storage "CMT" keeps them apart. Their
+    # rows stay "on the modem" until the next +CMT batch, so that the same PDU delivered again
+    # (the network retries when a crash came between our commit and AT+CNMA) is logged once.
     entries = tuple(StoredPdu(-index, 0, pdu) for index, pdu in enumerate(pdus, start=1))
     return commit_listing(store, Listing(DIRECT, entries, clean=False), config, now, flood)
 

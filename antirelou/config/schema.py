@@ -170,10 +170,12 @@ SCHEMA = Section(
                 Key(
                     "storage",
                     Choice(("auto", "SM", "ME", "MT")),
-                    "Où lire les SMS reçus : SM (la carte SIM), ME (la mémoire de la clé), MT (les"
-                    " deux), auto (la plus grande que la clé propose). Laissez auto.",
-                    "Where received SMS are read from: SM (the SIM card), ME (the dongle's"
-                    " memory), MT (both), auto (the largest the dongle offers). Leave it at auto.",
+                    "Où la clé range les nouveaux SMS : SM (la carte SIM), ME (la mémoire de la"
+                    " clé), MT (les deux), auto (la plus grande que la clé propose). Toutes les"
+                    " mémoires sont lues et vidées quel que soit ce choix. Laissez auto.",
+                    "Where the dongle puts new SMS: SM (the SIM card), ME (the dongle's memory),"
+                    " MT (both), auto (the largest the dongle offers). Every storage is read and"
+                    " emptied whatever this says. Leave it at auto.",
                 ),
                 Key(
                     "registration_timeout",

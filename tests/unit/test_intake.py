@@ -7,7 +7,7 @@ import pytest
 
 from antirelou.config import loads
 from antirelou.flood import FloodDetector
-from antirelou.intake import commit_listing
+from antirelou.intake import commit_direct, commit_listing
 from antirelou.listing import Listing, StoredPdu
 from antirelou.simulator.network_pdu import encode_deliver
 from antirelou.store import Store, StoreError, Transaction
@@ -71,3 +71,15 @@ def test_commit_listing_records_reason_codes_beside_sentences(store):
         "first message",
         "first_message",
     )
+
+
+def test_commit_direct_logs_a_pdu_delivered_again_once(store):
+    [pdu] = encode_deliver("+33612345678", "flash", NOW)
+    first = commit_direct(store, [pdu], CONFIG, NOW)
+    again = commit_direct(store, [pdu], CONFIG, NOW)  # the network retried: no AT+CNMA came
+    assert len(first.logged) == 1 and again.logged == []
+    [other] = encode_deliver("+33687654321", "autre", NOW)
+    assert len(commit_direct(store, [other], CONFIG, NOW).logged) == 1
+    assert store.read("SELECT COUNT(*) FROM messages")[0][0] == 2
+    # Only the latest batch is kept for comparison; nothing direct is ever deleted from a slot.
+    assert store.read("SELECT COUNT(*) FROM pdus WHERE on_modem = 1")[0][0] == 1
