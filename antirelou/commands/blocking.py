@@ -1,0 +1,44 @@
+"""The block list: `block`, `unblock`, `blocked`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+from antirelou.commands.common import load_config, local_text, number_argument, open_store
+from antirelou.store import queries
+
+
+def cmd_block(arguments: argparse.Namespace) -> int:
+    config = load_config(arguments.config)
+    number = number_argument(config, arguments.number)
+    with open_store(config, write=True) as store, store.transaction() as tx:
+        new = tx.block(number, arguments.reason, datetime.now(UTC))
+    print(
+        f"{number} {'blocked' if new else 'was already blocked (reason updated)'}: "
+        f"{arguments.reason}"
+    )
+    return 0
+
+
+def cmd_unblock(arguments: argparse.Namespace) -> int:
+    config = load_config(arguments.config)
+    number = number_argument(config, arguments.number)
+    with open_store(config, write=True) as store, store.transaction() as tx:
+        removed = tx.unblock(number, datetime.now(UTC))
+    print(f"{number} {'unblocked' if removed else 'was not blocked'}")
+    return 0
+
+
+def cmd_blocked(arguments: argparse.Namespace) -> int:
+    config = load_config(arguments.config)
+    with open_store(config) as store:
+        rows = queries.blocked_numbers(store)
+    if not rows:
+        print("no blocked numbers / aucun numéro bloqué")
+    for row in rows:
+        print(f"{row['number']:16}  since {local_text(row['at'])}  {row['reason']}")
+    return 0
+
+
+# --- simulate / demo -------------------------------------------------------------------
