@@ -1,6 +1,8 @@
-"""Telling the people who run the service: by SMS within the budgets, and/or a command.
+"""Telling the people who run the service: by SMS from the alerts' own reserve, and/or a command.
 
-An alert of a kind is raised at most once per `alerts.min_interval`. The
+An alert of a kind is raised at most once per `alerts.min_interval`; its SMS are taken from
+`alerts.reserve`, which replies never spend, so that the operators hear that a raid started
+or a budget is spent even when the raid has spent the replies' budgets. The
 command is run with fixed arguments and no shell: its last two arguments are
 the alert's kind and description, which we write ourselves.
 """
@@ -11,7 +13,7 @@ import logging
 import subprocess
 from datetime import datetime
 
-from antirelou.budgets import segment_budgets
+from antirelou.budgets import alert_reserve
 from antirelou.config import Config
 from antirelou.numbers import operator_numbers
 from antirelou.pdu import segment_info
@@ -46,11 +48,8 @@ class Alerter:
         recipients = operator_numbers(alerts.numbers, self.config.numbers.default_country)
         with self.store.transaction() as tx:
             for number in sorted(recipients):
-                spending = tx.spending(now)
-                refusing = next(
-                    (b for b in segment_budgets(spending, self.config) if b.refuses(segments)),
-                    None,
-                )
+                reserve = alert_reserve(tx.spending(now), self.config)
+                refusing = reserve if reserve.refuses(segments) else None
                 tx.insert_alert(
                     kind=kind,
                     recipient=number,

@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from antirelou.arrivals import arrival
 from antirelou.config import Config
 from antirelou.flood import FloodDetector
-from antirelou.intake import IntakeResult, Logged, decide_in
+from antirelou.intake import IntakeResult, Logged, count_arrival, decide_in
 from antirelou.numbers import classify, operator_numbers
 from antirelou.store import CALL, Store, iso
 
@@ -49,13 +50,8 @@ def commit_call(
     operators = operator_numbers(config.alerts.numbers, config.numbers.default_country)
     operator = stored_caller in operators
     with store.transaction() as tx:
-        if result.flood is not None and not operator:
-            new_number = stored_caller is None or not tx.seen_before(stored_caller)
-            transition = result.flood.observe(now, new_number=new_number)
-            if transition is not None:
-                # In the same transaction as the call that started it (see intake).
-                tx.event(transition.at, transition.kind, transition.detail)
-                result.transitions.append(transition)
+        if not operator:
+            count_arrival(tx, result, stored_caller, arrival(call.at, now), now)
         message_id = tx.insert_message(
             pdu_ids=[],
             sender=stored_caller,

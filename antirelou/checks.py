@@ -41,16 +41,18 @@ def describe_costs(config: Config) -> list[str]:
                     )
                 )
     # The limits, from the one list of budgets (nothing spent: only the limits matter here).
-    limits = {budget.key: budget.limit for budget in budget_list(Spending(), config)}
+    limits = {budget.name: budget.limit for budget in budget_list(Spending(), config)}
     hourly = limits["budgets.segments_per_hour"]
     per_day = [
         limit
         for limit in (limits["budgets.segments_per_day"], None if hourly is None else hourly * 24)
         if limit is not None
     ]
+    reserve = limits["alerts.reserve"]
     if per_day:
         lines.append(
-            f"worst case: {min(per_day)} SMS a day (budgets), each reply costing up to {most} SMS"
+            f"worst case: {min(per_day)} SMS a day for replies (budgets), each costing up to"
+            f" {most} SMS, and {reserve} for alerts (alerts.reserve)"
         )
     else:
         lines.append(
@@ -59,7 +61,42 @@ def describe_costs(config: Config) -> list[str]:
         )
     if limits["budgets.segments_per_month"] is not None:
         lines.append(f"            {limits['budgets.segments_per_month']} SMS over 30 days")
+    lines.extend(_raid_lines(config, limits))
     return lines
+
+
+def _raid_lines(config: Config, limits: dict[str, int | None]) -> list[str]:
+    """Given the config and the budgets' limits, return what the worst raid can spend."""
+    if not config.flood.enabled:
+        return [
+            "a raid: flood detection is off (flood.enabled: false): a raid spends the budgets"
+            " like ordinary messages, up to the whole month's"
+        ]
+    numbers, segments = (
+        limits["flood.share_of_month.numbers"],
+        limits["flood.share_of_month.segments"],
+    )
+    spend = " and ".join(
+        f"{limit} {unit}"
+        for limit, unit in ((numbers, "numbers"), (segments, "SMS"))
+        if limit is not None
+    )
+    if not spend:
+        return [
+            "a raid: the 30-day budgets are unlimited, so flood.share_of_month limits nothing:"
+            " only the hourly and daily budgets bound what a raid spends"
+        ]
+    left = limits["budgets.numbers_per_month"]
+    rest = (
+        f"; at least {left - numbers} numbers stay for the weeks after"
+        if left is not None and numbers is not None
+        else ""
+    )
+    return [
+        f"a raid: its replies spend at most {spend} over 30 days"
+        f" ({config.flood.share_of_month}% of the monthly budgets, flood.share_of_month), at most"
+        f" {config.flood.segments_per_hour} SMS an hour while it lasts{rest}"
+    ]
 
 
 def _cost_lines(info: SegmentInfo, label: str) -> list[str]:

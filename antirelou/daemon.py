@@ -151,7 +151,14 @@ class Daemon:
             )
         self.status.store = self.store
         self.alerter = Alerter(self.config, self.store)
-        self.sender = ReplySender(self.config, self.store, self.modem, self.clock)
+        self.sender = ReplySender(
+            self.config,
+            self.store,
+            self.modem,
+            self.clock,
+            flood_on=lambda: self.flood.active,
+            budget_spent=lambda budget, detail: self._alert(f"{budget.label} spent", detail),
+        )
         self.status.event("started", f"antirelou started (pid {os.getpid()})")
         try:
             return self._supervise()
@@ -427,6 +434,13 @@ class Daemon:
         """After the commit of `result`: take its flood detector, then say what happened."""
         if result.flood is not None:
             self.flood = result.flood
+        if result.late:
+            log.warning(
+                "%d message(s) written while the service was away, the oldest at %s: a backlog,"
+                " counted when written, not as a raid",
+                len(result.late),
+                min(result.late).astimezone().strftime("%Y-%m-%d %H:%M"),
+            )
         for transition in result.transitions:
             self._flood_changed(transition)
         for logged in result.logged:
@@ -444,9 +458,10 @@ class Daemon:
         self.status.flood_since = self.flood.since
         if transition.started:
             log.warning(
-                "FLOOD MODE ON: %s; only numbers never answered get a reply now "
-                "(at most %d SMS an hour)",
+                "FLOOD MODE ON: %s; only numbers never answered get a reply now, held %s and"
+                " sent within the flood budgets (at most %d SMS an hour), late rather than never",
                 transition.detail,
+                format_duration(self.config.flood.hold),
                 self.config.flood.segments_per_hour,
             )
             self._alert("flood mode on", transition.detail)

@@ -118,7 +118,7 @@ def run_demo(data: str, *, fast: bool = False) -> int:
 
         def settled() -> bool:
             with Store(config.database, readonly=True) as store:
-                waiting = queries.replies_waiting(store)
+                waiting = queries.waiting_replies(store).total
                 count = queries.message_count(store)
             return waiting == 0 and count >= len(SCENE) and not dongle.stored()
 

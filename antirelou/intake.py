@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from antirelou.arrivals import Arrival, arrival
 from antirelou.config import Config
 from antirelou.flood import FloodDetector, Transition
 from antirelou.listing import Listing, StoredPdu
@@ -73,6 +74,8 @@ class IntakeResult:
     transitions: list[Transition] = field(default_factory=list)
     # The flood detector as this transaction left it: adopt it only once committed.
     flood: FloodDetector | None = None
+    # When each message that waited at the network while the service was away was written.
+    late: list[datetime] = field(default_factory=list)
 
 
 @dataclass
@@ -154,6 +157,7 @@ def commit_listing(
             parts = tx.waiting_parts(sender, reference, total)
             if len({_sequence(row) for row in parts}) == total:
                 _assemble(tx, batch, parts, total)
+        note_backlog(tx, result, now)
     return result
 
 
@@ -186,6 +190,7 @@ def expire_partials(
     with store.transaction() as tx:
         for sender, reference, total in tx.stale_groups(cutoff):
             _assemble(tx, batch, tx.waiting_parts(sender, reference, total), total)
+        note_backlog(tx, result, now)
     return result
 
 
@@ -233,14 +238,8 @@ def _log_message(
     error = "; ".join(errors) or None
     stored_sender = sender.e164 or first.sender
     operator = stored_sender in batch.operators
-    if batch.flood is not None and not operator:
-        new_number = stored_sender is None or not tx.seen_before(stored_sender)
-        transition = batch.flood.observe(now, new_number=new_number)
-        if transition is not None:
-            # In the same transaction as the messages that started it: the episode and the
-            # detector that saw it are kept, or rolled back, together.
-            tx.event(transition.at, transition.kind, transition.detail)
-            batch.result.transitions.append(transition)
+    if not operator:
+        count_arrival(tx, batch.result, stored_sender, arrival(first.smsc_time, now), now)
     message_id = tx.insert_message(
         pdu_ids=pdu_ids,
         sender=stored_sender,
@@ -261,6 +260,40 @@ def _log_message(
     tx.record_decision(message_id, sender, decision, now)
     batch.result.logged.append(
         Logged(message_id, sender, text, len(parts), parts_expected, error, decision)
+    )
+
+
+def count_arrival(
+    tx: Transaction, result: IntakeResult, sender: str | None, arrived: Arrival, now: datetime
+) -> None:
+    """Count a message or call (not an operator's) for raid detection, at the time it was
+    written, on the transaction's copy of the detector; note it if it arrived late."""
+    if arrived.late:
+        result.late.append(arrived.written_at)
+    if result.flood is None:
+        return
+    new_number = sender is None or not tx.seen_before(sender)
+    transition = result.flood.observe(arrived.written_at, new_number=new_number, now=now)
+    if transition is not None:
+        # In the same transaction as the messages that started it: the episode and the
+        # detector that saw it are kept, or rolled back, together.
+        tx.event(transition.at, transition.kind, transition.detail)
+        result.transitions.append(transition)
+
+
+def note_backlog(tx: Transaction, result: IntakeResult, now: datetime) -> None:
+    """Record, once per transaction, the messages in it that waited at the network while the
+    service was away: a backlog, counted at the times it was written, not a raid."""
+    if not result.late:
+        return
+    oldest, newest = min(result.late), max(result.late)
+    tx.event(
+        now,
+        "backlog",
+        f"{len(result.late)} message{'s' if len(result.late) > 1 else ''} written while the"
+        f" service was away (from {oldest.isoformat(timespec='seconds')} to"
+        f" {newest.isoformat(timespec='seconds')}), received now; counted when written, not as"
+        " a raid",
     )
 
 

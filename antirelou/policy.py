@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from antirelou.budgets import Budget, Spending, budget_list
+from antirelou.budgets import Budget, Spending, reply_refusing
 from antirelou.config import Config
 from antirelou.durations import format_duration
 from antirelou.numbers import Number, NumberKind
@@ -119,43 +119,38 @@ def decide(
 
     text = render(config.calls.text if call else random.Random(seed).choice(steps[step]), now)
     segments = segment_info(text).segments
-    refusing = budget_refusing(spending, segments, config, in_flood=in_flood)
-    if refusing is not None:
-        return Decision(False, refusing.code, refusing.refusal(), budget=refusing)
     code = Reason.FIRST_MESSAGE if step == 0 else Reason.SEQUENCE_STEP
     reason = "first message" if step == 0 else f"message {step + 1} of the sequence"
-    wait = max(replies.delay, flood.hold) if in_flood else replies.delay
+    if in_flood:
+        # Held, and deferred rather than dropped: its budgets are checked when it is due
+        # (recheck_before_send), and it reserves nothing until it leaves.
+        return Decision(
+            True,
+            code,
+            reason,
+            text=text,
+            due_at=now + timedelta(seconds=max(replies.delay, flood.hold)),
+            step=step,
+            segments=segments,
+            in_flood=True,
+        )
+    refusing = reply_refusing(spending, segments, config, in_flood=False, flood_on=False)
+    if refusing is not None:
+        return Decision(False, refusing.code, refusing.refusal(), budget=refusing)
     return Decision(
         True,
         code,
         reason,
         text=text,
-        due_at=now + timedelta(seconds=wait),
+        due_at=now + timedelta(seconds=replies.delay),
         step=step,
         segments=segments,
-        in_flood=in_flood,
     )
 
 
-def budget_refusing(
-    spending: Spending, segments: int, config: Config, *, in_flood: bool
-) -> Budget | None:
-    """Given what is spent and what a reply would cost, return the first budget that forbids
-    it, or None. The flood-mode budget counts only for a reply decided in flood mode; the
-    numbers budget only for a number not yet answered in 30 days."""
-    # Numbers last: a reply refused by both an SMS budget and the numbers one says "SMS".
-    for budget in sorted(
-        budget_list(spending, config), key=lambda budget: budget.unit == "numbers"
-    ):
-        if budget.flood_only and not in_flood:
-            continue
-        if budget.unit == "numbers":
-            cost = 0 if spending.number_answered_this_month else 1
-        else:
-            cost = segments
-        if budget.refuses(cost):
-            return budget
-    return None
+# How long a reply that a budget holds back waits before its budgets are looked at again: the
+# hour's budgets free up minute by minute, and the end of a flood is seen within this time.
+DEFER_STEP = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -164,6 +159,20 @@ class Waiting:
 
     segments: int
     in_flood: bool  # decided in flood mode: held, and reserved no budget
+    queued_at: datetime
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """A reply decided in flood mode that a budget holds back: it stays queued until `until`,
+    when its budgets are looked at again."""
+
+    budget: Budget
+    until: datetime
+
+    @property
+    def reason(self) -> str:
+        return f"{self.budget.refusal()}; waits"
 
 
 def recheck_before_send(
@@ -173,13 +182,17 @@ def recheck_before_send(
     wrote_again: bool,
     spending: Spending,
     config: Config,
-) -> Decision | None:
+    now: datetime,
+    flood_on: bool,
+) -> Decision | Deferral | None:
     """Given a queued reply and what changed while it waited (the number was blocked, wrote
-    again, what is spent now), return the Decision that drops it, or None to send it.
+    again, what is spent now, whether a flood is on), return the Decision that drops it, a
+    Deferral that keeps it waiting, or None to send it.
 
     A reply decided outside flood mode reserved its budgets when it was queued: they are not
-    counted twice. A flood-mode reply reserved nothing during its hold: its budgets are checked
-    now, and a number that wrote again during the hold is insisting, not answered.
+    counted twice. A flood-mode reply reserved nothing: it is dropped only if the number was
+    blocked, wrote again (insisting) or it waited longer than `flood.answer_within`; a budget
+    that refuses it now only defers it, oldest first, to numbers that wrote exactly once.
     """
     if blocked is not None:
         return _no(Reason.BLOCKED_WHILE_WAITING, f"blocked before it was sent ({blocked})")
@@ -188,9 +201,16 @@ def recheck_before_send(
     if wrote_again:
         return _no(
             Reason.INSISTED_DURING_HOLD,
-            "wrote again during the flood-mode hold: insisting, not answered",
+            "wrote again while the reply waited (flood mode): insisting, not answered",
         )
-    refusing = budget_refusing(spending, reply.segments, config, in_flood=True)
+    deadline = reply.queued_at + timedelta(seconds=config.flood.answer_within)
+    if now >= deadline:
+        return _no(
+            Reason.WAITED_TOO_LONG,
+            f"waited {format_duration((now - reply.queued_at).total_seconds())} for a budget"
+            f" (flood.answer_within {format_duration(config.flood.answer_within)})",
+        )
+    refusing = reply_refusing(spending, reply.segments, config, in_flood=True, flood_on=flood_on)
     if refusing is not None:
-        return Decision(False, refusing.code, refusing.refusal(), budget=refusing)
+        return Deferral(refusing, min(now + DEFER_STEP, deadline))
     return None

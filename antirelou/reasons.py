@@ -37,12 +37,15 @@ class Reason(Enum):
     BUDGET_MONTH = "budget_month"
     BUDGET_NUMBERS = "budget_numbers"
     BUDGET_FLOOD_HOUR = "budget_flood_hour"
+    BUDGET_FLOOD_SHARE = "budget_flood_share"
     # Re-checked just before sending: what changed while the reply waited.
     BLOCKED_WHILE_WAITING = "blocked_while_waiting"
     INSISTED_DURING_HOLD = "insisted_during_hold"
+    WAITED_TOO_LONG = "waited_too_long"
     # Alerts to the operators.
     ALERT = "alert"
     NO_ALERT_NUMBERS = "no_alert_numbers"
+    ALERT_RESERVE = "alert_reserve"
 
     @property
     def label(self) -> str:
@@ -71,8 +74,11 @@ _LABELS = {
     Reason.BUDGET_MONTH: "monthly budget spent",
     Reason.BUDGET_NUMBERS: "monthly budget of numbers spent",
     Reason.BUDGET_FLOOD_HOUR: "flood-mode hourly budget spent",
+    Reason.BUDGET_FLOOD_SHARE: "raids' share of the monthly budgets spent",
     Reason.BLOCKED_WHILE_WAITING: "blocked before it was sent",
-    Reason.INSISTED_DURING_HOLD: "wrote again during the flood-mode hold",
+    Reason.INSISTED_DURING_HOLD: "wrote again while the reply waited (flood mode)",
+    Reason.WAITED_TOO_LONG: "waited longer than flood.answer_within",
     Reason.ALERT: "alert to the operators",
     Reason.NO_ALERT_NUMBERS: "no alerts.numbers",
+    Reason.ALERT_RESERVE: "alerts' reserve spent",
 }

@@ -4,19 +4,24 @@ The intent (`sending`) is committed before the first byte leaves, so a crash nev
 reply twice. A definite refusal before anything left is retried later, a bounded number of
 times; anything else that may have left is `unknown` and never sent again. An outcome the
 database refuses is kept in memory and written before anything else is sent.
+
+Each reply is re-checked just before it leaves (`policy.recheck_before_send`): one decided in
+flood mode that a budget holds back stays queued and is looked at again later (deferred, not
+dropped), oldest first.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from antirelou.budgets import Budget
 from antirelou.clock import SystemClock
 from antirelou.config import Config
 from antirelou.durations import format_duration
 from antirelou.modem import Modem, ModemUnavailable, SendFailed
-from antirelou.policy import Waiting, recheck_before_send
+from antirelou.policy import Deferral, Waiting, recheck_before_send
 from antirelou.store import Reply, Store, StoreError, Transaction
 
 log = logging.getLogger("antirelou")
@@ -32,11 +37,24 @@ def _unplugged(error: SendFailed) -> ModemUnavailable | None:
 class ReplySender:
     """Given the log and the modem, send what is due."""
 
-    def __init__(self, config: Config, store: Store, modem: Modem, clock: SystemClock) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        modem: Modem,
+        clock: SystemClock,
+        *,
+        flood_on: Callable[[], bool] = lambda: False,
+        budget_spent: Callable[[Budget, str], None] = lambda budget, detail: None,
+    ) -> None:
+        """`flood_on` says whether a flood is on now; `budget_spent` is told when a budget holds
+        replies back (the daemon alerts the operators)."""
         self.config = config
         self.store = store
         self.modem = modem
         self.clock = clock
+        self.flood_on = flood_on
+        self.budget_spent = budget_spent
         self._unrecorded: list[Outcome] = []
 
     def send_one_due(self) -> bool:
@@ -52,18 +70,23 @@ class ReplySender:
         reply = self.store.next_due_reply(now)
         if reply is None:
             return False
-        dropped = recheck_before_send(
-            Waiting(reply.segments, reply.in_flood),
+        verdict = recheck_before_send(
+            Waiting(reply.segments, reply.in_flood, reply.queued_at),
             blocked=self.store.blocked_reason(reply.recipient),
             wrote_again=reply.in_flood
             and self.store.wrote_again(reply.recipient, reply.message_id),
             spending=self.store.spending(now, reply.recipient),
             config=self.config,
+            now=now,
+            flood_on=self.flood_on(),
         )
-        if dropped is not None:
+        if isinstance(verdict, Deferral):
+            self._defer(verdict, now)
+            return True
+        if verdict is not None:
             with self.store.transaction() as tx:
-                tx.skip(reply.id, now, dropped.reason, dropped.code)
-            log.info("reply to %s dropped: %s", reply.recipient, dropped.reason)
+                tx.skip(reply.id, now, verdict.reason, verdict.code)
+            log.info("reply to %s dropped: %s", reply.recipient, verdict.reason)
             return True
         attempt = reply.attempts + 1
         # The intent is committed before the first byte goes out: after a crash
@@ -86,6 +109,23 @@ class ReplySender:
             ",".join(map(str, references)),
         )
         return True
+
+    def _defer(self, deferral: Deferral, now: datetime) -> None:
+        """A budget holds back the flood-mode replies that are due: they wait, not dropped."""
+        with self.store.transaction() as tx:
+            waiting = tx.defer_flood_replies(now, deferral.until, deferral.reason)
+        log.info(
+            "%s: %d flood-mode repl%s wait until %s",
+            deferral.budget.refusal(),
+            waiting,
+            "y" if waiting == 1 else "ies",
+            deferral.until.astimezone().strftime("%H:%M"),
+        )
+        self.budget_spent(
+            deferral.budget,
+            f"{deferral.budget.refusal()}; {waiting} repl{'y waits' if waiting == 1 else 'ies wait'}"
+            f" (sent when a budget allows, within {format_duration(self.config.flood.answer_within)})",
+        )
 
     def _send_alert(self) -> bool:
         alert = self.store.next_alert()

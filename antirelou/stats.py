@@ -11,6 +11,7 @@ reading this think in local time; the database itself keeps UTC.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -188,7 +189,7 @@ def budget_usage(store: Store, config: Config, now: datetime) -> list[dict]:
     (limit and left None when unlimited).
     """
     return [
-        {"name": budget.key, "used": budget.used, "limit": budget.limit, "left": budget.left}
+        {"name": budget.name, "used": budget.used, "limit": budget.limit, "left": budget.left}
         for budget in budget_list(store.current_spending(now), config)
     ]
 
@@ -254,6 +255,7 @@ def gather(store: Store, config: Config, now: datetime) -> dict:
         "totals": message_totals(store, now),
         "top_senders": top_senders(store, now),
         "replies": reply_counts(store, now),
+        "waiting": dataclasses.asdict(queries.waiting_replies(store)),
         "budgets": budget_usage(store, config, now),
         "flood_episodes": flood_episodes(store, now),
     }
@@ -467,6 +469,9 @@ _BUDGET_LABELS = {
     "budgets.segments_per_month": "SMS, last 30 days",
     "budgets.numbers_per_month": "numbers answered, 30 days",
     "flood.segments_per_hour": "SMS in flood mode, last hour",
+    "flood.share_of_month.segments": "SMS for raids, 30 days",
+    "flood.share_of_month.numbers": "numbers for raids, 30 days",
+    "alerts.reserve": "alert SMS, last 24 hours",
 }
 
 
@@ -479,6 +484,20 @@ def _budgets_section(budgets: Sequence[dict]) -> list[str]:
         spent = "  SPENT" if budget["left"] == 0 else ""
         label = _BUDGET_LABELS.get(budget["name"], budget["name"])
         lines.append(_table_row(label, [budget["used"], limit, left], 30, 9) + spent)
+    return lines
+
+
+def _waiting_section(waiting: dict) -> list[str]:
+    """Given the replies waiting now, return the line that says how many and why."""
+    if not waiting["total"]:
+        return ["Waiting now: no reply"]
+    line = f"Waiting now: {waiting['total']} repl{'y' if waiting['total'] == 1 else 'ies'}"
+    if waiting["flood_mode"]:
+        oldest = _local_time(waiting["oldest_flood"])
+        line += f", {waiting['flood_mode']} from flood mode (oldest {oldest:%Y-%m-%d %H:%M})"
+    lines = [line]
+    if waiting["held_by"]:
+        lines.append(f"  held back: {waiting['held_by']}")
     return lines
 
 
@@ -531,6 +550,7 @@ def render(stats: dict, width: int = 72) -> str:
         _totals_section(stats["totals"]),
         _top_senders_section(stats["top_senders"]),
         _replies_section(stats["replies"], width),
+        _waiting_section(stats["waiting"]),
         _budgets_section(stats["budgets"]),
         _flood_section(stats["flood_episodes"]),
     ]

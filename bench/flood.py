@@ -344,9 +344,18 @@ class Monitor(Fault):
 class Injector(threading.Thread):
     """Inject the arrivals on schedule; record when each one went in."""
 
-    def __init__(self, dongle: SimulatedDongle, arrivals: list[Arrival], monitor: Monitor) -> None:
+    def __init__(
+        self,
+        dongle: SimulatedDongle,
+        arrivals: list[Arrival],
+        monitor: Monitor,
+        network_time: Callable[[], datetime],
+    ) -> None:
+        """`network_time` is the time the network stamps each message with (SCTS): the
+        daemon's, so that an accelerated run counts rates on its own clock."""
         super().__init__(name="flood-injector", daemon=True)
         self.dongle = dongle
+        self.network_time = network_time
         self.arrivals = arrivals
         self.monitor = monitor
         self.stopping = threading.Event()
@@ -366,7 +375,9 @@ class Injector(threading.Thread):
                     break
                 self.late = max(self.late, -delay)
                 self.walls.append(time.time())
-                self.dongle.inject(arrival.sms.sender, arrival.sms.text)
+                self.dongle.inject(
+                    arrival.sms.sender, arrival.sms.text, timestamp=self.network_time()
+                )
                 self.times.append(time.monotonic())
                 self.monitor.sample()
         except BaseException as error:  # noqa: BLE001 - reported by the main thread
@@ -412,6 +423,11 @@ class BenchDaemon(DaemonProcess):
         self.origin_wall, self.origin = time.time(), time.monotonic()
         super().start()
         return self
+
+    def now(self) -> datetime:
+        """Return the daemon's wall time now (what its ScaledClock reads)."""
+        elapsed = time.monotonic() - self.origin
+        return datetime.fromtimestamp(self.origin_wall + elapsed * self.speed, UTC)
 
     def real_time(self, stamp: str) -> float:
         """Given a timestamp the daemon wrote, return the real time.time() it meant."""
@@ -542,7 +558,7 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
                 sample_every=USAGE_EVERY,
                 tick=lambda: monitor.sample(periodic=True),
             )
-            injector = Injector(dongle, arrivals, monitor)
+            injector = Injector(dongle, arrivals, monitor, daemon.now)
             sampler.start()
             injector.start()
             wait_for(

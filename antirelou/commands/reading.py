@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from datetime import UTC, datetime
 
@@ -21,6 +22,7 @@ def cmd_status(arguments: argparse.Namespace) -> int:
         beat = store.last_heartbeat()
         counts = queries.counts_since(store, local_day_start(now))
         events = queries.recent_events(store)
+        waiting = queries.waiting_replies(store)
         budgets = [
             _budget_line(budget) for budget in budget_list(store.current_spending(now), config)
         ]
@@ -34,6 +36,7 @@ def cmd_status(arguments: argparse.Namespace) -> int:
                     "heartbeat": None if beat is None else beat.as_json(now),
                     "today": counts,
                     "budgets": budgets,
+                    "waiting": dataclasses.asdict(waiting),
                     "recent_events": events,
                 },
                 default=str,
@@ -72,8 +75,19 @@ def cmd_status(arguments: argparse.Namespace) -> int:
     if alive and beat.flood_since:
         print(
             f"  FLOOD MODE since {local_text(beat.flood_since)}: only numbers never "
-            "answered get a reply"
+            "answered get a reply, held and sent within the flood budgets"
         )
+    if waiting.total:
+        line = f"  waiting:  {waiting.total} repl{'y' if waiting.total == 1 else 'ies'}"
+        if waiting.flood_mode:
+            line += (
+                f", {waiting.flood_mode} of them decided in flood mode (the oldest at"
+                f" {local_text(waiting.oldest_flood)}; sent late rather than never, dropped only"
+                " if the number writes again or after flood.answer_within)"
+            )
+        print(line)
+        if waiting.held_by:
+            print(f"            held back: {waiting.held_by}")
     print("  budgets:")
     for line in budgets:
         print(f"    {line}")
@@ -91,6 +105,9 @@ _BUDGET_PERIODS = {
     "budgets.segments_per_month": "30 days",
     "budgets.numbers_per_month": "30 days",
     "flood.segments_per_hour": "flood mode, last hour",
+    "flood.share_of_month.segments": "raids, 30 days",
+    "flood.share_of_month.numbers": "raids, 30 days",
+    "alerts.reserve": "alerts, last 24h",
 }
 
 
@@ -100,7 +117,7 @@ def _budget_line(budget: Budget) -> str:
         use = f"{budget.used} {budget.unit} (unlimited)"
     else:
         use = f"{budget.used}/{budget.limit} {budget.unit}, {budget.left} left"
-    return f"{_BUDGET_PERIODS.get(budget.key, budget.label) + ':':10} {use}"
+    return f"{_BUDGET_PERIODS.get(budget.name, budget.label) + ':':10} {use}"
 
 
 # How `log` shows a call in the message column; the emoji takes two columns, len() says one.
@@ -143,7 +160,11 @@ def cmd_log(arguments: argparse.Namespace) -> int:
         text = _message_cell(record)
         reply = record["reply"]
         what = reply["status"] or "-"
-        if reply["status"] == "skipped":
+        if reply["status"] == "queued":
+            what = "waiting (flood mode)" if reply["in_flood"] else "waiting"
+            if reply["held_by"]:
+                what += f": {reply['held_by']}"
+        elif reply["status"] == "skipped":
             what = f"skipped: {reply['reason']}"
         elif reply["status"] == "sent":
             what = f"sent ({reply['segments_sent']} SMS)"

@@ -1,8 +1,10 @@
 """antirelou's configuration: one YAML file edited by hand, read into frozen dataclasses.
 
 Layout: `model` (the dataclasses the rest of antirelou codes against), `errors` (ConfigError),
-`checks` (how one value is read), `schema` (every key, its check and its meaning), `loader`
-(load and loads) and `example` (etc/antirelou.yaml, generated from the schema).
+`checks` (how one value is read), `keys` (Key and Section: how the file is described),
+`schema` (every key, its check and its meaning; the sections that limit what is sent are in
+`sending`), `loader` (load and loads) and `example` (etc/antirelou.yaml, generated from the
+schema).
 
 Importing this package loads no YAML: the model, the errors and the durations are imported
 here, and the names that need PyYAML (load, loads, SCHEMA, the checks…) are imported on first
@@ -44,6 +46,7 @@ _LAZY = {
             "Invalid",
             "Limit",
             "Mapping",
+            "Percent",
             "Pin",
             "PrefixList",
             "StringList",
@@ -53,9 +56,10 @@ _LAZY = {
         "antirelou.config.checks",
     ),
     **dict.fromkeys(
-        ("REQUIRED", "SCHEMA", "Key", "Section", "default_of", "iter_keys"),
-        "antirelou.config.schema",
+        ("REQUIRED", "Key", "Section", "default_of"),
+        "antirelou.config.keys",
     ),
+    **dict.fromkeys(("SCHEMA", "iter_keys"), "antirelou.config.schema"),
     **dict.fromkeys(("load", "loads"), "antirelou.config.loader"),
 }
 

@@ -339,6 +339,26 @@ class Limit(Check):
         return "unlimited" if value is None else str(value)
 
 
+class Percent(Check):
+    """A share from 0 to 100 percent, written 25 or 25% (or "25 %")."""
+
+    expected = "a percentage such as 25%"
+
+    def __call__(self, node: yaml.Node, context: Context) -> int:
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (STR_TAG, _INT):
+            raise self._wrong_type(node)
+        match = re.fullmatch(r"\s*([0-9]{1,3})\s*%?\s*", node.value)
+        if match is None or int(match.group(1)) > 100:
+            raise Invalid(f"'{node.value}' is not a percentage from 0% to 100%")
+        return int(match.group(1))
+
+    def format(self, value: int) -> str:
+        return f"{value}%"
+
+    def allowed(self) -> tuple[str, str]:
+        return "De 0% à 100%.", "From 0% to 100%."
+
+
 class TextSteps(Check):
     """A list of steps; each step is one text, or a list of texts one of which is picked."""
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import textwrap
 
-from antirelou.config.schema import REQUIRED, SCHEMA, Key, Section, default_of
+from antirelou.config.keys import REQUIRED, Key, Section, default_of
+from antirelou.config.schema import SCHEMA
 
 # Comments are wrapped to this width, their "#" included.
 WIDTH = 84

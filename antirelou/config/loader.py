@@ -16,8 +16,9 @@ import yaml
 
 from antirelou.config.checks import STR_TAG, Context, Invalid, is_null, shown
 from antirelou.config.errors import ConfigError, ConfigIssue
+from antirelou.config.keys import REQUIRED, Key, Section, default_of
 from antirelou.config.model import Config, NumbersConfig
-from antirelou.config.schema import REQUIRED, SCHEMA, Key, Section, default_of, iter_keys
+from antirelou.config.schema import SCHEMA, iter_keys
 
 
 def load(path: str | os.PathLike) -> Config:

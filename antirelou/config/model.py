@@ -112,6 +112,12 @@ class FloodConfig:
     calm_after: float = 1800.0
     segments_per_hour: int = 10
     hold: float = 300.0
+    answer_within: float = 86400.0
+    share_of_month: int = 25  # percent
+
+    def share(self, limit: int | None) -> int | None:
+        """Given a 30-day budget's limit, return the part of it a raid's replies may spend."""
+        return None if limit is None else limit * self.share_of_month // 100
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ class AlertsConfig:
     numbers: tuple[str, ...] = ()
     command: tuple[str, ...] = ()
     min_interval: float = 1800.0
+    reserve: int = 10  # alert SMS per rolling 24 hours, apart from the replies' budgets
     modem_lost_after: float = 600.0
 
 

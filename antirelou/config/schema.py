@@ -8,76 +8,33 @@ setting is one dataclass field plus one Key, then regenerating the example.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 from antirelou.config.checks import (
     Boolean,
-    Check,
     Choice,
     Duration,
     FilePath,
     Integer,
-    Limit,
     Mapping,
     Pin,
     PrefixList,
-    StringList,
     Text,
     TextSteps,
-    command_word,
-    phone_number,
 )
+from antirelou.config.keys import DAY, HOUR, MINUTE, Key, Section, default_of
 from antirelou.config.model import (
-    AlertsConfig,
-    BudgetsConfig,
     CallsConfig,
     Config,
-    FloodConfig,
     LoggingConfig,
     ModemConfig,
     NumbersConfig,
     RepliesConfig,
     RetryConfig,
 )
+from antirelou.config.sending import ALERTS, BUDGETS, FLOOD
 
-REQUIRED = dataclasses.MISSING
-
-
-@dataclass(frozen=True)
-class Key:
-    """One setting: its YAML name, how its value is checked, and what it means.
-
-    Its default (or REQUIRED) is the default of the field of the same name in the section's
-    dataclass. `example` is the value suggested when a required key is missing, and the value
-    the example file shows for it.
-
-    The descriptions are the comments the example file shows above the key (see `example.py`):
-    "\n" starts a new line, a line starting with a space is shown as written (a sample), and
-    the sentence saying which values are allowed is added from the check.
-    """
-
-    name: str
-    check: Check
-    description_fr: str
-    description_en: str
-    example: str | None = None
-
-
-@dataclass(frozen=True)
-class Section:
-    """A group of settings (a YAML mapping), turned into the frozen dataclass `result`."""
-
-    name: str
-    result: Callable[..., Any]
-    keys: tuple[Key | Section, ...]
-    description_fr: str
-    description_en: str
-
-
-_MINUTE, _HOUR, _DAY = 60, 3600, 86400
 _LANGUAGE_CODES = (
     "fr",
     "en",
@@ -142,7 +99,7 @@ SCHEMA = Section(
                 ),
                 Key(
                     "poll_interval",
-                    Duration(1, 10 * _MINUTE),
+                    Duration(1, 10 * MINUTE),
                     "La clé prévient normalement à chaque SMS reçu, mais ce signal se perd parfois"
                     " : antirelou relit donc toute la mémoire des SMS au moins aussi souvent. Plus"
                     " court = réponses plus rapides quand un signal se perd.",
@@ -152,7 +109,7 @@ SCHEMA = Section(
                 ),
                 Key(
                     "command_timeout",
-                    Duration(1, 5 * _MINUTE),
+                    Duration(1, 5 * MINUTE),
                     "Temps d'attente maximal de la réponse de la clé à chaque commande. À"
                     " augmenter seulement si le journal montre des délais dépassés avec une clé"
                     " lente.",
@@ -161,7 +118,7 @@ SCHEMA = Section(
                 ),
                 Key(
                     "send_timeout",
-                    Duration(5, 10 * _MINUTE),
+                    Duration(5, 10 * MINUTE),
                     "Temps d'attente maximal pour l'envoi de chaque SMS (chaque partie d'un long"
                     " message). À augmenter si le réseau est très lent.",
                     "How long to wait for each SMS (each part of a long message) to be sent."
@@ -179,7 +136,7 @@ SCHEMA = Section(
                 ),
                 Key(
                     "registration_timeout",
-                    Duration(10, _HOUR),
+                    Duration(10, HOUR),
                     "Au démarrage, temps d'attente maximal pour que la clé se connecte au réseau"
                     " mobile avant de signaler un problème de réseau (carte SIM, crédit, antenne).",
                     "At start-up, how long to wait for the dongle to register on the mobile"
@@ -187,7 +144,7 @@ SCHEMA = Section(
                 ),
                 Key(
                     "reassembly_timeout",
-                    Duration(_MINUTE, 7 * _DAY),
+                    Duration(MINUTE, 7 * DAY),
                     "Un long SMS arrive en plusieurs morceaux. Si un morceau manque, les autres"
                     " l'attendent pendant ce temps, puis le message est enregistré incomplet (et"
                     " reçoit quand même sa réponse).",
@@ -323,14 +280,14 @@ SCHEMA = Section(
                 ),
                 Key(
                     "restart_after",
-                    Duration(_HOUR, 3 * 365 * _DAY),
+                    Duration(HOUR, 3 * 365 * DAY),
                     "Un numéro dont la dernière réponse date de plus longtemps que cela recommence"
                     " la suite au début.",
                     "A number last answered longer ago than this starts the sequence again.",
                 ),
                 Key(
                     "cooldown",
-                    Duration(_MINUTE, 365 * _DAY),
+                    Duration(MINUTE, 365 * DAY),
                     "Écart minimal entre deux réponses au même numéro, même s'il envoie beaucoup"
                     " de SMS : cela évite de payer pour quelqu'un qui insiste, et les boucles sans"
                     " fin avec un autre répondeur automatique. Avec un seul texte (pas de «"
@@ -344,7 +301,7 @@ SCHEMA = Section(
                 ),
                 Key(
                     "delay",
-                    Duration(0, 7 * _DAY),
+                    Duration(0, 7 * DAY),
                     "Attendre avant de répondre (0s : tout de suite). En 2017, la réponse arrivait"
                     " une heure plus tard, quand l'homme était parti. Les réponses en attente sont"
                     " dans la base et survivent à un redémarrage ; d'autres SMS du même numéro"
@@ -365,7 +322,7 @@ SCHEMA = Section(
                         ),
                         Key(
                             "backoff",
-                            Duration(1, _HOUR),
+                            Duration(1, HOUR),
                             "Attente avant le 2e essai ; elle double à chaque essai suivant (1m,"
                             " puis 2m, puis 4m…).",
                             "Wait before the 2nd attempt; it doubles for each following one (1m,"
@@ -405,144 +362,9 @@ SCHEMA = Section(
             "Incoming calls: the dongle rejects them at once (never answered, nothing paid) and"
             " logs them like messages, counted for raids and in the number's history.",
         ),
-        Section(
-            "budgets",
-            BudgetsConfig,
-            (
-                Key(
-                    "segments_per_hour",
-                    Limit(),
-                    "SMS envoyés au plus par heure.",
-                    "At most this many SMS sent per hour.",
-                ),
-                Key(
-                    "segments_per_day",
-                    Limit(),
-                    "SMS envoyés au plus par jour.",
-                    "At most this many SMS sent per day.",
-                ),
-                Key(
-                    "segments_per_month",
-                    Limit(),
-                    "SMS envoyés au plus sur 30 jours glissants.",
-                    "At most this many SMS sent over a rolling 30 days.",
-                ),
-                Key(
-                    "numbers_per_month",
-                    Limit(),
-                    "Numéros différents répondus au plus sur 30 jours : les forfaits « illimités »"
-                    " suspendent la ligne au-delà d'environ 150 correspondants.",
-                    'At most this many different numbers answered over 30 days: "unlimited" plans'
-                    " suspend the line beyond about 150 correspondents.",
-                ),
-            ),
-            "Budgets, comptés en SMS (l'unité que l'opérateur facture : un long texte compte pour"
-            " plusieurs SMS). Une fois un budget dépensé, les SMS reçus sont encore enregistrés"
-            " mais plus répondus, et la raison est notée. « unlimited » : pas de limite.",
-            "Budgets, counted in SMS segments (the unit the operator bills: a long text counts as"
-            " several). Once a budget is spent, incoming SMS are still logged but no longer"
-            ' answered, and the reason is recorded. "unlimited": no limit.',
-        ),
-        Section(
-            "flood",
-            FloodConfig,
-            (
-                Key(
-                    "enabled",
-                    Boolean(),
-                    "true = détecter les raids.",
-                    "true = detect raids.",
-                ),
-                Key(
-                    "messages_per_minute",
-                    Integer(1, 10_000),
-                    "Raid si au moins autant de SMS arrivent en une minute…",
-                    "A raid is on if at least this many SMS arrive within a minute…",
-                ),
-                Key(
-                    "new_numbers_per_minute",
-                    Integer(1, 10_000),
-                    "… ou si au moins autant de numéros jamais vus écrivent en une minute.",
-                    "… or if at least this many never-seen numbers write within a minute.",
-                ),
-                Key(
-                    "calm_after",
-                    Duration(_MINUTE, _DAY),
-                    "Fin du raid quand les débits sont restés sous les seuils aussi longtemps.",
-                    "The raid ends when the rates have stayed below the thresholds this long.",
-                ),
-                Key(
-                    "segments_per_hour",
-                    Integer(0, 100_000),
-                    "Budget de SMS par heure pendant un raid.",
-                    "Budget of SMS per hour during a raid.",
-                ),
-                Key(
-                    "hold",
-                    Duration(0, _HOUR),
-                    "Pendant un raid, une réponse attend ce temps avant de partir ; si le numéro a"
-                    " réécrit entre-temps (un raideur insiste), elle n'est pas envoyée. Le budget"
-                    " n'est compté qu'à l'envoi : il reste pour les personnes qui n'écrivent"
-                    " qu'une fois.",
-                    "During a raid, a reply waits this long before it leaves; if the number wrote"
-                    " again meanwhile (a raider insists), it is not sent. The budget is only"
-                    " counted when sending: it stays for people who write only once.",
-                ),
-            ),
-            "Mode raid. En 2017, un raid organisé sur un forum a envoyé plus de 20 000 insultes en"
-            " un après-midi. Pendant un raid, on ne répond qu'aux numéros jamais répondus, dans un"
-            " budget plus petit ; tous les SMS sont enregistrés.",
-            "Flood mode. In 2017 a raid organised on a forum sent over 20,000 insults in one"
-            " afternoon. During a raid only numbers never answered get a reply, within a smaller"
-            " budget; every SMS is still logged.",
-        ),
-        Section(
-            "alerts",
-            AlertsConfig,
-            (
-                Key(
-                    "numbers",
-                    StringList("a phone number", phone_number),
-                    "Leurs numéros, entre guillemets. Ils reçoivent un SMS d'alerte (début et fin"
-                    " d'un raid, budget épuisé, clé perdue trop longtemps), compté dans les"
-                    " budgets. Leurs SMS ne comptent jamais comme un raid et ne reçoivent jamais"
-                    " la réponse automatique.",
-                    "Their numbers, in quotes. They get an alert SMS (raid start and end, budget"
-                    " spent, dongle lost too long), counted in the budgets. Their SMS never count"
-                    " as a raid and never get the automatic reply.\n"
-                    'Example / exemple: numbers: ["+33612345678", "0698765432"]',
-                ),
-                Key(
-                    "command",
-                    StringList("a word of a command", command_word),
-                    "Facultatif : un programme lancé à chaque alerte, sans shell, avec ces mots"
-                    " puis le type d'alerte et sa description. Le service n'a pas accès au réseau"
-                    " (PrivateNetwork=yes dans antirelou.service) : un programme qui doit en avoir"
-                    " besoin demande « systemctl edit antirelou » avec PrivateNetwork=no et"
-                    " RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6.",
-                    "Optional: a program run on each alert, without a shell, with these words then"
-                    " the kind of alert and its description. The service has no network"
-                    " (PrivateNetwork=yes in antirelou.service): a program that needs it requires"
-                    ' "systemctl edit antirelou" with PrivateNetwork=no and'
-                    " RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6.\n"
-                    'Example / exemple: command: ["/usr/local/bin/alert", "--channel", "signal"]',
-                ),
-                Key(
-                    "min_interval",
-                    Duration(_MINUTE, 7 * _DAY),
-                    "Au plus une alerte de chaque type pendant cette durée.",
-                    "At most one alert of each kind within this time.",
-                ),
-                Key(
-                    "modem_lost_after",
-                    Duration(_MINUTE, _DAY),
-                    "Alerter quand la clé est perdue depuis plus longtemps que cela.",
-                    "Alert when the dongle has been lost for longer than this.",
-                ),
-            ),
-            "Alertes aux personnes qui s'occupent du service.",
-            "Alerts to the people running the service.",
-        ),
+        BUDGETS,
+        FLOOD,
+        ALERTS,
         Section(
             "logging",
             LoggingConfig,
@@ -563,14 +385,6 @@ SCHEMA = Section(
     "Configuration d'antirelou.",
     "antirelou's configuration.",
 )
-
-
-def default_of(section: Section, key: Key | Section) -> Any:
-    """Given a section and one of its keys, return the key's default, or REQUIRED."""
-    field = next(f for f in dataclasses.fields(section.result) if f.name == key.name)
-    if field.default_factory is not dataclasses.MISSING:
-        return field.default_factory()
-    return field.default
 
 
 def iter_keys(

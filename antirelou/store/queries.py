@@ -61,7 +61,8 @@ def recent_events(store: Store, limit: int = 5) -> list[dict]:
 _MESSAGES_WITH_REPLIES = """
 SELECT m.id, m.kind, m.sender, m.sender_kind, m.text, m.smsc_time, m.received_at, m.parts,
        m.parts_expected, m.encoding, m.error, r.status AS reply_status, r.reason AS reply_reason,
-       r.reason_code AS reply_reason_code, r.text AS reply_text,
+       r.reason_code AS reply_reason_code, r.text AS reply_text, r.held_by AS reply_held_by,
+       r.in_flood AS reply_in_flood,
        r.updated_at AS reply_updated_at, r.segments_sent AS reply_segments
 FROM messages m LEFT JOIN replies r ON r.message_id = m.id
 """
@@ -94,6 +95,8 @@ def messages_with_replies(store: Store, limit: int, sender: str | None = None) -
                 "status": row["reply_status"],
                 "reason": row["reply_reason"],
                 "reason_code": row["reply_reason_code"],
+                "in_flood": bool(row["reply_in_flood"]),
+                "held_by": row["reply_held_by"],
                 "text": row["reply_text"],
                 "updated_at": row["reply_updated_at"],
                 "segments_sent": row["reply_segments"],
@@ -116,11 +119,31 @@ def message_count(store: Store) -> int:
     return store.read("SELECT COUNT(*) FROM messages")[0][0]
 
 
-def replies_waiting(store: Store) -> int:
-    """Return how many replies are queued or being sent."""
-    return store.read("SELECT COUNT(*) FROM replies WHERE status IN (?, ?)", (QUEUED, SENDING))[0][
-        0
-    ]
+@dataclass(frozen=True)
+class WaitingReplies:
+    """The replies not yet sent, whenever they were decided."""
+
+    total: int  # queued or being sent
+    flood_mode: int  # of which decided in flood mode: held or deferred by a budget
+    oldest_flood: str | None  # when the oldest of those was decided (the log's text)
+    held_by: str | None  # why the latest deferred one waits, e.g. "hourly budget spent (…)"
+
+
+def waiting_replies(store: Store) -> WaitingReplies:
+    """Return how many replies wait to be sent, how many of them a flood holds back, since when,
+    and why."""
+    total, flood_mode, oldest = store.read(
+        "SELECT COUNT(*), COALESCE(SUM(in_flood = 1 AND status = ?), 0),"
+        " MIN(CASE WHEN in_flood = 1 AND status = ? THEN created_at END)"
+        " FROM replies WHERE status IN (?, ?)",
+        (QUEUED, QUEUED, QUEUED, SENDING),
+    )[0]
+    held = store.read(
+        "SELECT held_by FROM replies WHERE status = ? AND held_by IS NOT NULL"
+        " ORDER BY updated_at DESC LIMIT 1",
+        (QUEUED,),
+    )
+    return WaitingReplies(total, flood_mode, oldest, held[0][0] if held else None)
 
 
 # --- stats ------------------------------------------------------------------------------------

@@ -91,39 +91,40 @@ class Reads:
         return datetime.fromisoformat(row[0]), row[1], pending is not None, True
 
     def spending(self, now: datetime, recipient: str | None = None) -> Spending:
-        """Return what replies and alerts have committed over the last hour, day and 30 days,
-        the flood-mode segments of the last hour, the numbers answered over 30 days, and
-        whether `recipient` is one of them.
+        """Return what replies have committed over the last hour, day and 30 days, counted from
+        the moment each reserved its cost (spent_at), the same for replies decided in flood
+        mode, the numbers answered over 30 days (and whether `recipient` is one of them), and
+        the alerts sent to the operators over 24 hours.
         """
         hour, day, month = (iso(now - timedelta(seconds=s)) for s in (3600, 86400, 30 * 86400))
         row = self._one(
-            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"  # noqa: S608 - constants only
-            " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
+            "SELECT COALESCE(SUM(CASE WHEN spent_at >= ? THEN segments END), 0),"  # noqa: S608 - constants only
+            " COALESCE(SUM(CASE WHEN spent_at >= ? THEN segments END), 0),"
             " COALESCE(SUM(segments), 0),"
-            " COALESCE(SUM(CASE WHEN created_at >= ? AND in_flood = 1 THEN segments END), 0),"
             " COUNT(DISTINCT recipient),"
-            " COALESCE(MAX(recipient = ?), 0)"
-            f" FROM replies WHERE status IN {SPENDING} AND created_at >= ?"
-            # A flood-mode reply on hold reserves nothing: it may never be sent.
-            " AND NOT (status = 'queued' AND in_flood = 1)",
-            (hour, day, hour, recipient, month),
+            " COALESCE(MAX(recipient = ?), 0),"
+            " COALESCE(SUM(CASE WHEN spent_at >= ? AND in_flood = 1 THEN segments END), 0),"
+            " COALESCE(SUM(CASE WHEN in_flood = 1 THEN segments END), 0),"
+            " COUNT(DISTINCT CASE WHEN in_flood = 1 THEN recipient END)"
+            f" FROM replies WHERE status IN {SPENDING} AND spent_at >= ?",
+            (hour, day, recipient, hour, month),
         )
-        replies_hour, replies_day, replies_month, flood_hour, numbers, answered = row
-        # Alerts to the operators are SMS too: they count against the same budgets.
-        alerts_hour, alerts_day, alerts_month = self._one(
-            "SELECT COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"  # noqa: S608 - constants only
-            " COALESCE(SUM(CASE WHEN created_at >= ? THEN segments END), 0),"
-            f" COALESCE(SUM(segments), 0) FROM alerts WHERE status IN {SPENDING}"
+        # Alerts to the operators have their own reserve (alerts.reserve), apart from these.
+        alerts_day = self._one(
+            f"SELECT COALESCE(SUM(segments), 0) FROM alerts WHERE status IN {SPENDING}"  # noqa: S608 - constants only
             " AND created_at >= ?",
-            (hour, day, month),
-        )
+            (day,),
+        )[0]
         return Spending(
-            segments_hour=replies_hour + alerts_hour,
-            segments_day=replies_day + alerts_day,
-            segments_month=replies_month + alerts_month,
-            flood_segments_hour=flood_hour,
-            numbers_month=numbers,
-            number_answered_this_month=bool(answered),
+            segments_hour=row[0],
+            segments_day=row[1],
+            segments_month=row[2],
+            numbers_month=row[3],
+            number_answered_this_month=bool(row[4]),
+            flood_segments_hour=row[5],
+            flood_segments_month=row[6],
+            flood_numbers_month=row[7],
+            alert_segments_day=alerts_day,
         )
 
     def current_spending(self, now: datetime) -> Spending:
@@ -136,14 +137,18 @@ class Reads:
         return None if row is None else row[0]
 
     def next_due_reply(self, now: datetime) -> Reply | None:
-        """Return the queued reply due first (at or before `now`), or None."""
+        """Return the oldest queued reply that is due (at or before `now`), or None."""
         row = self._one(
-            "SELECT id, message_id, recipient, text, status, attempts, segments, in_flood"
-            " FROM replies"
-            " WHERE status = 'queued' AND due_at <= ? ORDER BY due_at, id LIMIT 1",
+            "SELECT id, message_id, recipient, text, status, attempts, segments, in_flood,"
+            " created_at FROM replies"
+            # Oldest decision first among those due: a reply deferred for hours goes before
+            # one decided after it, whatever their due times.
+            " WHERE status = 'queued' AND due_at <= ? ORDER BY id LIMIT 1",
             (iso(now),),
         )
-        return None if row is None else Reply(*row)
+        if row is None:
+            return None
+        return Reply(*row[:-1], queued_at=datetime.fromisoformat(row[-1]))
 
     def next_due_time(self) -> datetime | None:
         """Return when the next queued reply is due, or None if none is queued."""

@@ -30,6 +30,7 @@ class Reply:
     attempts: int
     segments: int
     in_flood: bool
+    queued_at: datetime  # when it was decided
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,19 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'sms';
     """,
+    # version 7: a reply counts against the budgets from the moment it reserved its cost
+    # (spent_at): when queued, or for one decided in flood mode, when it leaves, which may be
+    # hours later; counting it at its decision would let a late reply escape the hour it was
+    # sent in. held_by: the budget a deferred flood-mode reply waits for.
+    """
+    ALTER TABLE replies ADD COLUMN spent_at TEXT;
+    ALTER TABLE replies ADD COLUMN held_by TEXT;
+    UPDATE replies SET spent_at = created_at
+        WHERE status IN ('sending', 'sent', 'unknown') OR (status = 'queued' AND in_flood = 0);
+    DROP INDEX replies_spending;
+    CREATE INDEX replies_spending ON replies(spent_at, recipient) WHERE spent_at IS NOT NULL
+        AND status IN ('queued', 'sending', 'sent', 'unknown');
+    """,
 )
 
 # What a row of `messages` is (messages.kind): an SMS, or a rejected voice call.

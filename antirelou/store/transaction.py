@@ -114,8 +114,8 @@ class Transaction(Reads):
         """Record the decision about a message: a reply queued, or skipped with its reason."""
         return self._run(
             "INSERT INTO replies (message_id, recipient, text, status, reason, reason_code,"
-            " segments, due_at, created_at, updated_at, step, in_flood)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " segments, due_at, created_at, updated_at, step, in_flood, spent_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 message_id,
                 recipient,
@@ -129,6 +129,9 @@ class Transaction(Reads):
                 iso(now),
                 step,
                 int(in_flood),
+                # A reply decided outside flood mode reserves its cost now; a flood-mode one
+                # only when it leaves (mark_sending), as it may never be sent.
+                iso(now) if queued and not in_flood else None,
             ),
         ).lastrowid
 
@@ -155,9 +158,9 @@ class Transaction(Reads):
         """The intent, committed before the first byte: after a crash the reply is `unknown`,
         never sent again."""
         self._run(
-            "UPDATE replies SET status = 'sending', attempts = ?, updated_at = ?"
-            " WHERE id = ? AND status = 'queued'",
-            (attempt, iso(now), reply_id),
+            "UPDATE replies SET status = 'sending', attempts = ?, updated_at = ?,"
+            " spent_at = COALESCE(spent_at, ?), held_by = NULL WHERE id = ? AND status = 'queued'",
+            (attempt, iso(now), iso(now), reply_id),
         )
 
     def mark_sent(self, reply_id: int, now: datetime, references: Sequence[int]) -> None:
@@ -190,11 +193,21 @@ class Transaction(Reads):
             (error, iso(due_at), iso(now), reply_id),
         )
 
+    def defer_flood_replies(self, now: datetime, until: datetime, why: str) -> int:
+        """A budget holds back flood-mode replies: every one due before `until` waits until
+        then (they all face the same budgets; each is re-checked once due), `why` noted in
+        held_by. Return how many."""
+        return self._run(
+            "UPDATE replies SET due_at = ?, held_by = ?, updated_at = ?"
+            " WHERE status = 'queued' AND in_flood = 1 AND due_at < ?",
+            (iso(until), why, iso(now), iso(until)),
+        ).rowcount
+
     def skip(self, reply_id: int, now: datetime, reason: str, code: Reason) -> None:
         """Drop a queued reply (re-checked just before sending), saying why."""
         self._run(
-            "UPDATE replies SET status = 'skipped', reason = ?, reason_code = ?, updated_at = ?"
-            " WHERE id = ? AND status = 'queued'",
+            "UPDATE replies SET status = 'skipped', reason = ?, reason_code = ?, updated_at = ?,"
+            " held_by = NULL WHERE id = ? AND status = 'queued'",
             (reason, code.value, iso(now), reply_id),
         )
 

@@ -177,7 +177,7 @@ def test_reply_figures_flags_two_replies_for_one_message():
     [
         ("cooldown", Reason.COOLDOWN.label),
         ("budget_flood_hour", "flood-mode hourly budget spent"),
-        ("insisted_during_hold", "wrote again during the flood-mode hold"),
+        ("insisted_during_hold", "wrote again while the reply waited (flood mode)"),
         (None, "(no code)"),  # rows written before the daemon stored codes
         ("a_code_from_a_newer_daemon", "a_code_from_a_newer_daemon"),
     ],
@@ -196,7 +196,7 @@ def test_reasons_by_status_groups_by_code_not_sentence():
     ]
     assert reasons_by_status(rows).most_common() == [
         ("skipped: flood-mode hourly budget spent", 3),
-        ("skipped: wrote again during the flood-mode hold", 1),
+        ("skipped: wrote again while the reply waited (flood mode)", 1),
         ("failed: (no code)", 1),
     ]
 

@@ -665,3 +665,22 @@ def test_loads_result_is_frozen():
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         loaded.modem.port = "/dev/other"
+
+
+@pytest.mark.parametrize(("written", "share"), [("25", 25), ("25%", 25), ('"10 %"', 10), ("0", 0)])
+def test_share_of_month_is_a_percentage_written_either_way(written, share):
+    loaded = loads(MINIMAL + f"flood:\n  share_of_month: {written}\n", FILE)
+    assert loaded.flood.share_of_month == share
+
+
+@pytest.mark.parametrize("written", ["101%", "half", "-5", "[25]"])
+def test_share_of_month_refuses_what_is_not_a_percentage(written):
+    problems = errors_of(MINIMAL + f"flood:\n  share_of_month: {written}\n")
+    assert len(problems) == 1 and "flood.share_of_month" in problems[0], problems
+
+
+def test_the_defaults_of_deferral_share_and_reserve():
+    loaded = loads(MINIMAL, FILE)
+    assert (loaded.flood.answer_within, loaded.flood.share_of_month) == (86400.0, 25)
+    assert loaded.alerts.reserve == 10
+    assert loaded.flood.share(140) == 35 and loaded.flood.share(None) is None

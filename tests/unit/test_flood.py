@@ -11,7 +11,8 @@ def feed(detector, events):
     """events: (seconds after T0, new_number). Return the transitions seen, as (s, started)."""
     seen = []
     for seconds, new_number in events:
-        transition = detector.observe(T0 + timedelta(seconds=seconds), new_number=new_number)
+        at = T0 + timedelta(seconds=seconds)
+        transition = detector.observe(at, new_number=new_number, now=at)
         if transition:
             seen.append((seconds, transition.started))
     return seen
@@ -65,3 +66,57 @@ def test_resume_continues_an_episode():
     detector.resume(T0)
     assert detector.active
     assert detector.tick(T0 + timedelta(seconds=1)) is None
+
+
+def test_a_backlog_written_over_hours_and_received_at_once_is_not_a_raid():
+    # Forty people wrote once each, 3 minutes apart, while the Pi was off for two hours.
+    detector = FloodDetector(CONFIG)
+    received = T0 + timedelta(hours=2)
+    for index in range(40):
+        written = T0 + timedelta(minutes=3 * index)
+        assert detector.observe(written, new_number=True, now=received) is None
+    assert not detector.active
+    assert detector.rates(received) == (0, 0)
+
+
+def test_a_raid_inside_a_backlog_starts_flood_mode_and_ends_once_writing_calmed_down():
+    detector = FloodDetector(CONFIG)
+    received = T0 + timedelta(hours=2)
+    transitions = [
+        detector.observe(T0 + timedelta(seconds=index), new_number=True, now=received)
+        for index in range(10)
+    ]
+    started = [t for t in transitions if t is not None]
+    assert len(started) == 1 and started[0].at == received  # the episode is on our clock
+    assert detector.since == received
+    # Writing calmed down two hours ago: the episode ends at the next tick, not 30 min later.
+    end = detector.tick(received + timedelta(seconds=10))
+    assert end is not None and not end.started
+
+
+def test_live_messages_between_backlog_ones_count_at_their_own_time():
+    detector = FloodDetector(CONFIG)
+    now = T0 + timedelta(hours=2)
+    for index in range(4):  # four live ones within a minute: under the threshold of 5
+        detector.observe(now - timedelta(seconds=index), new_number=False, now=now)
+        detector.observe(T0 + timedelta(minutes=index), new_number=False, now=now)
+    assert detector.rates(now) == (4, 0)
+    assert not detector.active
+    assert detector.observe(now, new_number=False, now=now) is not None  # the fifth
+
+
+def test_counts_older_than_an_hour_before_the_latest_are_forgotten():
+    detector = FloodDetector(FloodConfig(messages_per_minute=10_000, new_numbers_per_minute=10_000))
+    for second in range(0, 3 * 3600, 2):
+        at = T0 + timedelta(seconds=second)
+        detector.observe(at, new_number=True, now=at)
+    assert len(detector._messages) <= (3600 + 60) // 2 + 1
+    assert detector.rates(T0 + timedelta(seconds=3 * 3600 - 1)) == (30, 30)
+
+
+def test_copy_is_independent():
+    detector = FloodDetector(CONFIG)
+    twin = detector.copy()
+    feed(twin, [(s, False) for s in range(5)])
+    assert twin.active and not detector.active
+    assert detector.rates(T0 + timedelta(seconds=5)) == (0, 0)

@@ -1,7 +1,7 @@
 """Intake on a real SQLite file: memory follows the database."""
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -83,3 +83,45 @@ def test_commit_direct_logs_a_pdu_delivered_again_once(store):
     assert store.read("SELECT COUNT(*) FROM messages")[0][0] == 2
     # Only the latest batch is kept for comparison; nothing direct is ever deleted from a slot.
     assert store.read("SELECT COUNT(*) FROM pdus WHERE on_modem = 1")[0][0] == 1
+
+
+def _written(times: list[datetime]) -> Listing:
+    entries = tuple(
+        StoredPdu(slot, 0, encode_deliver(f"+336123456{slot:02}", "salut", at)[0])
+        for slot, at in enumerate(times, start=1)
+    )
+    return Listing("SM", entries, clean=True)
+
+
+def test_a_backlog_received_at_once_is_logged_as_a_backlog_and_answered_without_flood_mode(store):
+    # Forty people wrote once each, 3 minutes apart, while the Pi was off for two hours.
+    written = [NOW - timedelta(minutes=120 - 3 * index) for index in range(40)]
+    detector = FloodDetector(CONFIG.flood)  # a raid is 3 messages or 3 new numbers a minute
+    result = commit_listing(store, _written(written), CONFIG, NOW, detector)
+    assert result.transitions == [] and not result.flood.active
+    assert sorted(result.late) == written[:37]  # the last three arrived within 10 minutes
+    assert [logged.decision.reply for logged in result.logged] == [True] * 40
+    assert not any(logged.decision.in_flood for logged in result.logged)
+    events = store.read("SELECT kind, detail FROM events")
+    assert [kind for kind, _ in events] == ["backlog"]
+    assert events[0][1].startswith("37 messages written while the service was away")
+
+
+@pytest.mark.parametrize(
+    ("stamp", "reason"),
+    [
+        (NOW + timedelta(days=365), "a time stamp in the future"),
+        (NOW - timedelta(days=30), "an absurdly old time stamp"),
+    ],
+)
+def test_a_time_stamp_we_cannot_believe_counts_at_receipt(store, stamp, reason):
+    result = commit_listing(store, _written([stamp] * 3), CONFIG, NOW, FloodDetector(CONFIG.flood))
+    assert [t.started for t in result.transitions] == [True], reason
+    assert result.late == []
+
+
+def test_a_network_clock_a_little_ahead_of_ours_is_not_a_backlog(store):
+    ahead = [NOW + timedelta(seconds=50)] * 2
+    result = commit_listing(store, _written(ahead), CONFIG, NOW, FloodDetector(CONFIG.flood))
+    assert result.transitions == [] and result.late == []
+    assert result.flood.rates(NOW) == (2, 2)  # counted at our receipt, as live messages

@@ -5,10 +5,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from antirelou.budgets import Spending
+from antirelou.budgets import Spending, budget_list
 from antirelou.config import BudgetsConfig, CallsConfig, FloodConfig, RepliesConfig, loads
 from antirelou.numbers import classify
-from antirelou.policy import History, Waiting, decide, recheck_before_send
+from antirelou.policy import (
+    DEFER_STEP,
+    Decision,
+    Deferral,
+    History,
+    Waiting,
+    decide,
+    recheck_before_send,
+)
 from antirelou.reasons import Reason
 from antirelou.templates import render
 
@@ -238,6 +246,7 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             False,
             Reason.FLOOD_ALREADY_ANSWERED,
         ),
+        # a budget spent during a flood defers the reply (checked when due), never drops it
         (
             "+33612345678",
             False,
@@ -245,8 +254,8 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             Spending(flood_segments_hour=10),
             BASE,
             True,
-            False,
-            Reason.BUDGET_FLOOD_HOUR,
+            True,
+            Reason.FIRST_MESSAGE,
         ),
         (
             "+33612345678",
@@ -265,8 +274,18 @@ SEQUENCE = config(replies=RepliesConfig(sequence=(("un",), ("deux",), ("trois",)
             Spending(),
             config(flood=FloodConfig(segments_per_hour=0)),
             True,
+            True,
+            Reason.FIRST_MESSAGE,
+        ),
+        (
+            "+33612345678",
             False,
-            Reason.BUDGET_FLOOD_HOUR,
+            History(),
+            Spending(segments_month=3000),
+            BASE,
+            True,
+            True,
+            Reason.FIRST_MESSAGE,
         ),
     ],
 )
@@ -427,57 +446,144 @@ def test_decide_holds_flood_mode_replies():
     assert calm.due_at == NOW + timedelta(seconds=60)
 
 
+def _waiting(segments: int = 1, *, in_flood: bool = True, waited: float = 600) -> Waiting:
+    return Waiting(segments, in_flood, NOW - timedelta(seconds=waited))
+
+
+DROP, DEFER = "drop", "defer"
+
+
 @pytest.mark.parametrize(
-    ("waiting", "blocked", "wrote_again", "spending", "code"),
+    ("waiting", "blocked", "wrote_again", "spending", "flood_on", "outcome"),
     [
-        # a reply decided outside a flood reserved its budgets when queued: not counted twice
-        (Waiting(1, in_flood=False), None, False, Spending(segments_hour=60), None),
-        (Waiting(1, in_flood=False), None, True, Spending(), None),
-        (Waiting(1, in_flood=False), "insults", False, Spending(), Reason.BLOCKED_WHILE_WAITING),
-        # a flood-mode reply was held and reserved nothing: checked now
-        (Waiting(1, in_flood=True), None, False, Spending(), None),
-        (Waiting(1, in_flood=True), "insults", True, Spending(), Reason.BLOCKED_WHILE_WAITING),
-        (Waiting(1, in_flood=True), None, True, Spending(), Reason.INSISTED_DURING_HOLD),
+        # a reply decided outside a flood reserved its budgets when queued: not counted twice,
+        # never deferred nor expired
+        (_waiting(in_flood=False), None, False, Spending(segments_hour=60), False, None),
+        (_waiting(in_flood=False), None, True, Spending(), False, None),
+        (_waiting(in_flood=False, waited=3 * 86400), None, False, Spending(), False, None),
         (
-            Waiting(1, in_flood=True),
+            _waiting(in_flood=False),
+            "insults",
+            False,
+            Spending(),
+            False,
+            (DROP, Reason.BLOCKED_WHILE_WAITING),
+        ),
+        # a flood-mode reply reserved nothing: checked now
+        (_waiting(), None, False, Spending(), True, None),
+        (_waiting(), None, False, Spending(), False, None),
+        (_waiting(), "insults", True, Spending(), True, (DROP, Reason.BLOCKED_WHILE_WAITING)),
+        (_waiting(), None, True, Spending(), False, (DROP, Reason.INSISTED_DURING_HOLD)),
+        # ... dropped once it waited flood.answer_within (24 h), deferred before that
+        (_waiting(waited=86400), None, False, Spending(), False, (DROP, Reason.WAITED_TOO_LONG)),
+        (_waiting(waited=86399), None, False, Spending(), False, None),
+        (
+            _waiting(waited=86399),
+            None,
+            False,
+            Spending(segments_day=300),
+            False,
+            (DEFER, Reason.BUDGET_DAY),
+        ),
+        # the flood-mode hourly budget holds it while the flood lasts, not after
+        (
+            _waiting(),
             None,
             False,
             Spending(flood_segments_hour=10),
-            Reason.BUDGET_FLOOD_HOUR,
+            True,
+            (DEFER, Reason.BUDGET_FLOOD_HOUR),
         ),
+        (_waiting(), None, False, Spending(flood_segments_hour=10), False, None),
         (
-            Waiting(2, in_flood=True),
+            _waiting(2),
             None,
             False,
             Spending(flood_segments_hour=9),
-            Reason.BUDGET_FLOOD_HOUR,
+            True,
+            (DEFER, Reason.BUDGET_FLOOD_HOUR),
         ),
-        (Waiting(1, in_flood=True), None, False, Spending(flood_segments_hour=9), None),
-        (Waiting(1, in_flood=True), None, False, Spending(segments_hour=60), Reason.BUDGET_HOUR),
-        (Waiting(1, in_flood=True), None, False, Spending(segments_day=300), Reason.BUDGET_DAY),
+        (_waiting(), None, False, Spending(flood_segments_hour=9), True, None),
+        # the normal budgets, during a flood or after it
+        (_waiting(), None, False, Spending(segments_hour=60), False, (DEFER, Reason.BUDGET_HOUR)),
+        (_waiting(), None, False, Spending(segments_day=300), True, (DEFER, Reason.BUDGET_DAY)),
         (
-            Waiting(1, in_flood=True),
+            _waiting(),
             None,
             False,
             Spending(numbers_month=140),
-            Reason.BUDGET_NUMBERS,
+            False,
+            (DEFER, Reason.BUDGET_NUMBERS),
         ),
         (
-            Waiting(1, in_flood=True),
+            _waiting(),
             None,
             False,
             Spending(numbers_month=140, number_answered_this_month=True),
+            False,
+            None,
+        ),
+        # a raid's share of the 30-day budgets (25 %: 35 of 140 numbers, 750 of 3000 SMS),
+        # whether the flood is still on or not
+        (
+            _waiting(),
+            None,
+            False,
+            Spending(flood_numbers_month=35, numbers_month=35),
+            False,
+            (DEFER, Reason.BUDGET_FLOOD_SHARE),
+        ),
+        (_waiting(), None, False, Spending(flood_numbers_month=34, numbers_month=100), False, None),
+        (
+            _waiting(),
+            None,
+            False,
+            Spending(flood_segments_month=750, segments_month=750),
+            True,
+            (DEFER, Reason.BUDGET_FLOOD_SHARE),
+        ),
+        # ... which never limits a reply decided outside a flood
+        (
+            _waiting(in_flood=False),
+            None,
+            False,
+            Spending(flood_numbers_month=35, flood_segments_month=750),
+            False,
             None,
         ),
     ],
 )
-def test_recheck_before_send_table(waiting, blocked, wrote_again, spending, code):
-    dropped = recheck_before_send(
-        waiting, blocked=blocked, wrote_again=wrote_again, spending=spending, config=BASE
+def test_recheck_before_send_table(waiting, blocked, wrote_again, spending, flood_on, outcome):
+    verdict = recheck_before_send(
+        waiting,
+        blocked=blocked,
+        wrote_again=wrote_again,
+        spending=spending,
+        config=BASE,
+        now=NOW,
+        flood_on=flood_on,
     )
-    if code is None:
-        assert dropped is None
+    if outcome is None:
+        assert verdict is None
+        return
+    kind, code = outcome
+    if kind == DEFER:
+        assert isinstance(verdict, Deferral), verdict
+        assert verdict.budget.code is code, verdict.reason
+        # looked at again within DEFER_STEP, never after the reply's deadline
+        deadline = waiting.queued_at + timedelta(seconds=BASE.flood.answer_within)
+        assert verdict.until == min(NOW + DEFER_STEP, deadline)
     else:
-        assert dropped is not None and not dropped.reply
-        assert dropped.code is code, dropped.reason
-        assert dropped.reason
+        assert isinstance(verdict, Decision) and not verdict.reply
+        assert verdict.code is code, verdict.reason
+        assert verdict.reason
+
+
+def test_a_share_of_the_month_is_a_share_of_each_30_day_budget():
+    settings = config(
+        flood=FloodConfig(share_of_month=10),
+        budgets=BudgetsConfig(numbers_per_month=150, segments_per_month=None),
+    )
+    limits = {b.name: b.limit for b in budget_list(Spending(), settings)}
+    assert limits["flood.share_of_month.numbers"] == 15
+    assert limits["flood.share_of_month.segments"] is None  # a share of unlimited

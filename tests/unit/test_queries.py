@@ -83,6 +83,8 @@ def test_messages_with_replies_gives_the_latest_oldest_first_with_reply_and_reas
         "status": "skipped",
         "reason": "already answered 2m ago (cooldown 24h)",
         "reason_code": "cooldown",
+        "in_flood": False,
+        "held_by": None,
         "text": "non",
         "updated_at": iso(NOW + timedelta(minutes=10)),
         "segments_sent": 0,
@@ -118,11 +120,11 @@ def test_blocked_numbers_lists_oldest_first(store):
     ]
 
 
-def test_message_count_and_replies_waiting(store):
+def test_message_count_and_waiting_replies(store):
     for status in ("queued", "sending", "sent", "skipped", None):
         add_message(store, "+33611111111", NOW, status=status)
     assert queries.message_count(store) == 5
-    assert queries.replies_waiting(store) == 2
+    assert queries.waiting_replies(store).total == 2
 
 
 def test_messages_between_counts_each_range_start_included_end_excluded(store):

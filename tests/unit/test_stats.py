@@ -341,6 +341,9 @@ def test_gather_budgets_show_used_limit_and_left(store):
         {"name": "budgets.segments_per_month", "used": 6, "limit": None, "left": None},
         {"name": "budgets.numbers_per_month", "used": 3, "limit": 140, "left": 137},
         {"name": "flood.segments_per_hour", "used": 0, "limit": 10, "left": 10},
+        {"name": "flood.share_of_month.segments", "used": 0, "limit": None, "left": None},
+        {"name": "flood.share_of_month.numbers", "used": 0, "limit": 35, "left": 35},
+        {"name": "alerts.reserve", "used": 0, "limit": 10, "left": 10},
     ]
 
 

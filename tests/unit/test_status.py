@@ -72,7 +72,8 @@ def test_status_shows_the_heartbeat_fields_and_each_budget(capsys, config_path):
     assert "  network:  home network, operator Orange F, signal 20/31" in lines
     assert "  storage:  ME 3/23, SM 0/0 slots used" in lines
     assert (
-        "  FLOOD MODE since 2026-03-08 12:30:00: only numbers never answered get a reply" in lines
+        "  FLOOD MODE since 2026-03-08 12:30:00: only numbers never answered get a reply,"
+        " held and sent within the flood budgets" in lines
     )
     budgets = lines[lines.index("  budgets:") + 1 :]
     assert budgets == [
@@ -81,6 +82,9 @@ def test_status_shows_the_heartbeat_fields_and_each_budget(capsys, config_path):
         "    30 days:   0 SMS (unlimited)",
         "    30 days:   0/140 numbers, 140 left",
         "    flood mode, last hour: 0/10 SMS, 10 left",
+        "    raids, 30 days: 0 SMS (unlimited)",
+        "    raids, 30 days: 0/35 numbers, 35 left",
+        "    alerts, last 24h: 0/10 SMS, 10 left",
     ]
 
 
@@ -138,10 +142,40 @@ def test_check_prices_the_worst_case_from_the_budgets(config_path, tmp_path):
         "budgets:\n  segments_per_hour: 4\n  segments_per_day: 200\n",
         encoding="utf-8",
     )
-    assert describe_costs(load(str(path)))[-2:] == [
-        "worst case: 96 SMS a day (budgets), each reply costing up to 1 SMS",
+    assert describe_costs(load(str(path)))[-3:] == [
+        "worst case: 96 SMS a day for replies (budgets), each costing up to 1 SMS, and 10 for"
+        " alerts (alerts.reserve)",
         "            3000 SMS over 30 days",
+        "a raid: its replies spend at most 35 numbers and 750 SMS over 30 days (25% of the monthly"
+        " budgets, flood.share_of_month), at most 10 SMS an hour while it lasts; at least 105"
+        " numbers stay for the weeks after",
     ]
-    assert describe_costs(load(config_path))[-1] == (
-        "worst case: 300 SMS a day (budgets), each reply costing up to 1 SMS"
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (
+            "flood:\n  share_of_month: 10%\nbudgets:\n  segments_per_month: unlimited\n",
+            "a raid: its replies spend at most 14 numbers over 30 days (10% of the monthly"
+            " budgets, flood.share_of_month), at most 10 SMS an hour while it lasts; at least 126"
+            " numbers stay for the weeks after",
+        ),
+        (
+            "budgets:\n  segments_per_month: unlimited\n  numbers_per_month: unlimited\n",
+            "a raid: the 30-day budgets are unlimited, so flood.share_of_month limits nothing:"
+            " only the hourly and daily budgets bound what a raid spends",
+        ),
+        (
+            "flood:\n  enabled: false\n",
+            "a raid: flood detection is off (flood.enabled: false): a raid spends the budgets"
+            " like ordinary messages, up to the whole month's",
+        ),
+    ],
+)
+def test_check_shows_the_worst_a_raid_can_spend(tmp_path, settings, expected):
+    path = tmp_path / "raid.yaml"
+    path.write_text(
+        f"modem:\n  port: /dev/null\ndatabase: {tmp_path / 'x.db'}\n{settings}", encoding="utf-8"
     )
+    assert describe_costs(load(str(path)))[-1] == expected

@@ -51,11 +51,18 @@ def test_transaction_rolls_back_on_error(store):
     assert store.read("SELECT COUNT(*) FROM pdus")[0][0] == 0
 
 
-def _queue_reply(store: Store, *, segments: int = 1, in_flood: bool = False) -> int:
+def _queue_reply(
+    store: Store,
+    *,
+    segments: int = 1,
+    in_flood: bool = False,
+    recipient: str = "+33612345678",
+    at: datetime = NOW,
+) -> int:
     with store.transaction() as tx:
         message = tx.insert_message(
             pdu_ids=[],
-            sender="+33612345678",
+            sender=recipient,
             sender_kind="phone",
             text="x",
             smsc_time=None,
@@ -66,14 +73,14 @@ def _queue_reply(store: Store, *, segments: int = 1, in_flood: bool = False) -> 
         )
         return tx.insert_reply(
             message_id=message,
-            recipient="+33612345678",
+            recipient=recipient,
             text="r",
             queued=True,
             reason="first message",
             code=Reason.FIRST_MESSAGE,
             segments=segments,
-            due_at=NOW,
-            now=NOW,
+            due_at=at,
+            now=at,
             in_flood=in_flood,
         )
 
@@ -159,6 +166,70 @@ def test_spending_is_typed_and_held_flood_replies_reserve_nothing(store):
         2,
         1,
         True,
+    )
+
+
+def test_a_flood_mode_reply_counts_from_when_it_left_not_when_it_was_decided(store):
+    held = _queue_reply(store, segments=2, in_flood=True)
+    sent_at = NOW + timedelta(hours=3)
+    with store.transaction() as tx:
+        tx.mark_sending(held, sent_at, attempt=1)
+        tx.mark_sent(held, sent_at, [1, 2])
+    # Three hours after its decision, it is in the hour it left, and in the raids' share.
+    spent = store.spending(sent_at + timedelta(minutes=30))
+    assert (spent.segments_hour, spent.flood_segments_hour) == (2, 2)
+    assert (spent.flood_segments_month, spent.flood_numbers_month, spent.numbers_month) == (2, 1, 1)
+    assert store.spending(sent_at + timedelta(minutes=61)).segments_hour == 0
+
+
+def test_a_reply_decided_outside_a_flood_counts_from_its_decision(store):
+    reply = _queue_reply(store, segments=1)
+    with store.transaction() as tx:
+        tx.mark_sending(reply, NOW + timedelta(minutes=59), attempt=1)
+    spent = store.spending(NOW + timedelta(minutes=61))
+    assert (spent.segments_hour, spent.segments_day, spent.flood_segments_month) == (0, 1, 0)
+
+
+def test_alerts_spend_their_reserve_and_never_the_replies_budgets(store):
+    with store.transaction() as tx:
+        tx.insert_alert(
+            kind="flood mode on",
+            recipient="+33600000001",
+            text="antirelou: flood mode on",
+            queued=True,
+            reason="alert",
+            code=Reason.ALERT,
+            segments=1,
+            now=NOW,
+        )
+    spent = store.spending(NOW)
+    assert (spent.alert_segments_day, spent.segments_hour, spent.segments_day) == (1, 0, 0)
+    assert store.spending(NOW + timedelta(hours=25)).alert_segments_day == 0
+
+
+def test_deferring_pushes_every_due_flood_reply_and_the_oldest_goes_first(store):
+    first = _queue_reply(store, in_flood=True, recipient="+33611111111")
+    normal = _queue_reply(store, recipient="+33622222222", at=NOW + timedelta(minutes=1))
+    second = _queue_reply(
+        store, in_flood=True, recipient="+33633333333", at=NOW + timedelta(minutes=2)
+    )
+    until = NOW + timedelta(minutes=7)
+    with store.transaction() as tx:
+        assert tx.defer_flood_replies(NOW + timedelta(minutes=2), until, "hourly budget spent") == 2
+    later = NOW + timedelta(minutes=3)
+    assert store.next_due_reply(later).id == normal  # not held by a flood budget
+    with store.transaction() as tx:
+        tx.mark_sending(normal, later, attempt=1)
+    assert store.next_due_reply(later) is None
+    # Once due again, the oldest decision first, whatever came due in between.
+    newer = _queue_reply(store, in_flood=True, recipient="+33644444444", at=later)
+    assert store.next_due_reply(until).id == first
+    with store.transaction() as tx:
+        tx.skip(first, until, "wrote again", Reason.INSISTED_DURING_HOLD)
+    assert store.next_due_reply(until).id == second
+    assert newer > second
+    assert store.read("SELECT held_by FROM replies WHERE id = ?", (second,))[0][0] == (
+        "hourly budget spent"
     )
 
 
@@ -252,6 +323,33 @@ def test_store_upgrade_to_version_6_makes_every_logged_row_an_sms(tmp_path):
     with Store(path) as store:
         assert store.read("SELECT kind FROM messages")[0][0] == "sms"
         assert os.path.exists(f"{path}.v5.bak")
+
+
+def test_store_upgrade_to_version_7_counts_old_replies_from_their_decision(tmp_path):
+    path = str(tmp_path / "log.db")
+    database = sqlite3.connect(path)
+    for script in MIGRATIONS[:6]:
+        database.executescript(script)
+    database.execute("PRAGMA user_version = 6")
+    for message, (status, in_flood) in enumerate(
+        [("sent", 0), ("queued", 0), ("queued", 1), ("skipped", 0)], start=1
+    ):
+        database.execute(
+            "INSERT INTO messages (sender, sender_kind, received_at, parts, parts_expected)"
+            " VALUES (?, 'phone', ?, 1, 1)",
+            (f"+3361234567{message}", NOW.isoformat()),
+        )
+        database.execute(
+            "INSERT INTO replies (message_id, recipient, status, reason, segments, created_at,"
+            " updated_at, in_flood) VALUES (?, ?, ?, 'first message', 1, ?, ?, ?)",
+            (message, f"+3361234567{message}", status, NOW.isoformat(), NOW.isoformat(), in_flood),
+        )
+    database.commit()
+    database.close()
+    with Store(path) as store:
+        spent = [row[0] is not None for row in store.read("SELECT spent_at FROM replies")]
+        assert spent == [True, True, False, False]
+        assert store.spending(NOW).segments_hour == 2
 
 
 def test_store_makes_no_copy_of_a_new_or_current_database(tmp_path):
