@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from antirelou.budgets import Budget
+from antirelou.budgets import Budget, Scope
 from antirelou.clock import SystemClock
 from antirelou.config import Config
 from antirelou.durations import format_duration
@@ -121,6 +121,8 @@ class ReplySender:
             "y" if waiting == 1 else "ies",
             deferral.until.astimezone().strftime("%H:%M"),
         )
+        if deferral.budget.scope is Scope.FLOOD:
+            return  # expected while a raid lasts: "flood mode on" already told the operators
         self.budget_spent(
             deferral.budget,
             f"{deferral.budget.refusal()}; {waiting} repl{'y waits' if waiting == 1 else 'ies wait'}"

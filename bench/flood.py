@@ -75,6 +75,7 @@ from soak_checks import most_replies_per_message, reasons_by_status
 
 from antirelou import config as config_module
 from antirelou import exits
+from antirelou.durations import format_duration
 from antirelou.simulator import Fault, SimulatedDongle
 from antirelou.simulator.network_pdu import encode_deliver
 
@@ -396,14 +397,19 @@ class BenchDaemon(DaemonProcess):
     real. At speed 1 it is `python -m antirelou run`.
     """
 
-    def __init__(self, config: str, log_path: str, speed: float) -> None:
+    def __init__(
+        self, config: str, log_path: str, speed: float, *, resume_at: datetime | None = None
+    ) -> None:
+        """`resume_at`: the daemon's wall time as it starts (a restart that goes on where an
+        earlier daemon's clock stopped); by default the real time."""
         super().__init__(config, log_path)
         self.speed = speed
+        self.resume_at = resume_at
         self.origin_wall = time.time()
         self.origin = time.monotonic()
 
     def command(self) -> list[str]:
-        if self.speed == 1:
+        if self.speed == 1 and self.resume_at is None:
             return super().command()
         return [
             sys.executable,
@@ -421,6 +427,8 @@ class BenchDaemon(DaemonProcess):
     def start(self) -> BenchDaemon:
         # The daemon's clock and real_time() agree on one mapping, taken as it starts.
         self.origin_wall, self.origin = time.time(), time.monotonic()
+        if self.resume_at is not None:
+            self.origin_wall = self.resume_at.timestamp()
         super().start()
         return self
 
@@ -436,8 +444,6 @@ class BenchDaemon(DaemonProcess):
 
 
 # --- the run -----------------------------------------------------------------------------
-
-FLOOD_HOLD = config_module.load(os.path.join(REPO, "etc", "antirelou.yaml")).flood.hold
 
 POLICY_TEMPLATE = """\
 budgets:
@@ -588,22 +594,21 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
             )
             at_logged = daemon.usage()
             with connect_readonly(database) as db:
-                queued = _scalar(
-                    db, "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')"
-                )
+                queued = _scalar(db, _DUE_NOW)
             replies_done = wait_for_database(
                 daemon,
                 database,
-                "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')",
+                _DUE_NOW,
                 lambda value: value == 0,
-                # Flood-mode replies wait flood.hold (in policy time) before they leave.
-                60.0 + FLOOD_HOLD / arguments.clock_speed + 2 * SEND_LATENCY[1] * (queued + 1),
-                "the queued replies to be sent",
+                60.0 + 2 * SEND_LATENCY[1] * (queued + 1),
+                "the replies decided outside flood mode to be sent",
             )
             at_end = daemon.usage()
             sampler.stop()
             exit_code = daemon.stop()
             log_tail = daemon.log_tail(10)
+            stopped_at = daemon.now()
+        after = after_the_raid(config_path, directory, database, config, stopped_at, dongle)
         figures = analyse(database, arrivals, config, dongle, daemon.real_time)
     finally:
         if injector is not None:
@@ -616,6 +621,7 @@ def run_in(arguments: argparse.Namespace, arrivals: list[Arrival], directory: st
     first = injector.times[0]
     span = last_injection - first
     figures.update(
+        after_the_raid=after,
         exit_code=exit_code,
         daemon_log=log_tail if exit_code or log_tail != "(no output)" else "",
         sampler_error=sampler.last_error,
@@ -728,6 +734,60 @@ _SPENT = ("sent", "unknown")
 _COMMITTED = ("queued", "sending", "sent", "unknown")  # what the daemon's budgets count
 
 
+# Replies the raid phase waits for: those decided outside flood mode (they reserved their
+# budgets and leave at once). Flood-mode replies are held, then deferred until a budget
+# allows: after_the_raid follows them.
+_DUE_NOW = (
+    "SELECT COUNT(*) FROM replies WHERE status = 'sending' OR (status = 'queued' AND in_flood = 0)"
+)
+
+# The daemon's clock runs this much faster after the raid: a day of deferred replies (the
+# calm that ends the raid, flood.answer_within) passes in minutes.
+AFTER_SPEED = 600.0
+
+
+def after_the_raid(
+    config_path: str,
+    directory: str,
+    database: str,
+    config,
+    resume_at: datetime,
+    dongle: SimulatedDongle,
+) -> dict:
+    """Restart the daemon where its clock stopped, that clock running AFTER_SPEED times
+    faster, until every flood-mode reply has left or been dropped (at most
+    flood.answer_within after its decision). Return what it took and what became of them."""
+    with connect_readonly(database) as db:
+        waiting = _scalar(db, "SELECT COUNT(*) FROM replies WHERE status = 'queued'")
+    if not waiting:
+        return {"waiting": 0, "policy_seconds": 0.0, "real_seconds": 0.0}
+    began = time.monotonic()
+    sent_before = len(dongle.sent)
+    with BenchDaemon(
+        config_path,
+        os.path.join(directory, "daemon-after.log"),
+        AFTER_SPEED,
+        resume_at=resume_at,
+    ) as daemon:
+        budget = (config.flood.calm_after + config.flood.answer_within + 3600) / AFTER_SPEED
+        wait_for_database(
+            daemon,
+            database,
+            "SELECT COUNT(*) FROM replies WHERE status IN ('queued', 'sending')",
+            lambda value: value == 0,
+            budget + 2 * SEND_LATENCY[1] * (waiting + 1),
+            "the deferred replies to be sent or dropped",
+        )
+        policy_seconds = (daemon.now() - resume_at).total_seconds()
+        daemon.stop()
+    return {
+        "waiting": waiting,
+        "sent": len(dongle.sent) - sent_before,
+        "policy_seconds": policy_seconds,
+        "real_seconds": time.monotonic() - began,
+    }
+
+
 def analyse(
     database: str,
     arrivals: list[Arrival],
@@ -741,7 +801,8 @@ def analyse(
         messages = db.execute("SELECT id, sender, text, received_at FROM messages").fetchall()
         replies = db.execute(
             "SELECT r.message_id, r.recipient, r.status, r.reason_code, r.segments, r.segments_sent,"
-            " r.created_at, r.in_flood, m.sender FROM replies r JOIN messages m"
+            # when each reply counted against the budgets: queued, or sent if held
+            " COALESCE(r.spent_at, r.created_at), r.in_flood, m.sender FROM replies r JOIN messages m"
             " ON m.id = r.message_id"
         ).fetchall()
         events = db.execute(
@@ -998,6 +1059,14 @@ def report(arguments: argparse.Namespace, arrivals: list[Arrival], figures: dict
             "raider numbers answered",
             f"{figures['raiders_answered']}/{figures['raiders']}",
             "policy",
+            "info",
+        ),
+        (
+            "after the raid: replies waiting / sent",
+            f"{figures['after_the_raid']['waiting']} / {figures['after_the_raid'].get('sent', 0)}",
+            # Minutes are enough for a day of the daemon's clock.
+            f"within {format_duration(round(figures['after_the_raid']['policy_seconds'] / 60) * 60)}"
+            " (daemon)",
             "info",
         ),
         ("flood episodes started", figures["flood_episodes"], "-", "info"),

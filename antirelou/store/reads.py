@@ -78,8 +78,10 @@ class Reads:
         for `recipient`, counting replies sent, being sent, queued or of unknown outcome.
         """
         row = self._one(
-            f"SELECT created_at, step FROM replies WHERE recipient = ? AND status IN {SPENDING}"  # noqa: S608 - constants only
-            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            # A deferred flood-mode reply may leave hours after its decision: the cooldown
+            # counts from when it left (spent_at), or from its decision while it waits.
+            "SELECT COALESCE(spent_at, created_at) AS at, step FROM replies"  # noqa: S608 - constants only
+            f" WHERE recipient = ? AND status IN {SPENDING} ORDER BY at DESC, id DESC LIMIT 1",
             (recipient,),
         )
         pending = self._one(

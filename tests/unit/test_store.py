@@ -182,6 +182,16 @@ def test_a_flood_mode_reply_counts_from_when_it_left_not_when_it_was_decided(sto
     assert store.spending(sent_at + timedelta(minutes=61)).segments_hour == 0
 
 
+def test_the_cooldown_of_a_deferred_reply_counts_from_when_it_left(store):
+    held = _queue_reply(store, in_flood=True)
+    assert store.reply_history("+33612345678")[0] == NOW  # waiting: from its decision
+    left = NOW + timedelta(hours=20)
+    with store.transaction() as tx:
+        tx.mark_sending(held, left, attempt=1)
+        tx.mark_sent(held, left, [1])
+    assert store.reply_history("+33612345678")[0] == left
+
+
 def test_a_reply_decided_outside_a_flood_counts_from_its_decision(store):
     reply = _queue_reply(store, segments=1)
     with store.transaction() as tx:
