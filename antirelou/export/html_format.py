@@ -10,11 +10,16 @@ from __future__ import annotations
 from html import escape
 
 from antirelou.export.labels import (
+    HOW_TO_VERIFY,
     MESSAGE_COLUMNS,
+    NOT_A_CONSTAT,
+    TITLE,
     Column,
+    checkpoint_note,
+    cover_lines,
+    device_lines,
     local_text,
     message_cells,
-    utc_text,
 )
 from antirelou.export.model import Dossier
 from antirelou.export.timeline import HOUR, timeline
@@ -51,60 +56,6 @@ def _rows(pairs: list[tuple[str, str, str]]) -> str:
         f"<tr><th>{_both(french, english)}</th><td>{escape(value)}</td></tr>"
         for french, english, value in pairs
     )
-
-
-def _device(dossier: Dossier) -> str:
-    device = dossier.device
-    synchronised = {True: "oui / yes", False: "NON / NO", None: "inconnu / unknown"}
-    pairs = [
-        ("Numéro de la SIM", "SIM's own number", device.own_number or "inconnu / unknown"),
-        ("Opérateur", "Operator", device.operator or ""),
-        ("IMEI", "IMEI", device.imei or ""),
-        ("IMSI", "IMSI", device.imsi or ""),
-        ("ICCID", "ICCID", device.iccid or ""),
-        (
-            "Modem",
-            "Modem",
-            " ".join(filter(None, (device.modem_manufacturer, device.modem_model))),
-        ),
-        ("Micrologiciel du modem", "Modem firmware", device.modem_firmware or ""),
-        ("Version d'antirelou", "antirelou version", device.software_version or ""),
-        ("Horloge synchronisée", "Clock synchronised", synchronised[device.clock_synchronised]),
-    ]
-    return f"<table>{_rows(pairs)}</table>"
-
-
-def _cover(dossier: Dossier) -> str:
-    period = dossier.period
-    filters = dossier.filters
-    asked = ", ".join(
-        filter(
-            None,
-            (
-                f"depuis / since {utc_text(filters.since)}" if filters.since else "",
-                f"jusqu'à / until {utc_text(filters.until)}" if filters.until else "",
-                f"expéditeurs / senders {' '.join(filters.senders)}" if filters.senders else "",
-                "signalés seulement / flagged only" if filters.flagged_only else "",
-            ),
-        )
-    )
-    pairs = [
-        ("Établi par", "Made by", dossier.generated_by),
-        (
-            "Le",
-            "On",
-            f"{local_text(dossier.generated_at, dossier.zone)} ({utc_text(dossier.generated_at)})",
-        ),
-        (
-            "Période couverte",
-            "Period covered",
-            f"{utc_text(period[0])} → {utc_text(period[1])}" if period else "aucun message",
-        ),
-        ("Messages", "Messages", str(len(dossier.messages))),
-        ("Expéditeurs", "Senders", str(len(dossier.senders))),
-        ("Filtres", "Filters", asked or "aucun / none"),
-    ]
-    return f"<table>{_rows(pairs)}</table>"
 
 
 def _chart(dossier: Dossier) -> str:
@@ -201,21 +152,22 @@ def render_html(dossier: Dossier) -> bytes:
 <html lang="fr"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>antirelou — dossier / record</title><style>{_STYLE}</style></head><body>
-<h1>{_both("Messages reçus par le numéro anti-relou", "Messages received by the anti-harassment number")}</h1>
-<p>{_both("Ce document accompagne une plainte ; il n'est pas un constat. Le texte exact est dans l'export JSON et les PDU bruts.", "This document supports a complaint; it is not a constat. The exact text is in the JSON export and the raw PDUs.")}</p>
-{_cover(dossier)}
+<h1>{_both(*TITLE)}</h1>
+<p>{_both(*NOT_A_CONSTAT)}</p>
+<table>{_rows(cover_lines(dossier))}</table>
 <h2>{_both("Point de contrôle", "Checkpoint")}</h2>
 <p class="checkpoint">{escape(checkpoint.text())}</p>
-<p>{_both(f"Le journal comptait {checkpoint.size} enregistrements ; comparez cette ligne avec la copie reçue par SMS.", f"The log held {checkpoint.size} records; compare this line with the copy received by SMS.")}</p>
+<p>{_both(*checkpoint_note(checkpoint.size))}</p>
 <h2>{_both("Appareil", "Device")}</h2>
-{_device(dossier)}
+<table>{_rows(device_lines(dossier.device))}</table>
 <h2>{_both("Chronologie", "Timeline")}</h2>
 {_chart(dossier)}
 <h2>{_both("Par expéditeur", "Per sender")}</h2>
 {_senders(dossier)}
 <h2>{_both("Messages", "Messages")}</h2>
 {_messages(dossier)}
-<p>{_both("Expéditeur affiché : le numéro tel que le réseau l'a transmis ; il peut être usurpé.", "Sender as received: the number as the network passed it on; it can be spoofed.")}</p>
+<h2>{_both("Vérifier ce dossier", "How to verify this record")}</h2>
+<p>{_both(*HOW_TO_VERIFY)}</p>
 </body></html>
 """
     return body.encode("utf-8")

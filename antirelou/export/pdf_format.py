@@ -18,7 +18,18 @@ from collections.abc import Sequence
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from antirelou.export.labels import KINDS, flag_text, local_text, utc_text
+from antirelou.export.labels import (
+    HOW_TO_VERIFY,
+    KINDS,
+    NOT_A_CONSTAT,
+    TITLE,
+    checkpoint_note,
+    cover_lines,
+    device_lines,
+    flag_text,
+    local_text,
+    utc_text,
+)
 from antirelou.export.model import Dossier, Message
 from antirelou.export.timeline import HOUR, timeline
 
@@ -36,18 +47,35 @@ class _Document(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4")
         self.footer_text = footer_text
+        # Room for a five-digit page count in the footer: a raid makes thousands of pages.
+        self.alias_nb_pages("{pages}")
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=15)
+        self.widths: dict[tuple[str, str, float, str], float] = {}
+
+    def width(self, text: str) -> float:
+        """Return the width of `text` in the current font, one character at a time, cached:
+        get_string_width costs a copy of the graphics state per call (no kerning is lost,
+        fpdf2 applies none without text shaping)."""
+        font = (self.font_family, self.font_style, self.font_size_pt)
+        total = 0.0
+        for character in text:
+            key = (*font, character)
+            size = self.widths.get(key)
+            if size is None:
+                size = self.widths[key] = self.get_string_width(character)
+            total += size
+        return total
 
     def footer(self) -> None:
         self.set_y(-11)
         self.set_font("Sans", size=7)
         self.set_text_color(*_GREY)
-        self.cell(0, 4, f"{self.footer_text} — page {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 4, f"{self.footer_text} — page {self.page_no()}/{{pages}}", align="C")
         self.set_text_color(0, 0, 0)
 
 
-def _load_fonts(pdf: FPDF, font_dir: str) -> None:
+def _load_fonts(pdf: _Document, font_dir: str) -> None:
     for style, name in (*_FONTS.items(), ("M", _MONO)):
         path = os.path.join(font_dir, name)
         if not os.path.exists(path):
@@ -59,7 +87,7 @@ def _load_fonts(pdf: FPDF, font_dir: str) -> None:
         pdf.add_font("Mono" if style == "M" else "Sans", "" if style == "M" else style, path)
 
 
-def _printable(pdf: FPDF, text: str) -> str:
+def _printable(pdf: _Document, text: str) -> str:
     """Return `text` with every character the current font cannot draw spelled out."""
     cmap = pdf.current_font.cmap
     out = []
@@ -74,20 +102,58 @@ def _printable(pdf: FPDF, text: str) -> str:
     return "".join(out)
 
 
-def _line(pdf: FPDF, text: str, size: float = 9, style: str = "", height: float = 4.6) -> None:
+def _wrap(pdf: _Document, text: str, width: float) -> list[str]:
+    """Given text in the current font, return it cut into lines no wider than `width`.
+
+    Ours, in linear time: fpdf2's multi_cell measures a line again for each character
+    added, which made a 20,000-message PDF take minutes."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0.0
+        for word in paragraph.split(" "):
+            size = pdf.width(word)
+            gap = pdf.width(" ") if line else 0.0
+            if line and used + gap + size > width:
+                lines.append(line)
+                line, used, gap = "", 0.0, 0.0
+            while size > width:  # a word longer than the line: cut it where it fills one
+                cut, taken = 0, 0.0
+                while cut < len(word) and taken + pdf.width(word[cut]) <= width:
+                    taken += pdf.width(word[cut])
+                    cut += 1
+                lines.append(word[: max(cut, 1)])
+                word = word[max(cut, 1) :]
+                size = pdf.width(word)
+            line, used = (line + " " + word if line else word), used + gap + size
+        lines.append(line)
+    return lines
+
+
+def _line(
+    pdf: _Document,
+    text: str,
+    size: float = 9,
+    style: str = "",
+    height: float = 4.6,
+    fill: bool = False,
+) -> None:
     pdf.set_font("Sans", style, size)
-    pdf.multi_cell(0, height, _printable(pdf, text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for line in _wrap(pdf, _printable(pdf, text), pdf.epw):
+        pdf.cell(0, height, line, fill=fill, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _pairs(pdf: FPDF, pairs: Sequence[tuple[str, str]]) -> None:
-    for label, value in pairs:
+def _pairs(pdf: _Document, lines: Sequence[tuple[str, str, str]]) -> None:
+    for french, english, value in lines:
         pdf.set_font("Sans", "B", 9)
+        label = french if french == english else f"{french} / {english}"
         pdf.cell(72, 5.2, _printable(pdf, label))
         pdf.set_font("Sans", "", 9)
-        pdf.multi_cell(0, 5.2, _printable(pdf, value or "—"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            0, 5.2, _printable(pdf, value or "—"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
 
 
-def _heading(pdf: FPDF, french: str, english: str) -> None:
+def _heading(pdf: _Document, french: str, english: str) -> None:
     pdf.ln(3)
     pdf.set_font("Sans", "B", 13)
     pdf.cell(0, 7, french, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -100,94 +166,29 @@ def _heading(pdf: FPDF, french: str, english: str) -> None:
     pdf.ln(3)
 
 
-def _cover(pdf: FPDF, dossier: Dossier) -> None:
+def _cover(pdf: _Document, dossier: Dossier) -> None:
     pdf.add_page()
     pdf.set_font("Sans", "B", 18)
-    pdf.multi_cell(0, 9, "Messages reçus par le numéro anti-relou", new_x=XPos.LMARGIN)
+    pdf.multi_cell(0, 9, TITLE[0], new_x=XPos.LMARGIN)
     pdf.set_font("Sans", "", 12)
     pdf.set_text_color(*_GREY)
-    pdf.multi_cell(0, 6, "Messages received by the anti-harassment number", new_x=XPos.LMARGIN)
+    pdf.multi_cell(0, 6, TITLE[1], new_x=XPos.LMARGIN)
     pdf.set_text_color(0, 0, 0)
     pdf.ln(4)
-    period = dossier.period
-    filters = dossier.filters
-    asked = [
-        f"depuis / since {utc_text(filters.since)}" if filters.since else "",
-        f"jusqu'à / until {utc_text(filters.until)}" if filters.until else "",
-        f"expéditeurs / senders: {', '.join(filters.senders)}" if filters.senders else "",
-        "signalés seulement / flagged only" if filters.flagged_only else "",
-    ]
-    _pairs(
-        pdf,
-        [
-            ("Établi par / Made by", dossier.generated_by),
-            (
-                "Le / On",
-                f"{local_text(dossier.generated_at, dossier.zone)} ({dossier.zone}) = "
-                f"{utc_text(dossier.generated_at)}",
-            ),
-            (
-                "Période / Period",
-                f"{local_text(period[0], dossier.zone)} → {local_text(period[1], dossier.zone)}"
-                if period
-                else "aucun message / no message",
-            ),
-            (
-                "Contenu / Content",
-                f"{sum(m.kind != 'call' for m in dossier.messages)} messages, "
-                f"{sum(m.kind == 'call' for m in dossier.messages)} appels / calls, "
-                f"{len(dossier.senders)} expéditeurs / senders, "
-                f"{sum(bool(m.flags) for m in dossier.messages)} signalés / flagged",
-            ),
-            ("Filtres / Filters", ", ".join(filter(None, asked)) or "aucun / none"),
-        ],
-    )
+    _pairs(pdf, cover_lines(dossier))
     _heading(pdf, "Point de contrôle du journal", "Checkpoint of the tamper-evident log")
     pdf.set_font("Mono", "", 8.5)
     pdf.set_fill_color(240, 240, 240)
     pdf.multi_cell(0, 5, dossier.checkpoint.text(), border=1, fill=True, new_x=XPos.LMARGIN)
     pdf.ln(1)
-    _line(
-        pdf,
-        f"Le journal comptait {dossier.checkpoint.size} enregistrements. Comparez cette ligne avec "
-        "la copie reçue par SMS ou notée ailleurs : si elles sont identiques, rien n'a été "
-        "modifié avant cet export. / The log held "
-        f"{dossier.checkpoint.size} records. Compare this line with the copy received by SMS "
-        "or kept elsewhere: if they match, nothing was changed before this export.",
-        8.5,
-    )
+    _line(pdf, " / ".join(checkpoint_note(dossier.checkpoint.size)), 8.5)
     _heading(pdf, "Appareil", "Device")
-    device = dossier.device
-    synchronised = {True: "oui / yes", False: "NON / NO", None: "inconnu / unknown"}
-    _pairs(
-        pdf,
-        [
-            ("Numéro de la SIM / SIM number", device.own_number or "inconnu / unknown"),
-            ("Opérateur / Operator", device.operator or ""),
-            ("IMEI", device.imei or ""),
-            ("IMSI", device.imsi or ""),
-            ("ICCID", device.iccid or ""),
-            (
-                "Modem",
-                " ".join(filter(None, (device.modem_manufacturer, device.modem_model))),
-            ),
-            ("Micrologiciel / Firmware", device.modem_firmware or ""),
-            ("antirelou", device.software_version or ""),
-            ("Horloge synchronisée / Clock synced", synchronised[device.clock_synchronised]),
-        ],
-    )
+    _pairs(pdf, device_lines(dossier.device))
     pdf.ln(4)
-    _line(
-        pdf,
-        "Ce document accompagne une plainte ; il n'est pas un constat de commissaire de justice. "
-        "L'expéditeur affiché est le numéro transmis par le réseau : il peut être usurpé. / "
-        "This document supports a complaint; it is not a bailiff's constat. The sender shown is "
-        "the number the network passed on: it can be spoofed.",
-        8,
-    )
+    _line(pdf, " / ".join(NOT_A_CONSTAT), 8)
 
 
-def _chart(pdf: FPDF, dossier: Dossier) -> None:
+def _chart(pdf: _Document, dossier: Dossier) -> None:
     chart = timeline(dossier.messages, dossier.zone)
     unit = ("par heure", "per hour") if chart.step == HOUR else ("par jour", "per day")
     _heading(pdf, f"Messages {unit[0]}", f"Messages {unit[1]} ({dossier.zone}; red: flagged)")
@@ -220,7 +221,7 @@ def _chart(pdf: FPDF, dossier: Dossier) -> None:
     pdf.set_xy(pdf.l_margin, top + height + 6)
 
 
-def _senders(pdf: FPDF, dossier: Dossier) -> None:
+def _senders(pdf: _Document, dossier: Dossier) -> None:
     _heading(pdf, "Par expéditeur", "Per sender")
     pdf.set_font("Sans", "", 7.5)
     pdf.set_fill_color(255, 255, 255)
@@ -251,26 +252,17 @@ def _senders(pdf: FPDF, dossier: Dossier) -> None:
             )
 
 
-def _message(pdf: FPDF, message: Message, zone: str) -> None:
+def _message(pdf: _Document, message: Message, zone: str) -> None:
     if pdf.get_y() > pdf.h - 45:
         pdf.add_page()
-    pdf.set_font("Sans", "B", 8.5)
     sender = message.sender or "(numéro masqué / hidden)"
     e164 = f" ({message.sender_e164})" if message.sender_e164 not in (None, sender) else ""
     pdf.set_fill_color(235, 235, 235)
-    pdf.multi_cell(
-        0,
-        4.6,
-        _printable(
-            pdf,
-            f"n° {message.id} — {KINDS.get(message.kind, message.kind)} — {sender}{e164} — "
-            f"{local_text(message.received_at, zone)}",
-        ),
-        fill=True,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
+    title = (
+        f"n° {message.id} — {KINDS.get(message.kind, message.kind)} — {sender}{e164} — "
+        f"{local_text(message.received_at, zone)}"
     )
-    pdf.set_font("Sans", "", 7)
+    _line(pdf, title, 8.5, "B", fill=True)
     pdf.set_text_color(*_GREY)
     log = f"journal / log #{'' if message.seq is None else message.seq}"
     details = f"reçu / received {utc_text(message.received_at)} · {log}"
@@ -281,7 +273,7 @@ def _message(pdf: FPDF, message: Message, zone: str) -> None:
             f"{message.parts}/{message.parts_expected} partie(s) / part(s) · "
             f"{message.encoding or '?'} · {log}"
         )
-    pdf.multi_cell(0, 3.6, _printable(pdf, details), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _line(pdf, details, 7, height=3.6)
     pdf.set_text_color(0, 0, 0)
     if message.kind != "call":
         text = message.text if message.text is not None else f"<{message.error or 'vide / empty'}>"
@@ -303,34 +295,18 @@ def _message(pdf: FPDF, message: Message, zone: str) -> None:
     pdf.set_font("Mono", "", 5.5)
     pdf.set_text_color(*_GREY)
     for pdu in message.pdus:
-        pdf.multi_cell(0, 2.6, f"PDU {pdu.hex}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for line in _wrap(pdf, f"PDU {pdu.hex}", pdf.epw):
+            pdf.cell(0, 2.6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
 
 
-def _integrity(pdf: FPDF, dossier: Dossier) -> None:
+def _integrity(pdf: _Document, dossier: Dossier) -> None:
     pdf.add_page()
     _heading(pdf, "Vérifier ce dossier", "How to verify this record")
-    _line(
-        pdf,
-        "Chaque message, PDU, réponse et signalement est inscrit dans un journal infalsifiable "
-        "(arbre de Merkle RFC 6962 sur des empreintes HMAC-SHA256 salées). L'export JSON "
-        "contient toutes les feuilles de l'arbre et, pour chaque enregistrement montré ici, son "
-        "sel et ses champs exacts : n'importe qui peut recalculer la tête de l'arbre et la "
-        "comparer à la ligne ci-dessous, avec « antirelou verify --export FICHIER.json » ou en "
-        "suivant l'algorithme décrit dans le README d'antirelou.",
-        9,
-    )
+    _line(pdf, HOW_TO_VERIFY[0], 9)
     pdf.ln(1)
-    _line(
-        pdf,
-        "Every message, PDU, reply and flag is written to a tamper-evident log (RFC 6962 Merkle "
-        "tree over salted HMAC-SHA256 digests). The JSON export holds every leaf and, for each "
-        "record shown here, its salt and exact fields: anyone can recompute the tree head and "
-        "compare it with the line below, with 'antirelou verify --export FILE.json' or by "
-        "following the algorithm in antirelou's README.",
-        9,
-    )
+    _line(pdf, HOW_TO_VERIFY[1], 9)
     pdf.ln(3)
     pdf.set_font("Mono", "", 8.5)
     pdf.multi_cell(0, 5, dossier.checkpoint.text(), border=1, new_x=XPos.LMARGIN)
