@@ -19,6 +19,17 @@ PURE = [
     "antirelou.config.model",
     "antirelou.durations",
     "antirelou.gsm7",
+    "antirelou.flags",
+    "antirelou.evidence.canonical",
+    "antirelou.evidence.merkle",
+    "antirelou.evidence.checkpoint",
+    "antirelou.evidence.verify",
+    "antirelou.export.model",
+    "antirelou.export.labels",
+    "antirelou.export.timeline",
+    "antirelou.export.csv_format",
+    "antirelou.export.json_format",
+    "antirelou.export.html_format",
 ]
 IO_LIBRARIES = ("serial", "gsmmodem", "sqlite3", "yaml")
 
