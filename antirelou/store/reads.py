@@ -76,56 +76,80 @@ class Reads:
     def reply_history(self, recipient: str) -> tuple[datetime | None, int | None, bool, bool]:
         """Return (last reply time, its sequence step, any reply still waiting, ever answered)
         for `recipient`, counting replies sent, being sent, queued or of unknown outcome.
+
+        A deferred flood-mode reply may leave hours after its decision: the cooldown counts
+        from when it left (spent_at), or from its decision while it waits. Both reads go
+        through partial indexes: a raider's thousands of skipped rows are never read.
         """
-        row = self._one(
-            # A deferred flood-mode reply may leave hours after its decision: the cooldown
-            # counts from when it left (spent_at), or from its decision while it waits.
-            "SELECT COALESCE(spent_at, created_at) AS at, step FROM replies"  # noqa: S608 - constants only
-            f" WHERE recipient = ? AND status IN {SPENDING} ORDER BY at DESC, id DESC LIMIT 1",
+        spent = self._one(
+            "SELECT spent_at, step FROM replies"  # noqa: S608 - constants only
+            f" WHERE recipient = ? AND spent_at IS NOT NULL AND status IN {SPENDING}"
+            " ORDER BY spent_at DESC, id DESC LIMIT 1",
             (recipient,),
         )
-        pending = self._one(
-            "SELECT 1 FROM replies WHERE recipient = ? AND status IN ('queued', 'sending') LIMIT 1",
+        waiting = self._one(
+            "SELECT COALESCE(spent_at, created_at), step FROM replies"
+            " WHERE recipient = ? AND status IN ('queued', 'sending')"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
             (recipient,),
         )
-        if row is None:
+        latest = max((tuple(row) for row in (spent, waiting) if row is not None), default=None)
+        if latest is None:
             return None, None, False, False
-        return datetime.fromisoformat(row[0]), row[1], pending is not None, True
+        return datetime.fromisoformat(latest[0]), latest[1], waiting is not None, True
 
     def spending(self, now: datetime, recipient: str | None = None) -> Spending:
         """Return what replies have committed over the last hour, day and 30 days, counted from
         the moment each reserved its cost (spent_at), the same for replies decided in flood
         mode, the numbers answered over 30 days (and whether `recipient` is one of them), and
         the alerts sent to the operators over 24 hours.
+
+        Flat cost: whole hours come from the spent_hours counters, the hour each window starts
+        in from the replies of that hour alone, and numbers from `answered`.
         """
-        hour, day, month = (iso(now - timedelta(seconds=s)) for s in (3600, 86400, 30 * 86400))
-        row = self._one(
-            "SELECT COALESCE(SUM(CASE WHEN spent_at >= ? THEN segments END), 0),"  # noqa: S608 - constants only
-            " COALESCE(SUM(CASE WHEN spent_at >= ? THEN segments END), 0),"
+        cuts = [now - timedelta(seconds=s) for s in (3600, 86400, 30 * 86400)]
+        hours = [iso(cut)[:13] for cut in cuts]
+        whole = self._one(
+            "SELECT COALESCE(SUM(CASE WHEN hour > ? THEN segments END), 0),"
+            " COALESCE(SUM(CASE WHEN hour > ? THEN segments END), 0),"
             " COALESCE(SUM(segments), 0),"
-            " COUNT(DISTINCT recipient),"
-            " COALESCE(MAX(recipient = ?), 0),"
-            " COALESCE(SUM(CASE WHEN spent_at >= ? AND in_flood = 1 THEN segments END), 0),"
-            " COALESCE(SUM(CASE WHEN in_flood = 1 THEN segments END), 0),"
-            " COUNT(DISTINCT CASE WHEN in_flood = 1 THEN recipient END)"
-            f" FROM replies WHERE status IN {SPENDING} AND spent_at >= ?",
-            (hour, day, recipient, hour, month),
+            " COALESCE(SUM(CASE WHEN hour > ? THEN flood_segments END), 0),"
+            " COALESCE(SUM(flood_segments), 0)"
+            " FROM spent_hours WHERE hour > ?",
+            (hours[0], hours[1], hours[0], hours[2]),
+        )
+        edges = [
+            self._one(
+                "SELECT COALESCE(SUM(segments), 0), COALESCE(SUM(in_flood * segments), 0)"  # noqa: S608 - constants only
+                f" FROM replies WHERE spent_at >= ? AND spent_at < ? AND status IN {SPENDING}",
+                (iso(cut), iso(cut + timedelta(hours=1))[:13]),
+            )
+            for cut in cuts
+        ]
+        numbers, flood_numbers = self._one(
+            "SELECT COUNT(*), COALESCE(SUM(last_flood_at >= ?), 0) FROM answered"
+            " WHERE last_at >= ?",
+            (iso(cuts[2]), iso(cuts[2])),
+        )
+        answered = recipient is not None and self._one(
+            "SELECT 1 FROM answered WHERE recipient = ? AND last_at >= ?",
+            (recipient, iso(cuts[2])),
         )
         # Alerts to the operators have their own reserve (alerts.reserve), apart from these.
         alerts_day = self._one(
             f"SELECT COALESCE(SUM(segments), 0) FROM alerts WHERE status IN {SPENDING}"  # noqa: S608 - constants only
             " AND created_at >= ?",
-            (day,),
+            (iso(cuts[1]),),
         )[0]
         return Spending(
-            segments_hour=row[0],
-            segments_day=row[1],
-            segments_month=row[2],
-            numbers_month=row[3],
-            number_answered_this_month=bool(row[4]),
-            flood_segments_hour=row[5],
-            flood_segments_month=row[6],
-            flood_numbers_month=row[7],
+            segments_hour=whole[0] + edges[0][0],
+            segments_day=whole[1] + edges[1][0],
+            segments_month=whole[2] + edges[2][0],
+            numbers_month=numbers,
+            number_answered_this_month=bool(answered),
+            flood_segments_hour=whole[3] + edges[0][1],
+            flood_segments_month=whole[4] + edges[2][1],
+            flood_numbers_month=flood_numbers,
             alert_segments_day=alerts_day,
         )
 

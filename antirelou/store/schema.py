@@ -162,6 +162,36 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX replies_spending ON replies(spent_at, recipient) WHERE spent_at IS NOT NULL
         AND status IN ('queued', 'sending', 'sent', 'unknown');
     """,
+    # version 8: the budgets read counters, not 30 days of replies. spent_hours holds the
+    # segments spent per UTC hour, answered each number's latest reply that counts (and latest
+    # flood-mode one), both kept in the transaction that changes what they count; the two
+    # partial indexes find one number's replies without reading its whole history (a raider's
+    # thousands of skipped rows).
+    """
+    CREATE TABLE spent_hours (
+        hour TEXT PRIMARY KEY,
+        segments INTEGER NOT NULL DEFAULT 0,
+        flood_segments INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE TABLE answered (
+        recipient TEXT PRIMARY KEY,
+        last_at TEXT NOT NULL,
+        last_flood_at TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX answered_last ON answered(last_at);
+    INSERT INTO spent_hours (hour, segments, flood_segments)
+        SELECT substr(spent_at, 1, 13), SUM(segments), SUM(in_flood * segments) FROM replies
+        WHERE spent_at IS NOT NULL AND status IN ('queued', 'sending', 'sent', 'unknown')
+        GROUP BY 1;
+    INSERT INTO answered (recipient, last_at, last_flood_at)
+        SELECT recipient, MAX(spent_at), MAX(CASE WHEN in_flood = 1 THEN spent_at END)
+        FROM replies WHERE spent_at IS NOT NULL
+        AND status IN ('queued', 'sending', 'sent', 'unknown') GROUP BY recipient;
+    CREATE INDEX replies_spent_by ON replies(recipient, spent_at) WHERE spent_at IS NOT NULL
+        AND status IN ('queued', 'sending', 'sent', 'unknown');
+    CREATE INDEX replies_waiting ON replies(recipient, created_at)
+        WHERE status IN ('queued', 'sending');
+    """,
 )
 
 # What a row of `messages` is (messages.kind): an SMS, or a rejected voice call.

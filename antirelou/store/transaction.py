@@ -19,7 +19,7 @@ from antirelou.policy import Decision
 from antirelou.reasons import Reason
 from antirelou.store.reads import Reads
 from antirelou.store.rows import iso
-from antirelou.store.schema import FAILED, QUEUED, SKIPPED, SMS, UNKNOWN
+from antirelou.store.schema import FAILED, QUEUED, SENDING, SKIPPED, SMS, SPENDING, UNKNOWN
 
 
 class Transaction(Reads):
@@ -96,6 +96,48 @@ class Transaction(Reads):
 
     # --- replies ----------------------------------------------------------------------------
 
+    # --- what the budgets count (spent_hours, answered), with the replies that change it ----
+
+    def _count(self, reply: sqlite3.Row | tuple, sign: int) -> None:
+        """Add (sign 1) or take back (sign -1) a reply's cost, given its (recipient, segments,
+        in_flood, spent_at), in the counters the budgets read (Reads.spending)."""
+        recipient, segments, in_flood, spent_at = reply
+        self._run(
+            "INSERT INTO spent_hours (hour, segments, flood_segments) VALUES (?, ?, ?)"
+            " ON CONFLICT (hour) DO UPDATE SET segments = segments + excluded.segments,"
+            " flood_segments = flood_segments + excluded.flood_segments",
+            (spent_at[:13], sign * segments, sign * segments * in_flood),
+        )
+        if sign > 0:
+            self._run(
+                "INSERT INTO answered (recipient, last_at, last_flood_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (recipient) DO UPDATE SET last_at = max(last_at, excluded.last_at),"
+                " last_flood_at = CASE WHEN excluded.last_flood_at IS NULL THEN last_flood_at"
+                " ELSE max(COALESCE(last_flood_at, ''), excluded.last_flood_at) END",
+                (recipient, spent_at, spent_at if in_flood else None),
+            )
+            return
+        # Taken back: the number's latest reply that still counts, if any, from its own rows.
+        last_at, last_flood_at = self._one(
+            "SELECT MAX(spent_at), MAX(CASE WHEN in_flood = 1 THEN spent_at END) FROM replies"  # noqa: S608 - constants only
+            f" WHERE recipient = ? AND spent_at IS NOT NULL AND status IN {SPENDING}",
+            (recipient,),
+        )
+        if last_at is None:
+            self._run("DELETE FROM answered WHERE recipient = ?", (recipient,))
+        else:
+            self._run(
+                "UPDATE answered SET last_at = ?, last_flood_at = ? WHERE recipient = ?",
+                (last_at, last_flood_at, recipient),
+            )
+
+    def _reply_cost(self, reply_id: int) -> sqlite3.Row | None:
+        """Return (recipient, segments, in_flood, spent_at, status) of a reply, or None."""
+        return self._one(
+            "SELECT recipient, segments, in_flood, spent_at, status FROM replies WHERE id = ?",
+            (reply_id,),
+        )
+
     def insert_reply(
         self,
         *,
@@ -112,7 +154,10 @@ class Transaction(Reads):
         in_flood: bool = False,
     ) -> int:
         """Record the decision about a message: a reply queued, or skipped with its reason."""
-        return self._run(
+        # A reply decided outside flood mode reserves its cost now; a flood-mode one only when
+        # it leaves (mark_sending), as it may never be sent.
+        spent_at = iso(now) if queued and not in_flood else None
+        reply_id = self._run(
             "INSERT INTO replies (message_id, recipient, text, status, reason, reason_code,"
             " segments, due_at, created_at, updated_at, step, in_flood, spent_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -129,11 +174,12 @@ class Transaction(Reads):
                 iso(now),
                 step,
                 int(in_flood),
-                # A reply decided outside flood mode reserves its cost now; a flood-mode one
-                # only when it leaves (mark_sending), as it may never be sent.
-                iso(now) if queued and not in_flood else None,
+                spent_at,
             ),
         ).lastrowid
+        if spent_at is not None:
+            self._count((recipient, segments, 0, spent_at), 1)
+        return reply_id
 
     def record_decision(
         self, message_id: int, sender: Number, decision: Decision, now: datetime
@@ -156,17 +202,22 @@ class Transaction(Reads):
 
     def mark_sending(self, reply_id: int, now: datetime, attempt: int) -> None:
         """The intent, committed before the first byte: after a crash the reply is `unknown`,
-        never sent again."""
+        never sent again. A flood-mode reply starts counting against the budgets now."""
+        reply = self._reply_cost(reply_id)
+        if reply is None or reply["status"] != QUEUED:
+            return
         self._run(
             "UPDATE replies SET status = 'sending', attempts = ?, updated_at = ?,"
-            " spent_at = COALESCE(spent_at, ?), held_by = NULL WHERE id = ? AND status = 'queued'",
+            " spent_at = COALESCE(spent_at, ?), held_by = NULL WHERE id = ?",
             (attempt, iso(now), iso(now), reply_id),
         )
+        if reply["spent_at"] is None:
+            self._count((reply["recipient"], reply["segments"], reply["in_flood"], iso(now)), 1)
 
     def mark_sent(self, reply_id: int, now: datetime, references: Sequence[int]) -> None:
         self._run(
             "UPDATE replies SET status = 'sent', segments_sent = ?, modem_reference = ?,"
-            " error = NULL, updated_at = ? WHERE id = ?",
+            " error = NULL, updated_at = ? WHERE id = ? AND status = 'sending'",
             (len(references), ",".join(map(str, references)), iso(now), reply_id),
         )
 
@@ -174,22 +225,26 @@ class Transaction(Reads):
         """The reply may or may not have left: it is never sent again."""
         self._run(
             "UPDATE replies SET status = 'unknown', error = ?, segments_sent = ?, updated_at = ?"
-            " WHERE id = ?",
+            " WHERE id = ? AND status = 'sending'",
             (error, segments_sent, iso(now), reply_id),
         )
 
     def mark_failed(self, reply_id: int, now: datetime, error: str) -> None:
-        """The modem refused every attempt, before anything left."""
+        """The modem refused every attempt, before anything left: its cost is taken back."""
+        reply = self._reply_cost(reply_id)
+        if reply is None or reply["status"] != SENDING:
+            return
         self._run(
             "UPDATE replies SET status = 'failed', error = ?, updated_at = ? WHERE id = ?",
             (error, iso(now), reply_id),
         )
+        self._count(tuple(reply)[:4], -1)
 
     def requeue(self, reply_id: int, now: datetime, due_at: datetime, error: str) -> None:
         """A definite refusal before anything left: try again at `due_at`."""
         self._run(
             "UPDATE replies SET status = 'queued', error = ?, due_at = ?, updated_at = ?"
-            " WHERE id = ?",
+            " WHERE id = ? AND status = 'sending'",
             (error, iso(due_at), iso(now), reply_id),
         )
 
@@ -204,12 +259,18 @@ class Transaction(Reads):
         ).rowcount
 
     def skip(self, reply_id: int, now: datetime, reason: str, code: Reason) -> None:
-        """Drop a queued reply (re-checked just before sending), saying why."""
+        """Drop a queued reply (re-checked just before sending), saying why; what it reserved
+        is taken back."""
+        reply = self._reply_cost(reply_id)
+        if reply is None or reply["status"] != QUEUED:
+            return
         self._run(
             "UPDATE replies SET status = 'skipped', reason = ?, reason_code = ?, updated_at = ?,"
-            " held_by = NULL WHERE id = ? AND status = 'queued'",
+            " held_by = NULL WHERE id = ?",
             (reason, code.value, iso(now), reply_id),
         )
+        if reply["spent_at"] is not None:
+            self._count(tuple(reply)[:4], -1)
 
     def abandon_interrupted_sends(self, now: datetime) -> int:
         """After a crash, replies and alerts caught mid-send may or may not have left: never

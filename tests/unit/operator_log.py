@@ -62,7 +62,9 @@ def add_message(
                 message_id=message_id,
                 recipient=sender,
                 text="non",
-                queued=True,
+                # Only a status that counts against the budgets reserves: the counters the
+                # budgets read then agree with the status set below.
+                queued=status in ("queued", "sending", "sent", "unknown"),
                 reason=reason,
                 code=code or Reason.FIRST_MESSAGE,
                 segments=segments,

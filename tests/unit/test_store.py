@@ -367,3 +367,71 @@ def test_store_makes_no_copy_of_a_new_or_current_database(tmp_path):
     Store(path).close()
     Store(path).close()
     assert [name for name in os.listdir(tmp_path) if name.endswith(".bak")] == []
+
+
+def _spending_from_rows(store: Store, now: datetime) -> tuple:
+    """What the budgets must read, computed the slow way: from every reply row."""
+    hour, day, month = (
+        (now - timedelta(seconds=s)).isoformat(timespec="milliseconds")
+        for s in (3600, 86400, 30 * 86400)
+    )
+    return tuple(
+        store.read(
+            "SELECT COALESCE(SUM(CASE WHEN spent_at >= ? THEN segments END), 0),"
+            " COALESCE(SUM(CASE WHEN spent_at >= ? THEN segments END), 0),"
+            " COALESCE(SUM(segments), 0), COUNT(DISTINCT recipient),"
+            " COALESCE(SUM(CASE WHEN spent_at >= ? AND in_flood = 1 THEN segments END), 0),"
+            " COALESCE(SUM(in_flood * segments), 0),"
+            " COUNT(DISTINCT CASE WHEN in_flood = 1 THEN recipient END)"
+            " FROM replies WHERE status IN ('queued', 'sending', 'sent', 'unknown')"
+            " AND spent_at >= ?",
+            (hour, day, hour, month),
+        )[0]
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_budget_counters_always_agree_with_the_replies(store, seed):
+    import random
+
+    rng = random.Random(seed)
+    replies: list[int] = []
+    now = NOW
+    for _ in range(150):
+        now += timedelta(minutes=rng.choice([1, 7, 45, 180, 900]))
+        action = rng.random()
+        if action < 0.35 or not replies:
+            replies.append(
+                _queue_reply(
+                    store,
+                    segments=rng.randint(1, 3),
+                    in_flood=rng.random() < 0.4,
+                    recipient=f"+336000000{rng.randrange(8)}",
+                    at=now,
+                )
+            )
+            continue
+        reply = rng.choice(replies)
+        with store.transaction() as tx:
+            if action < 0.55:
+                tx.mark_sending(reply, now, attempt=1)
+            elif action < 0.65:
+                tx.mark_sent(reply, now, [1])
+            elif action < 0.75:
+                tx.skip(reply, now, "dropped", Reason.INSISTED_DURING_HOLD)
+            elif action < 0.85:
+                tx.mark_failed(reply, now, "refused")
+            elif action < 0.92:
+                tx.requeue(reply, now, now, "refused")
+            else:
+                tx.mark_unknown(reply, now, "no answer", 1)
+        spent = store.spending(now)
+        assert (
+            spent.segments_hour,
+            spent.segments_day,
+            spent.segments_month,
+            spent.numbers_month,
+            spent.flood_segments_hour,
+            spent.flood_segments_month,
+            spent.flood_numbers_month,
+        ) == _spending_from_rows(store, now)
