@@ -14,11 +14,11 @@ class NoAnswer(Exception):
 
 class Console:
     def __init__(
-        self, assume_yes: bool, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+        self, assume_yes: bool, stdin: TextIO | None = None, stdout: TextIO | None = None
     ) -> None:
         self.assume_yes = assume_yes
-        self.stdin = stdin
-        self.stdout = stdout
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
 
     def say(self, text: str = "") -> None:
         print(text, file=self.stdout, flush=True)

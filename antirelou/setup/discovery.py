@@ -5,11 +5,18 @@ cannot be used."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from antirelou.setup import probe, system
-from antirelou.setup.ports import SerialPort, Verdict, classify, problem_of, stable_name
+from antirelou.setup.ports import (
+    SerialPort,
+    UsbDevice,
+    Verdict,
+    classify,
+    problem_of,
+    stable_name,
+)
 
 
 @dataclass(frozen=True)
@@ -33,19 +40,20 @@ def discover(
     port: str | None,
     used: Mapping[str, str],
     *,
-    probe_port: Callable[[str], probe.Probe] = probe.probe,
+    ports: list[SerialPort] | None = None,
+    devices: list[UsbDevice] | None = None,
 ) -> Discovery:
     """Given the port the user named (None: look for every dongle) and the ports other
-    configurations use (resolved path -> file), return what was found."""
-    ports = system.serial_ports()
+    configurations use (resolved path -> file), return what was found. `ports` and
+    `devices` replace what the system lists (for tests: no USB dongle there)."""
+    ports = system.serial_ports() if ports is None else ports
     result = Discovery()
     if port is not None:
         result.listed = [_named(port, ports)]
     else:
         result.listed = [classify(serial_port) for serial_port in ports]
-        result.problems += [
-            problem for problem in map(problem_of, system.usb_devices()) if problem is not None
-        ]
+        devices = system.usb_devices() if devices is None else devices
+        result.problems += [problem for problem in map(problem_of, devices) if problem]
     groups: dict[str, list[Verdict]] = {}
     for verdict in result.listed:
         owner = used.get(os.path.realpath(verdict.port.device))
@@ -57,7 +65,7 @@ def discover(
             groups.setdefault(verdict.port.usb_device or verdict.port.device, []).append(verdict)
     for candidates in groups.values():
         for verdict in sorted(candidates, key=lambda candidate: candidate.order or 0):
-            answer = probe_port(verdict.port.device)
+            answer = probe.probe(verdict.port.device)
             if answer.answered:
                 path, note = _lasting_path(port, verdict.port, ports)
                 result.found.append(Found(verdict, answer, path, note))

@@ -19,6 +19,12 @@ PURE = [
     "antirelou.config.model",
     "antirelou.durations",
     "antirelou.gsm7",
+    "antirelou.lines",
+    "antirelou.setup.dongles",
+    "antirelou.setup.ports",
+    "antirelou.setup.config_file",
+    "antirelou.setup.udev",
+    "antirelou.setup.units",
 ]
 IO_LIBRARIES = ("serial", "gsmmodem", "sqlite3", "yaml")
 
