@@ -64,7 +64,7 @@ def _run(options: Options, console: Console) -> int:
     console.say("Recherche de la clé / looking for the dongle…")
     found = _choose(_discover(options, console, target), options, console)
     pin = _unlock(found, options, console)
-    found = _refreshed(found)
+    found = _refreshed(found, console)
     country = _country(options, console)
     text = (
         options.text
@@ -200,12 +200,18 @@ def _describe(found: Found) -> str:
     ]
     if found.note:
         text.insert(2, f"            {found.note}")
+    return "\n".join(text + _network_lines(answer))
+
+
+def _network_lines(answer: probe.Probe) -> list[str]:
+    """Given what a dongle said, return its network and storage lines (an unlocked SIM's)."""
+    shown = []
     if answer.registration is not None:
-        text.append(f"   réseau   {answer.registration.describe()}")
+        shown.append(f"   réseau   {answer.registration.describe()}")
     if answer.storages:
         slots = ", ".join(f"{info.name} {info.used}/{info.total}" for info in answer.storages)
-        text.append(f"   mémoires {slots} (SMS)")
-    return "\n".join(text)
+        shown.append(f"   mémoires {slots} (SMS)")
+    return shown
 
 
 def _unlock(found: Found, options: Options, console: Console) -> str | None:
@@ -287,11 +293,14 @@ def _pin_for_later(console: Console) -> str | None:
     return pin
 
 
-def _refreshed(found: Found) -> Found:
+def _refreshed(found: Found, console: Console) -> Found:
     """After an unlock, ask the dongle again: network and storages need the SIM."""
     if found.probe.registration is not None:
         return found
-    return Found(found.verdict, probe.probe(found.verdict.port.device), found.path, found.note)
+    found = Found(found.verdict, probe.probe(found.verdict.port.device), found.path, found.note)
+    for line in _network_lines(found.probe):
+        console.say(line)
+    return found
 
 
 def _country(options: Options, console: Console) -> int:
