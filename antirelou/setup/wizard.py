@@ -62,7 +62,7 @@ def _run(options: Options, console: Console) -> int:
     if problem:
         console.say(f"ATTENTION / WARNING: {problem}")
     console.say("Recherche de la clé / looking for the dongle…")
-    found = _choose(_discover(options, console, target), options, console)
+    found = _choose(_discover(options, console, target), console)
     pin = _unlock(found, options, console)
     found = _refreshed(found, console)
     country = _country(options, console)
@@ -113,16 +113,17 @@ def _discover(options: Options, console: Console, target: str) -> Discovery:
         console.say(
             f"  {verdict.port.device}: {', '.join(filter(None, (verdict.dongle, verdict.why)))}"
         )
-    if found.found:
-        return found
     for problem in found.problems:
         console.say(f"  - {problem}")
+    if found.found:
+        return found
     if not found.listed and options.port is None:
         console.say(
             "Aucun port série USB / no USB serial port. La clé est-elle branchée ? / is the "
             "dongle plugged in? Attendez 10 s après l'avoir branchée, puis relancez / wait 10 s "
             "after plugging it in, then run again. `lsusb` montre ce qui est branché / shows "
-            "what is plugged in; README, « Dépannage » / Troubleshooting."
+            "what is plugged in. README : « Quand setup ne trouve rien » / When setup finds "
+            "nothing."
         )
     if system.modemmanager_running():
         console.say(
@@ -150,7 +151,7 @@ def _ports_in_use(config_dir: str, target: str) -> dict[str, str]:
     return used
 
 
-def _choose(discovery: Discovery, options: Options, console: Console) -> Found:
+def _choose(discovery: Discovery, console: Console) -> Found:
     for number, found in enumerate(discovery.found, start=1):
         console.say(f"{number}) {_describe(found)}")
     if len(discovery.found) == 1:
@@ -164,6 +165,9 @@ def _choose(discovery: Discovery, options: Options, console: Console) -> Found:
         answer = console.ask("Quelle clé ? / which dongle?", "1")
         if answer.isdigit() and 1 <= int(answer) <= len(discovery.found):
             return _warn_modemmanager(discovery.found[int(answer) - 1], console)
+        console.say(
+            f"Un numéro de 1 à {len(discovery.found)} / a number from 1 to {len(discovery.found)}."
+        )
 
 
 def _warn_modemmanager(found: Found, console: Console) -> Found:
