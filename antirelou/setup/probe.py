@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import serial
 
+from antirelou import unsolicited
 from antirelou.modem.records import Registration, StorageInfo, storage_usage
 
 BAUDRATE = 115200
@@ -24,7 +25,7 @@ AT_TRIES = 3
 AT_TIMEOUT = 2.0  # seconds per AT try
 COMMAND_TIMEOUT = 5.0
 PIN_TIMEOUT = 20.0  # some SIMs take seconds to check a PIN
-_FINAL = re.compile(r"^(OK|ERROR|COMMAND NOT SUPPORT|NO CARRIER|\+CM[ES] ERROR:.*)$")
+_FINAL = re.compile(r"^(OK|ERROR|COMMAND NOT SUPPORT|\+CM[ES] ERROR:.*)$")
 # NMEA sentences ($GPGGA, $GNRMC…) on a GPS port, or binary frames on a diagnostics port.
 _NMEA = re.compile(rb"\$G[A-Z]{4},")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f\x80-\xff]")
@@ -127,8 +128,10 @@ class AtLink:
             while b"\n" in buffer:
                 raw, buffer = buffer.split(b"\n", 1)
                 text = raw.decode("ascii", errors="replace").strip()
-                if not text or text == line:
-                    continue  # blank, or the echo of our command
+                # Blank, the echo of our command, or a notice (^RSSI, ^BOOT, RDY…: a Huawei
+                # PCUI port repeats some every few seconds) among the answer's lines.
+                if not text or text == line or not unsolicited.split([text], line)[0]:
+                    continue
                 lines.append(text)
                 if _FINAL.match(text):
                     return lines

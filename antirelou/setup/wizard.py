@@ -384,7 +384,7 @@ def _configuration(
     try:
         loads(body, target)
     except ConfigError as error:
-        # The answers were checked one by one; only the reply text can still be refused.
+        # The answers were checked one by one; the country code and the text are the loader's.
         console.say(f"antirelou setup: {error}")
         raise Stop(exits.DATAERR) from None
     return body

@@ -242,6 +242,15 @@ def test_probe_stops_at_gps_sentences(tmp_path):
     assert dongle.command_log == ["AT"]
 
 
+def test_probe_reads_answers_through_the_dongle_s_own_notices(tmp_path):
+    with _simulated(tmp_path, profile="huawei") as dongle:
+        dongle.noise_inside_next("AT+CGMI", "^RSSI:17")
+        dongle.noise_inside_next("AT+CPIN?", "^BOOT:20952309,0,0,0,6")
+        answer = probe.probe(dongle.port)
+
+    assert (answer.manufacturer, answer.model, answer.sim) == ("huawei", "E173", "READY")
+
+
 def test_probe_says_what_holds_the_port(tmp_path):
     with _simulated(tmp_path) as dongle, probe.AtLink(dongle.port):
         answer = probe.probe(dongle.port)
