@@ -242,13 +242,18 @@ def test_probe_stops_at_gps_sentences(tmp_path):
     assert dongle.command_log == ["AT"]
 
 
-def test_probe_reads_answers_through_the_dongle_s_own_notices(tmp_path):
-    with _simulated(tmp_path, profile="huawei") as dongle:
-        dongle.noise_inside_next("AT+CGMI", "^RSSI:17")
-        dongle.noise_inside_next("AT+CPIN?", "^BOOT:20952309,0,0,0,6")
-        answer = probe.probe(dongle.port)
-
-    assert (answer.manufacturer, answer.model, answer.sim) == ("huawei", "E173", "READY")
+def test_at_link_reads_answers_through_the_dongle_s_own_notices():
+    # A Huawei PCUI port as it is without AT^CURC=0: notices before and inside answers.
+    host, modem = os.openpty()
+    try:
+        with probe.AtLink(os.ttyname(modem)) as link:
+            os.write(host, b"\r\n^RSSI:17\r\n\r\nhuawei\r\n\r\n^BOOT:2095,0,0,0,6\r\nOK\r\n")
+            assert link.first_line("AT+CGMI") == "huawei"
+            os.write(host, b"\r\n^MODE:5,4\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n")
+            assert link.command("AT+CPIN?") == ["+CPIN: SIM PIN", "OK"]
+    finally:
+        os.close(host)
+        os.close(modem)
 
 
 def test_probe_says_what_holds_the_port(tmp_path):
