@@ -103,6 +103,24 @@ def test_setup_line_writes_its_own_files_and_leaves_other_lines_ports_alone(tmp_
     assert not (tmp_path / "etc" / "sim3.yaml").exists()
 
 
+def test_setup_enables_and_starts_the_line_with_its_target(tmp_path, capsys, monkeypatch):
+    # No systemd runs here: a systemctl of our own records what setup asks of it.
+    bin_folder = tmp_path / "bin"
+    bin_folder.mkdir()
+    (bin_folder / "systemctl").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/systemctl.log\n')
+    (bin_folder / "systemctl").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_folder}:{os.environ['PATH']}")
+    monkeypatch.setattr("antirelou.setup.system.systemd_running", lambda: True)
+    with _simulated(tmp_path) as dongle:
+        status = setup(tmp_path, "--line", "sim2", "--port", dongle.port, "--yes")
+
+    assert status == exits.OK
+    assert (tmp_path / "systemctl.log").read_text() == (
+        "enable --now --no-block antirelou.target antirelou@sim2.service\n"
+    )
+    assert "antirelou@sim2.service activé et démarré" in capsys.readouterr().out
+
+
 def test_setup_keeps_an_existing_configuration_unless_told_to_replace_it(tmp_path, capsys):
     path = tmp_path / "etc" / "antirelou.yaml"
     with _simulated(tmp_path) as dongle:
