@@ -54,15 +54,18 @@ def discover(
         result.listed = [classify(serial_port) for serial_port in ports]
         devices = system.usb_devices() if devices is None else devices
         result.problems += [problem for problem in map(problem_of, devices) if problem]
+    # A dongle another configuration uses is taken whole: its second AT port answers too.
+    taken = {
+        _dongle_of(verdict.port): used[os.path.realpath(verdict.port.device)]
+        for verdict in result.listed
+        if os.path.realpath(verdict.port.device) in used
+    }
+    for dongle, owner in taken.items():
+        result.problems.append(f"{dongle} : déjà utilisé par / already used by {owner}")
     groups: dict[str, list[Verdict]] = {}
     for verdict in result.listed:
-        owner = used.get(os.path.realpath(verdict.port.device))
-        if owner is not None:
-            result.problems.append(
-                f"{verdict.port.device} : déjà utilisé par / already used by {owner}"
-            )
-        elif verdict.probed:
-            groups.setdefault(verdict.port.usb_device or verdict.port.device, []).append(verdict)
+        if verdict.probed and _dongle_of(verdict.port) not in taken:
+            groups.setdefault(_dongle_of(verdict.port), []).append(verdict)
     for candidates in groups.values():
         for verdict in sorted(candidates, key=lambda candidate: candidate.order or 0):
             answer = probe.probe(verdict.port.device)
@@ -72,6 +75,11 @@ def discover(
                 break  # one AT port per dongle is enough
             result.problems.append(answer.problem or "")
     return result
+
+
+def _dongle_of(port: SerialPort) -> str:
+    """Given a port, return what names its dongle: its USB device, or the port itself."""
+    return f"USB {port.usb_device}" if port.usb_device else port.device
 
 
 def _named(port: str, ports: list[SerialPort]) -> Verdict:

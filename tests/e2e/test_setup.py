@@ -224,18 +224,21 @@ def test_discover_names_two_identical_dongles_by_their_usb_socket(tmp_path):
     assert all("USB socket" in item.note for item in found.found)
 
 
-def test_discover_skips_a_port_another_line_uses(tmp_path):
-    with _simulated(tmp_path) as dongle:
+def test_discover_skips_a_dongle_another_line_uses_all_its_ports(tmp_path):
+    at, second = _simulated(tmp_path, "at", profile="simcom"), _simulated(tmp_path, "second")
+    with at, second:
         found = discover(
             None,
-            {os.path.realpath(dongle.port): "/etc/antirelou/sim2.yaml"},
-            ports=[_usb(dongle, 2, vendor="12d1", product="1001")],
+            {os.path.realpath(at.port): "/etc/antirelou/sim2.yaml"},
+            ports=[_usb(at, 2), _usb(second, 3)],
             devices=[],
         )
 
     assert found.found == []
-    assert dongle.command_log == []
-    assert "already used by /etc/antirelou/sim2.yaml" in found.problems[0]
+    assert at.command_log == second.command_log == []
+    assert found.problems == [
+        "USB 1-1.2 : déjà utilisé par / already used by /etc/antirelou/sim2.yaml"
+    ]
 
 
 # --- the probe ------------------------------------------------------------------------------
