@@ -1,9 +1,10 @@
-# Two commands do all the set-up: `make demo` and `make test`.
+# Two commands do all the set-up: `make demo` and `make test`. `make deb` builds the Debian
+# package (no virtualenv needed); `sudo make test-install` installs it here, uses it, purges it.
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.bootstrapped
 
-.PHONY: demo test test-fast bench clean
+.PHONY: demo test test-fast bench clean deb test-install
 
 $(STAMP): pyproject.toml scripts/bootstrap
 	sh scripts/bootstrap
@@ -25,5 +26,12 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PYTHON) bench/drain.py
 
+deb:
+	sh scripts/build-deb
+
+# Root only: really installs dist/antirelou_*_all.deb on this machine, then purges it.
+test-install: deb
+	sh scripts/test-install
+
 clean:
-	rm -rf $(VENV) demo-data build *.egg-info
+	rm -rf $(VENV) demo-data build dist *.egg-info

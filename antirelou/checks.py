@@ -140,8 +140,8 @@ def check_modem(
         return 0
     if not os.path.exists(port):
         say(
-            f"modem: nothing at {port}. Plug the dongle in; check `ls -l /dev/serial/by-id/` "
-            "and the udev rule that creates this name (see README, 'Installer')."
+            f"modem: nothing at {port}. Plug the dongle in; `ls -l /dev/serial/by-id/` lists "
+            "the ports there, and `sudo antirelou setup` finds it (see README, 'Installer')."
         )
         return exits.UNAVAILABLE
     trace = TraceFile(trace_path) if trace_path else None

@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from antirelou import __version__, exits
-from antirelou.commands import blocking, reading, service, simulation
+from antirelou import __version__, exits, lines
+from antirelou.commands import blocking, reading, service, setup, simulation
 from antirelou.commands.common import Exit
 from antirelou.config import DEFAULT_PATH
 from antirelou.store import StoreError
@@ -21,6 +21,7 @@ the text of your configuration (« Si une femme dit non, inutile d'insister. »)
 
 EPILOG = """\
 Commands / commandes:
+  antirelou setup         trouver la clé, écrire la configuration / find the dongle, configure
   antirelou check         vérifier la configuration et le modem / check config and modem
   antirelou status        le service tourne-t-il ? / is the service running?
   antirelou log           les derniers messages / the latest messages
@@ -32,18 +33,31 @@ Commands / commandes:
   antirelou simulate      un modem simulé / a simulated dongle
 
 Each command has its own help: antirelou log --help
+Several SIMs / plusieurs SIM: antirelou --line NAME COMMAND (/etc/antirelou/NAME.yaml)
 """
 
 
-def _add_config(parser: argparse.ArgumentParser, dest: str = "config") -> None:
+def _add_config(parser: argparse.ArgumentParser, prefix: str = "") -> None:
     # Accepted before and after the command: `antirelou -c F log` and `antirelou log -c F`.
     parser.add_argument(
         "-c",
         "--config",
-        dest=dest,
+        dest=f"{prefix}config",
         default=None,
         metavar="FILE",
         help=f"configuration file (default: $ANTIRELOU_CONFIG or {DEFAULT_PATH})",
+    )
+    _add_line(parser, prefix)
+
+
+def _add_line(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    parser.add_argument(
+        "--line",
+        dest=f"{prefix}line",
+        default=None,
+        metavar="NAME",
+        help="one of several SIMs: configuration /etc/antirelou/NAME.yaml, state "
+        "/var/lib/antirelou/NAME/ (service antirelou@NAME)",
     )
 
 
@@ -62,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"antirelou {__version__}")
-    _add_config(parser, dest="global_config")
+    _add_config(parser, prefix="global_")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser(
@@ -204,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the demo's configuration and database (default demo-data)",
     )
     demo.add_argument("--fast", action="store_true", help="no pauses between scenes")
+
+    setup.add_parser(commands, _add_line)
     return parser
 
 
@@ -213,13 +229,22 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command is None:
         parser.print_help()
         return exits.USAGE
+    config = getattr(arguments, "config", None) or arguments.global_config
+    line = getattr(arguments, "line", None) or arguments.global_line
+    if config and line:
+        parser.error("give -c FILE or --line NAME, not both")
+    try:
+        arguments.line = line and lines.check_name(line)
+    except ValueError as error:
+        parser.error(f"--line: {error}")
     arguments.config = (
-        getattr(arguments, "config", None)
-        or arguments.global_config
+        config
+        or (line and lines.config_path(line))
         or os.environ.get("ANTIRELOU_CONFIG")
         or DEFAULT_PATH
     )
     handler = {
+        "setup": setup.cmd_setup,
         "run": service.cmd_run,
         "check": service.cmd_check,
         "status": reading.cmd_status,

@@ -9,5 +9,7 @@ USAGE = 64  # a command line that makes no sense
 DATAERR = 65  # a number or value typed by the user that is not valid
 UNAVAILABLE = 69  # the modem or the database cannot be used
 SOFTWARE = 70  # a failure of ours: logged as one critical line
+CANTCREAT = 73  # setup: a configuration is already there (--replace replaces it)
+NOPERM = 77  # setup: run without the rights to write /etc/antirelou (sudo)
 CONFIG = 78  # the configuration (or the SIM's PIN) is wrong: fix it, then start again
 INTERRUPTED = 130  # Ctrl-C

@@ -19,6 +19,7 @@ PURE = [
     "antirelou.config.model",
     "antirelou.durations",
     "antirelou.gsm7",
+    "antirelou.arrivals",
     "antirelou.flags",
     "antirelou.evidence.canonical",
     "antirelou.evidence.merkle",
@@ -30,6 +31,12 @@ PURE = [
     "antirelou.export.csv_format",
     "antirelou.export.json_format",
     "antirelou.export.html_format",
+    "antirelou.lines",
+    "antirelou.setup.dongles",
+    "antirelou.setup.ports",
+    "antirelou.setup.config_file",
+    "antirelou.setup.udev",
+    "antirelou.setup.units",
 ]
 IO_LIBRARIES = ("serial", "gsmmodem", "sqlite3", "yaml")
 
