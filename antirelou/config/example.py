@@ -22,10 +22,11 @@ _GLUE = "\x00"
 HEADER = """\
 # Configuration d'antirelou — antirelou configuration
 #
-# FR: Ce fichier se trouve dans /etc/antirelou/antirelou.yaml. Après une modification,
-#     vérifiez-le avec « antirelou check », puis rechargez le service :
-#     « sudo systemctl reload antirelou » (modem: et database: demandent un
-#     redémarrage : « sudo systemctl restart antirelou »).
+# FR: Ce fichier se trouve dans /etc/antirelou/antirelou.yaml (ou NOM.yaml pour la
+#     ligne NOM). Après une modification, vérifiez-le avec « antirelou check », puis
+#     rechargez le service : « sudo systemctl reload antirelou » (ou antirelou@NOM ;
+#     modem: et database: demandent un redémarrage : « sudo systemctl restart
+#     antirelou »).
 #     Chaque réglage est écrit « nom: valeur ». Les espaces au début des lignes
 #     comptent : un réglage décalé de 2 espaces appartient à la section au-dessus.
 #     Utilisez des espaces, jamais de tabulations. Tout ce qui suit un # est un
@@ -34,10 +35,10 @@ HEADER = """\
 #     obligatoires).
 #     Durées : un nombre suivi d'une unité, sans espace : 250ms, 30s, 5m (minutes),
 #     24h, 7d (jours), ou combinées : 1h30m.
-# EN: This file lives at /etc/antirelou/antirelou.yaml. After changing it, check it
-#     with "antirelou check", then reload the service:
-#     "sudo systemctl reload antirelou" (modem: and database: need a restart:
-#     "sudo systemctl restart antirelou").
+# EN: This file lives at /etc/antirelou/antirelou.yaml (or NAME.yaml for the line
+#     NAME). After changing it, check it with "antirelou check", then reload the
+#     service: "sudo systemctl reload antirelou" (or antirelou@NAME; modem: and
+#     database: need a restart: "sudo systemctl restart antirelou").
 #     Each setting is written "name: value". Spaces at the start of lines matter: a
 #     setting indented by 2 spaces belongs to the section above it. Use spaces, never
 #     tabs. Anything after a # is a comment. The values below are the defaults: a

@@ -69,12 +69,12 @@ SCHEMA = Section(
                 Key(
                     "port",
                     Text(expected="a device path such as /dev/antirelou-modem"),
-                    "Le périphérique de la clé. /dev/antirelou-modem est le nom stable créé par la"
-                    " règle udev installée avec antirelou ; ne changez que si vous n'utilisez pas"
-                    " cette règle (par exemple /dev/ttyUSB0). Obligatoire.",
-                    "The dongle's device. /dev/antirelou-modem is the stable name made by the udev"
-                    " rule installed with antirelou; change it only if you do not use that rule"
-                    " (e.g. /dev/ttyUSB0). Required.",
+                    "Le port AT de la clé. « sudo antirelou setup » le trouve et écrit son nom"
+                    " stable, /dev/serial/by-id/… (il ne change pas quand on rebranche la clé)."
+                    " Obligatoire.",
+                    "The dongle's AT port. \"sudo antirelou setup\" finds it and writes its stable"
+                    " name, /dev/serial/by-id/… (it does not change when the dongle is plugged"
+                    " in again). Required.",
                     example="/dev/antirelou-modem",
                 ),
                 Key(
