@@ -11,12 +11,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from antirelou import __version__, exits
+from antirelou import __version__, exits, livestate
 from antirelou.budgets import Spending, budget_list
 from antirelou.config import Config
 from antirelou.modem import Modem, ModemError, SimLocked
 from antirelou.pdu import SegmentInfo, segment_info
-from antirelou.store import Store, StoreError
 from antirelou.templates import render
 from antirelou.trace import TraceFile
 
@@ -111,14 +110,7 @@ def _cost_lines(info: SegmentInfo, label: str) -> list[str]:
 
 
 def _daemon_running(config: Config) -> bool:
-    if not os.path.exists(config.database):
-        return False
-    try:
-        store = Store(config.database, readonly=True)
-    except StoreError:
-        return False
-    with store:
-        beat = store.last_heartbeat()
+    beat = livestate.read(config.database)
     return beat is not None and beat.alive(datetime.now(UTC))
 
 

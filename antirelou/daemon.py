@@ -342,6 +342,7 @@ class Daemon:
                 continue
             listed_any = True
             if not listing.entries:
+                self._forget_deleted(name)
                 continue
             if not self._commit_and_delete(listing):
                 return False  # the database refuses: listing again now would only fail again
@@ -365,8 +366,8 @@ class Daemon:
             self.modem.delete_read()
         else:
             self.modem.delete_slots(plan.slots)
-        with self.store.transaction() as tx:
-            tx.forget_on_modem(plan.pdu_ids)
+        # What was deleted is noted by the next listing's transaction (intake), or by
+        # _forget_deleted once the storage lists empty: one transaction per listing.
         self._database_back()
         log.debug(
             "drained %d PDU(s) (%d new) from %s",
@@ -375,6 +376,14 @@ class Daemon:
             listing.storage,
         )
         return True
+
+    def _forget_deleted(self, storage: str) -> None:
+        """The storage lists empty: whatever was committed from it has been deleted. One write,
+        only if there is something to note (an idle poll writes nothing)."""
+        gone = list(self.store.pdus_on_modem(storage).values())
+        if gone:
+            with self.store.transaction() as tx:
+                tx.forget_on_modem(gone)
 
     def _commit_direct(self) -> None:
         """Commit the messages the modem handed over in +CMT notices (flash SMS, or routed

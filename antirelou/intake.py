@@ -61,7 +61,6 @@ class DeletePlan:
     that does not mark listed messages read): then delete slot by slot.
     """
 
-    pdu_ids: list[int] = field(default_factory=list)
     slots: list[int] = field(default_factory=list)
     bulk: bool = True
 
@@ -117,7 +116,6 @@ def commit_listing(
             already = known.pop(key, None)
             if already is not None:
                 result.plan.slots.append(entry.slot)
-                result.plan.pdu_ids.append(already)
                 result.plan.bulk = False
                 continue
             # A line that is not hex may be damage on the wire: the PDU stays on the
@@ -143,15 +141,14 @@ def commit_listing(
                 decoded.sender,
                 (concat.reference, concat.total, concat.sequence) if is_part else None,
             )
-            if deletable:
-                result.plan.pdu_ids.append(pdu_id)
             result.new_pdus += 1
             if is_part:
                 groups.add((decoded.sender, concat.reference, concat.total))
             else:
                 _log_message(tx, batch, [pdu_id], [decoded], 1, iso(now))
-        # Rows the modem no longer holds were deleted after their commit: a
-        # crash came between the delete and our note of it.
+        # Rows the modem no longer holds were deleted after their commit. The daemon notes a
+        # delete here, in the next listing's transaction, rather than in one of its own: one
+        # transaction per listing (and a crash between a delete and this note changes nothing).
         tx.forget_on_modem(list(known.values()))
         for sender, reference, total in sorted(groups, key=repr):
             parts = tx.waiting_parts(sender, reference, total)
@@ -186,6 +183,8 @@ def expire_partials(
     StoreError (nothing committed) if the database cannot be written."""
     cutoff = now - timedelta(seconds=config.modem.reassembly_timeout)
     result = IntakeResult(flood=None if flood is None else flood.copy())
+    if not store.stale_groups(cutoff):
+        return result  # the usual case, every 10 s: a read, no write
     batch = _Batch(config, now, result.flood, result, _operators(config))
     with store.transaction() as tx:
         for sender, reference, total in tx.stale_groups(cutoff):

@@ -1,5 +1,6 @@
 """What the outside sees of the service: its state, systemd's STATUS= line, events in the
-log, the heartbeat, and the alert when the dongle has been lost too long.
+log, the heartbeat (a file in memory: antirelou.livestate), and the alert when the dongle has
+been lost too long.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 
+from antirelou import livestate
 from antirelou.clock import SystemClock
 from antirelou.config import Config
 from antirelou.durations import format_duration
@@ -47,6 +49,8 @@ class ServiceStatus:
         self.flood_since: datetime | None = None
         self._lost_since: float | None = None
         self._lost_alerted = False
+        self.live_path = livestate.write_path(config.database)
+        self._live_failed = False
 
     def set_state(self, state: str, detail: str) -> None:
         self.state = state
@@ -74,9 +78,8 @@ class ServiceStatus:
             log.error("cannot record event %r: %s", kind, error)
 
     def heartbeat(self, state: str | None = None) -> None:
-        """Record the live state, then tell systemd's watchdog we are alive."""
-        if self.store is None:
-            return
+        """Write the live state (a file in memory, antirelou.livestate: the database is not
+        touched), then tell systemd's watchdog we are alive."""
         registration, identity = self.registration, self.modem.identity
         beat = Heartbeat(
             pid=os.getpid(),
@@ -97,12 +100,14 @@ class ServiceStatus:
             flood_since=self.flood_since,
         )
         try:
-            with self.store.transaction() as tx:
-                tx.heartbeat(beat)
-        except StoreError as error:
-            log.error("cannot record heartbeat: %s", error)
-            self.state, self.problem = "database error", str(error)
-            return
+            livestate.write(self.live_path, beat)
+        except OSError as error:
+            # Only `status` reads it: the service goes on, and says so once.
+            if not self._live_failed:
+                log.error("cannot write the live state to %s: %s", self.live_path, error)
+            self._live_failed = True
+        else:
+            self._live_failed = False
         # Pinged only from the main loop: if the loop is stuck, systemd restarts us.
         self.notifier.watchdog()
         self.notifier.status(self.line())

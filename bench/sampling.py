@@ -16,6 +16,7 @@ from datetime import datetime
 
 from common import BenchError, DaemonProcess, Usage, connect_readonly, read_usage
 
+from antirelou import livestate
 from antirelou.simulator import SimulatedDongle
 
 
@@ -100,9 +101,11 @@ class Sampler(threading.Thread):
                 if not os.path.exists(self.database):
                     return None, None
                 self._db = connect_readonly(self.database)
-            row = self._db.execute("SELECT state, pid, at FROM heartbeat WHERE id = 1").fetchone()
             logged = self._db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-            return (None if row is None else (row[0], row[1], row[2])), logged
+            beat = livestate.read(self.database)
+            if beat is None:
+                return None, logged
+            return (beat.state, beat.pid, beat.at.isoformat(timespec="milliseconds")), logged
         except sqlite3.Error as error:
             self._error(f"heartbeat: {error}")
             if self._db is not None:

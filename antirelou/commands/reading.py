@@ -7,7 +7,7 @@ import dataclasses
 import json
 from datetime import UTC, datetime
 
-from antirelou import exits
+from antirelou import exits, livestate
 from antirelou.budgets import Budget, budget_list
 from antirelou.clock import local_day_start
 from antirelou.commands.common import load_config, local_text, open_store
@@ -19,7 +19,7 @@ def cmd_status(arguments: argparse.Namespace) -> int:
     store = open_store(config, missing_status=exits.NOT_RUNNING)
     now = datetime.now(UTC)
     with store:
-        beat = store.last_heartbeat()
+        beat = livestate.read(config.database)
         counts = queries.counts_since(store, local_day_start(now))
         events = queries.recent_events(store)
         waiting = queries.waiting_replies(store)

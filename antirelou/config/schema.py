@@ -72,7 +72,7 @@ SCHEMA = Section(
                     "Le port AT de la clé. « sudo antirelou setup » le trouve et écrit son nom"
                     " stable, /dev/serial/by-id/… (il ne change pas quand on rebranche la clé)."
                     " Obligatoire.",
-                    "The dongle's AT port. \"sudo antirelou setup\" finds it and writes its stable"
+                    'The dongle\'s AT port. "sudo antirelou setup" finds it and writes its stable'
                     " name, /dev/serial/by-id/… (it does not change when the dongle is plugged"
                     " in again). Required.",
                     example="/dev/antirelou-modem",

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from antirelou.budgets import Spending
-from antirelou.heartbeat import Heartbeat
 from antirelou.store.rows import Alert, PduRow, Reply, StoreError, iso
 from antirelou.store.schema import SPENDING
 
@@ -203,8 +202,3 @@ class Reads:
         if row is None or row[1] != "flood started":
             return None
         return datetime.fromisoformat(row[0])
-
-    def last_heartbeat(self) -> Heartbeat | None:
-        """Return the service's last recorded live state, or None if it never ran."""
-        row = self._one("SELECT pid, at, started_at, state, detail FROM heartbeat WHERE id = 1")
-        return None if row is None else Heartbeat.from_row(*row)

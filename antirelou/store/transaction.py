@@ -12,7 +12,6 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from antirelou.heartbeat import Heartbeat
 from antirelou.listing import StoredPdu
 from antirelou.numbers import Number
 from antirelou.policy import Decision
@@ -339,7 +338,7 @@ class Transaction(Reads):
             (FAILED if certain else UNKNOWN, error, segments_sent, iso(now), alert_id),
         )
 
-    # --- block list, events, heartbeat -----------------------------------------------------
+    # --- block list and events -------------------------------------------------------------
 
     def block(self, number: str, reason: str, now: datetime) -> bool:
         """Block `number`; return False if it already was (its reason is then updated)."""
@@ -361,13 +360,3 @@ class Transaction(Reads):
 
     def event(self, at: datetime, kind: str, detail: str) -> None:
         self._run("INSERT INTO events (at, kind, detail) VALUES (?, ?, ?)", (iso(at), kind, detail))
-
-    def heartbeat(self, beat: Heartbeat) -> None:
-        """Record the service's live state (one row, replaced)."""
-        self._run(
-            "INSERT INTO heartbeat (id, pid, at, started_at, state, detail)"
-            " VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid,"
-            " at = excluded.at, started_at = excluded.started_at, state = excluded.state,"
-            " detail = excluded.detail",
-            (beat.pid, iso(beat.at), iso(beat.started_at), beat.state, beat.detail_json()),
-        )

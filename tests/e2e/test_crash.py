@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from conftest import query
 
+from antirelou import livestate
 from antirelou.clock import wait_until
 from antirelou.config import load
 from antirelou.simulator import SimulatedDongle
@@ -56,8 +57,8 @@ def test_sigkill_at_random_moments_loses_nothing_and_answers_nobody_twice(tmp_pa
         try:
             assert wait_until(
                 lambda: (
-                    query(config.database, "SELECT pid, state FROM heartbeat")
-                    == [(final.pid, "running")]
+                    (beat := livestate.read(config.database)) is not None
+                    and (beat.pid, beat.state) == (final.pid, "running")
                 ),
                 20,
             )

@@ -41,7 +41,11 @@ def test_a_backlog_after_an_outage_is_answered_without_flood_mode(
             dongle.inject(sender, "bonjour", timestamp=at, notify=False)
         assert dongle.pending_network == 20
         start_daemon(config.path)
-        assert wait_until(lambda: len(dongle.sent) == 40, 30)
+        # The dongle sends before the daemon records it: wait for the log too.
+        assert wait_until(
+            lambda: len(dongle.sent) == 40 and [row[1] for row in replies(config)] == ["sent"] * 40,
+            30,
+        )
     assert sorted(sent.number for sent in dongle.sent) == senders
     assert {(status, code, in_flood) for _, status, code, in_flood, _ in replies(config)} == {
         ("sent", "first_message", 0)
@@ -87,7 +91,10 @@ def test_a_raid_defers_replies_to_people_who_write_once_and_sends_them_after_it(
         # During the raid, its hourly budget (1 SMS) lets one through; the others wait.
         assert wait_until(lambda: len(dongle.sent) >= 2, 10)
         assert wait_until(lambda: events(config, "flood ended"), 20)
-        assert wait_until(lambda: len(dongle.sent) == 4, 20)
+        assert wait_until(
+            lambda: len(dongle.sent) == 4 and sum(row[1] == "sent" for row in replies(config)) == 4,
+            20,
+        )
     logged = replies(config)
     assert [row[1] for row in logged if row[0] in genuine] == ["sent"] * 3
     assert all(row[3] == 1 for row in logged if row[0] in genuine)

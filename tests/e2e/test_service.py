@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import query
 
+from antirelou import livestate
 from antirelou.calls import IncomingCall, commit_call
 from antirelou.clock import wait_until
 from antirelou.config import load
@@ -47,10 +47,8 @@ def stops_cleanly_within_10s(process: subprocess.Popen) -> bool:
 
 def wait_running(config) -> bool:
     def running() -> bool:
-        try:
-            return query(config.database, "SELECT state FROM heartbeat") == [("running",)]
-        except sqlite3.Error:  # the daemon is still creating its database
-            return False
+        beat = livestate.read(config.database)
+        return beat is not None and beat.state == "running"
 
     return wait_until(running, 15)
 
@@ -66,7 +64,7 @@ def test_run_exits_0_within_10s_on_sigterm(dongle, write_config):
     finally:
         process.kill()
         process.communicate()
-    assert query(config.database, "SELECT state FROM heartbeat") == [("stopped",)]
+    assert livestate.read(config.database).state == "stopped"
 
 
 def test_run_reloads_config_on_sighup_and_refuses_a_broken_one(dongle, write_config):
