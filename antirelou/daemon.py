@@ -24,6 +24,7 @@ from datetime import timedelta
 from antirelou import config as config_module
 from antirelou import exits
 from antirelou.alerts import Alerter
+from antirelou.arrivals import arrival
 from antirelou.calls import IncomingCall, commit_call
 from antirelou.clock import SystemClock
 from antirelou.config import Config, ConfigError
@@ -458,7 +459,12 @@ class Daemon:
     def _resume_flood(self) -> None:
         since = self.store.flood_under_way()
         if since is not None:
-            self.flood.resume(since)
+            now = self.clock.now()
+            lately = now - timedelta(seconds=self.config.flood.calm_after + 60)
+            self.flood.resume(
+                since,
+                (arrival(stamp, at).written_at for stamp, at in self.store.arrivals_since(lately)),
+            )
             self.status.flood_since = since
             log.warning("flood mode still on since %s", since.astimezone().strftime("%H:%M"))
 

@@ -12,6 +12,7 @@ backlog is drained.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -65,9 +66,17 @@ class FloodDetector:
     def active(self) -> bool:
         return self.since is not None
 
-    def resume(self, since: datetime) -> None:
-        """Continue an episode that was running when the daemon last stopped."""
+    def resume(self, since: datetime, written: Iterable[datetime] = ()) -> None:
+        """Continue an episode that was running when the daemon last stopped, counting again
+        the messages logged lately (`written`: when each was written), so that the raid ends
+        when writing calms down, not `calm_after` after the restart nor after its start."""
         self.since = since
+        for moment in sorted(written):
+            second = _second(moment)
+            self._messages[second] += 1
+            self._latest = max(self._latest, second)
+            if self._hot(second):
+                self._last_hot = max(self._last_hot or second, second)
 
     def rates(self, at: datetime) -> tuple[int, int]:
         """Return (messages, never-seen numbers) written within the minute up to `at`."""

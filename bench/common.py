@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -340,6 +342,45 @@ def read_usage(pid: int) -> Usage:
         if name in ("VmRSS", "VmHWM"):
             memory[name] = int(value.split()[0])
     return Usage(cpu, memory.get("VmRSS", 0), memory.get("VmHWM", 0))
+
+
+class SyncCounter:
+    """Counts a process's synced writes (fsync, fdatasync: what wears an SD card and waits on
+    it) with strace attached to all its threads, each with its time. Absent strace, counts
+    nothing and says so (`available`)."""
+
+    def __init__(self, pid: int, path: str) -> None:
+        self.path = path
+        self.available = shutil.which("strace") is not None
+        self._process: subprocess.Popen | None = None
+        if self.available:
+            self._process = subprocess.Popen(
+                ["strace", "-f", "-qq", "-ttt", "-e", "trace=fsync,fdatasync", "-o", path]
+                + ["-p", str(pid)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(0.5)  # attached before anything is measured
+
+    def stop(self) -> list[float]:
+        """Detach; return the time.time() of every synced write seen."""
+        if self._process is None:
+            return []
+        self._process.send_signal(signal.SIGINT)
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+        times = []
+        with open(self.path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                fields = line.split()
+                # "[pid] 1712345678.123456 fsync(5) = 0", or without the pid in one thread
+                stamps = [field for field in fields[:2] if re.fullmatch(r"\d+\.\d+", field)]
+                if stamps and re.search(r"\b(fsync|fdatasync)\(", line):
+                    times.append(float(stamps[0]))
+        return times
 
 
 class DaemonProcess:

@@ -34,6 +34,7 @@ from common import (
     BenchError,
     DaemonProcess,
     DeleteProbe,
+    SyncCounter,
     check_database,
     check_text,
     command_seen,
@@ -159,7 +160,9 @@ def run_once(arguments: argparse.Namespace, messages: list, number: int) -> dict
             dongle.set_fault(probe)
             config = write_config(directory, link, baud=arguments.baud, poll=f"{arguments.poll}s")
             with DaemonProcess(config, os.path.join(directory, "daemon.log")) as daemon:
+                syncs = SyncCounter(daemon.pid, os.path.join(directory, "syncs.txt"))
                 figures = measure(arguments, dongle, daemon, len(messages), floor)
+                figures.update(count_syncs(syncs, figures, len(messages)))
                 exit_code = daemon.stop()
                 figures["exit_code"] = exit_code
                 figures["daemon_log"] = daemon.log_tail(5) if exit_code else ""
@@ -225,6 +228,7 @@ def measure(
     at_end = daemon.usage()
     drain_commands = dongle.command_log[log_start:]
     seconds = emptied - started
+    to_wall = time.time() - time.monotonic()
 
     time.sleep(SETTLE)
     daemon.check_alive()
@@ -233,7 +237,8 @@ def measure(
     opened = time.monotonic()
     time.sleep(arguments.idle)
     idle_end = daemon.usage()
-    idle_seconds = time.monotonic() - opened
+    closed = time.monotonic()
+    idle_seconds = closed - opened
     idle_commands = Counter(
         line.split("=")[0].rstrip("?") for line in dongle.command_log[idle_log:]
     )
@@ -254,6 +259,26 @@ def measure(
         "idle_rss_mib": idle_end.rss / 1024,
         "peak_rss_mib": idle_end.hwm / 1024,
         "idle_commands": dict(idle_commands),
+        # Wall-clock windows, for the synced writes strace saw.
+        "_drain_window": (started + to_wall, opened + to_wall),
+        "_idle_window": (opened + to_wall, closed + to_wall),
+    }
+
+
+def count_syncs(syncs: SyncCounter, figures: dict, count: int) -> dict:
+    """Given the strace counter and the measured windows, return the synced writes (fsync,
+    fdatasync) of the drain (from the first listing to the idle window: the last deletes are
+    noted after the storage is empty) per message, and of the idle window, per hour."""
+    times = syncs.stop()
+    drain = sum(figures["_drain_window"][0] <= at < figures["_drain_window"][1] for at in times)
+    idle = sum(figures["_idle_window"][0] <= at < figures["_idle_window"][1] for at in times)
+    idle_seconds = figures["_idle_window"][1] - figures["_idle_window"][0]
+    return {
+        "syncs_counted": syncs.available,
+        "drain_syncs": drain,
+        "syncs_per_message": drain / count,
+        "idle_syncs": idle,
+        "idle_syncs_per_hour": idle * 3600 / idle_seconds if idle_seconds else 0.0,
     }
 
 
@@ -268,6 +293,8 @@ MEDIAN_KEYS = (
     "peak_rss_mib",
     "startup_seconds",
     "startup_cpu_ms",
+    "syncs_per_message",
+    "idle_syncs_per_hour",
 )
 
 
@@ -305,6 +332,8 @@ def report(arguments: argparse.Namespace, messages: list, runs: list[dict], when
         "idle CPU %",
         "idle RSS MiB",
         "peak RSS MiB",
+        "syncs/msg",
+        "idle syncs/h",
         "checks",
     )
 
@@ -321,6 +350,8 @@ def report(arguments: argparse.Namespace, messages: list, runs: list[dict], when
             f"{run['idle_cpu_percent']:.2f}",
             f"{run['idle_rss_mib']:.1f}",
             f"{run['peak_rss_mib']:.1f}",
+            f"{run['syncs_per_message']:.3f}" if run["syncs_counted"] else "n/a",
+            f"{run['idle_syncs_per_hour']:.0f}" if run["syncs_counted"] else "n/a",
             check_text(ok),
         )
 
@@ -336,7 +367,10 @@ def report(arguments: argparse.Namespace, messages: list, runs: list[dict], when
     lines.append(table(headers, rows))
     lines.append(
         f"(CPU = utime + stime of the daemon's process, all threads, from /proc; "
-        f"resolution {1000 / CLOCK_TICKS:g} ms. RSS = VmRSS, peak = VmHWM.)"
+        f"resolution {1000 / CLOCK_TICKS:g} ms. RSS = VmRSS, peak = VmHWM. syncs = fsync and "
+        "fdatasync calls seen by strace attached to the daemon: each one waits on the disk and "
+        "wears an SD card; the drain's from the first listing to the idle window, the idle ones "
+        "extrapolated to an hour.)"
     )
     lines.append("")
     lines.append("checks, per run:")

@@ -69,7 +69,7 @@ from common import (
     wait_for_dongle,
     write_config,
 )
-from flood_checks import flood_checks, window_peak, within
+from flood_checks import flood_checks, flood_spans, window_peak, within
 from sampling import Sample, Sampler
 from soak_checks import most_replies_per_message, reasons_by_status
 
@@ -839,7 +839,14 @@ def analyse(
     raiders_answered = len({row[1] for row in spent if row[8] in raider_numbers})
 
     timed = [(stamp(row[6]), row[4]) for row in committed]
-    flood_timed = [(stamp(row[6]), row[4]) for row in committed if row[7]]
+    # The flood-mode hourly budget holds while a flood lasts; after it, deferred flood-mode
+    # replies leave within the normal budgets (counted above with every reply).
+    episodes = flood_spans([(stamp(at), kind) for at, kind, _ in events])
+    flood_timed = [
+        (moment, segments)
+        for moment, segments, in_flood in ((stamp(row[6]), row[4], row[7]) for row in committed)
+        if in_flood and any(start <= moment <= end for start, end in episodes)
+    ]
     budgets, flood = config.budgets, config.flood
     received_times = [stamp(row[3]) for row in messages]
     first = min(received_times, default=0.0)

@@ -6,6 +6,7 @@ verdict read the same ones.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,3 +62,18 @@ def flood_checks(figures: dict[str, Any]) -> dict[str, bool]:
         and figures["most_messages_sent_to_one_number"] <= steps,
         "exit_code": figures["exit_code"] == 0,
     }
+
+
+def flood_spans(events: Sequence[tuple[float, str]]) -> list[tuple[float, float]]:
+    """Given ('flood started' | 'flood ended') events as (time, kind) in log order, return the
+    (start, end) of each episode; one still on ends at infinity."""
+    spans, start = [], None
+    for moment, kind in events:
+        if kind == "flood started" and start is None:
+            start = moment
+        elif kind == "flood ended" and start is not None:
+            spans.append((start, moment))
+            start = None
+    if start is not None:
+        spans.append((start, math.inf))
+    return spans

@@ -193,6 +193,18 @@ class Reads:
         )
         return None if row is None else Alert(*row)
 
+    def arrivals_since(self, received_since: datetime) -> list[tuple[datetime | None, datetime]]:
+        """Return (network time stamp or None, receipt) of the messages and calls logged since
+        `received_since`."""
+        rows = self._rows(
+            "SELECT smsc_time, received_at FROM messages WHERE received_at >= ?",
+            (iso(received_since),),
+        )
+        return [
+            (None if stamp is None else datetime.fromisoformat(stamp), datetime.fromisoformat(at))
+            for stamp, at in rows
+        ]
+
     def flood_under_way(self) -> datetime | None:
         """Return when the last flood episode started if no end was recorded after it."""
         row = self._one(

@@ -192,6 +192,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX replies_waiting ON replies(recipient, created_at)
         WHERE status IN ('queued', 'sending');
     """,
+    # version 9: the alerts' reserve reads the last day of alerts, not all of them.
+    """
+    CREATE INDEX alerts_spending ON alerts(created_at)
+        WHERE status IN ('queued', 'sending', 'sent', 'unknown');
+    """,
 )
 
 # What a row of `messages` is (messages.kind): an SMS, or a rejected voice call.

@@ -362,3 +362,13 @@ def test_flood_checks_unlimited_budgets_always_pass():
     unlimited = dict.fromkeys(FLOOD_CLEAN["budgets"])
     figures = FLOOD_CLEAN | {"budgets": unlimited, "peak_segments_hour": 10**6}
     assert all(flood_checks_module.flood_checks(figures).values())
+
+
+def test_flood_spans_pairs_starts_and_ends_and_leaves_an_open_one_to_infinity():
+    import math
+
+    from flood_checks import flood_spans
+
+    events = [(10.0, "flood started"), (50.0, "flood ended"), (70.0, "flood started")]
+    assert flood_spans(events) == [(10.0, 50.0), (70.0, math.inf)]
+    assert flood_spans([(5.0, "flood ended")]) == []

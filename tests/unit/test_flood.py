@@ -120,3 +120,22 @@ def test_copy_is_independent():
     feed(twin, [(s, False) for s in range(5)])
     assert twin.active and not detector.active
     assert detector.rates(T0 + timedelta(seconds=5)) == (0, 0)
+
+
+def test_a_resumed_episode_ends_when_writing_calmed_down_not_after_its_start():
+    # The daemon restarted 20 minutes into a raid that is still hot 5 minutes before.
+    detector = FloodDetector(CONFIG)
+    restart = T0 + timedelta(minutes=20)
+    recent = [restart - timedelta(minutes=5, seconds=s) for s in range(10)]
+    detector.resume(T0, recent)
+    assert detector.volume == 0
+    # calm_after is 10 minutes: calm began a minute after the last hot second (restart - 5m).
+    assert detector.tick(restart + timedelta(minutes=5, seconds=30)) is None
+    assert detector.tick(restart + timedelta(minutes=6, seconds=1)) is not None
+
+
+def test_a_resumed_episode_without_recent_messages_ends_calm_after_its_start():
+    detector = FloodDetector(CONFIG)
+    detector.resume(T0)
+    assert detector.tick(T0 + timedelta(seconds=650)) is None
+    assert detector.tick(T0 + timedelta(seconds=661)) is not None
