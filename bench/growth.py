@@ -5,7 +5,8 @@ A year of use with a few raids is 10^5 to 10^6 logged messages. This bench build
 through the store's own API (antirelou.store.Transaction: the same writes the daemon makes),
 on a fake clock, quickly: messages from 100,000 numbers (a few write a lot, most once), each
 with its raw PDU and its decision (one reply per number per cooldown, the rest skipped with
-a reason), calls, flood episodes, blocked numbers and alerts. At 0, 10,000, 100,000 and
+a reason, within the shipped budgets of numbers as the daemon keeps to them), calls, flood
+episodes and blocked numbers. At 0, 10,000, 100,000 and
 1,000,000 logged messages it measures:
 
 - the CPU per message of the intake path (antirelou.intake.commit_listing with the shipped
@@ -27,6 +28,7 @@ CPU, not the disk's fsync). Exit status: 0 measured and every goal met, 1 a goal
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import io
 import os
@@ -59,6 +61,7 @@ QUICK = (0, 1_000, 10_000)
 NUMBERS = 100_000
 LISTING = 30  # PDUs per listing: a full SIM
 BATCH = 5_000  # messages per transaction while building
+NUMBERS_PER_MONTH = 140  # the shipped budgets.numbers_per_month
 START = datetime(2026, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=365)  # the log covers a year
 
@@ -101,6 +104,9 @@ class LogBuilder:
         self.total = max(total, 1)
         self.logged = 0
         self.answered: dict[str, datetime] = {}
+        # When each of the last 30 days' replies left: the daemon never answers more numbers
+        # than budgets.numbers_per_month over 30 days, so neither does this log.
+        self.recent: collections.deque[datetime] = collections.deque()
         self.slot = 0
         # A few numbers write a lot (raiders), most once or twice: a Zipf-like draw.
         self.weights = [1.0 / (rank + 1) ** 0.8 for rank in range(NUMBERS)]
@@ -158,14 +164,27 @@ class LogBuilder:
             tx.forget_on_modem([pdu_id])
         number = classify(sender, 33)
         last = self.answered.get(sender)
-        if not call and (last is None or at - last > timedelta(days=1)):
+        while self.recent and at - self.recent[0] > timedelta(days=30):
+            self.recent.popleft()
+        if (
+            not call
+            and (last is None or at - last > timedelta(days=1))
+            and len(self.recent) < NUMBERS_PER_MONTH
+        ):
+            self.recent.append(at)
             decision = Decision(True, Reason.FIRST_MESSAGE, "first message", text="Non.", step=0)
             reply_id = tx.record_decision(message_id, number, decision, at)
             tx.mark_sending(reply_id, at, 1)
             tx.mark_sent(reply_id, at + timedelta(seconds=3), [self.logged % 256])
             self.answered[sender] = at
         else:
-            code = Reason.CALL_NOT_ANSWERED if call else Reason.COOLDOWN
+            code = (
+                Reason.CALL_NOT_ANSWERED
+                if call
+                else Reason.COOLDOWN
+                if last is not None and at - last <= timedelta(days=1)
+                else Reason.BUDGET_NUMBERS
+            )
             tx.record_decision(message_id, number, Decision(False, code, code.label), at)
 
 

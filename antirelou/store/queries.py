@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from antirelou.store.database import Store
 from antirelou.store.rows import iso
-from antirelou.store.schema import CALL, QUEUED, SENDING, SENT, SKIPPED, SMS
+from antirelou.store.schema import CALL, SENT, SKIPPED, SMS, SPENDING
 
 # The reply statuses `status` counts for a day, each reported even when none happened.
 _DAY_REPLY_STATUSES = ("sent", "skipped", "queued", "failed", "unknown")
@@ -44,8 +44,12 @@ def counts_since(store: Store, since: datetime) -> dict[str, int]:
         "SELECT status, COUNT(*) FROM replies WHERE created_at >= ? GROUP BY status", (start,)
     ):
         counts[f"replies_{status}"] = count
+    # Through the budgets' index (replies that count, by when they started to): SMS sent by
+    # replies that left, or were queued, since the start.
     counts["segments_sent"] = store.read(
-        "SELECT COALESCE(SUM(segments_sent), 0) FROM replies WHERE updated_at >= ?", (start,)
+        "SELECT COALESCE(SUM(segments_sent), 0) FROM replies"  # noqa: S608 - constants only
+        f" WHERE spent_at >= ? AND status IN {SPENDING}",
+        (start,),
     )[0][0]
     return counts
 
@@ -132,16 +136,16 @@ class WaitingReplies:
 def waiting_replies(store: Store) -> WaitingReplies:
     """Return how many replies wait to be sent, how many of them a flood holds back, since when,
     and why."""
+    # Statuses written out, not bound: only then may SQLite read the partial indexes of
+    # waiting replies instead of every reply.
     total, flood_mode, oldest = store.read(
-        "SELECT COUNT(*), COALESCE(SUM(in_flood = 1 AND status = ?), 0),"
-        " MIN(CASE WHEN in_flood = 1 AND status = ? THEN created_at END)"
-        " FROM replies WHERE status IN (?, ?)",
-        (QUEUED, QUEUED, QUEUED, SENDING),
+        "SELECT COUNT(*), COALESCE(SUM(in_flood = 1 AND status = 'queued'), 0),"
+        " MIN(CASE WHEN in_flood = 1 AND status = 'queued' THEN created_at END)"
+        " FROM replies WHERE status IN ('queued', 'sending')"
     )[0]
     held = store.read(
-        "SELECT held_by FROM replies WHERE status = ? AND held_by IS NOT NULL"
-        " ORDER BY updated_at DESC LIMIT 1",
-        (QUEUED,),
+        "SELECT held_by FROM replies WHERE status = 'queued' AND held_by IS NOT NULL"
+        " ORDER BY updated_at DESC LIMIT 1"
     )
     return WaitingReplies(total, flood_mode, oldest, held[0][0] if held else None)
 
@@ -194,33 +198,61 @@ def message_tallies(
     store: Store, starts: Sequence[datetime | None], kind: str = SMS
 ) -> tuple[list[Tally], dict[str, list[Tally]]]:
     """Given period starts (None: the whole log) and a kind (SMS or CALL), return each period's
-    tally of messages of that kind, overall and by sender kind (kinds with none left out)."""
-    columns, parameters = [], []
-    for start in starts:
-        if start is None:
-            columns += ["COUNT(*)", "COUNT(DISTINCT sender)"]
-        else:
+    tally of messages of that kind, overall and by sender kind (kinds with none left out).
+
+    Periods read the messages they cover (an indexed range); the whole log is read from the
+    per-sender counts (one row per sender), so the cost follows the traffic, not the log."""
+    overall = [Tally(0, 0)] * len(starts)
+    by_kind: dict[str, list[Tally]] = {}
+    windowed = [index for index, start in enumerate(starts) if start is not None]
+    if windowed:
+        columns, parameters = [], []
+        for index in windowed:
             columns += [
                 "COALESCE(SUM(received_at >= ?), 0)",
                 "COUNT(DISTINCT CASE WHEN received_at >= ? THEN sender END)",
             ]
-            parameters += [_log_time(start)] * 2
-    selected = ", ".join(columns)
+            parameters += [_log_time(starts[index])] * 2
+        earliest = _log_time(min(starts[index] for index in windowed))
+        selected = ", ".join(columns)
+        # Two passes rather than summing the kinds: the same sender text may have been
+        # classified differently under another default_country.
+        row = store.read(
+            f"SELECT {selected} FROM messages WHERE received_at >= ? AND kind = ?",  # noqa: S608
+            [*parameters, earliest, kind],
+        )[0]
+        overall = _place(overall, windowed, row)
+        for kind_row in store.read(
+            f"SELECT sender_kind, {selected} FROM messages"  # noqa: S608 - constants only
+            " WHERE received_at >= ? AND kind = ? GROUP BY sender_kind",
+            [*parameters, earliest, kind],
+        ):
+            by_kind[kind_row[0]] = _place([Tally(0, 0)] * len(starts), windowed, kind_row[1:])
+    whole = [index for index, start in enumerate(starts) if start is None]
+    if whole:
+        messages, senders = store.read(
+            "SELECT COALESCE(SUM(messages), 0), COUNT(DISTINCT NULLIF(sender, ''))"
+            " FROM senders WHERE kind = ?",
+            (kind,),
+        )[0]
+        overall = _place(overall, whole, [messages, senders] * len(whole))
+        for sender_kind, count, distinct in store.read(
+            "SELECT sender_kind, SUM(messages), COUNT(NULLIF(sender, '')) FROM senders"
+            " WHERE kind = ? GROUP BY sender_kind",
+            (kind,),
+        ):
+            tallies = by_kind.setdefault(sender_kind, [Tally(0, 0)] * len(starts))
+            by_kind[sender_kind] = _place(tallies, whole, [count, distinct] * len(whole))
+    return overall, by_kind
 
-    def tallies(row: Sequence[int]) -> list[Tally]:
-        return [Tally(row[2 * index], row[2 * index + 1]) for index in range(len(starts))]
 
-    # Two passes rather than summing the kinds: the same sender text may have been classified
-    # differently under another default_country.
-    overall = store.read(
-        f"SELECT {selected} FROM messages WHERE kind = ?",  # noqa: S608 - constants only
-        [*parameters, kind],
-    )[0]
-    rows = store.read(
-        f"SELECT sender_kind, {selected} FROM messages WHERE kind = ? GROUP BY sender_kind",  # noqa: S608
-        [*parameters, kind],
-    )
-    return tallies(overall), {row[0]: tallies(row[1:]) for row in rows}
+def _place(tallies: list[Tally], indexes: Sequence[int], row: Sequence[int]) -> list[Tally]:
+    """Given tallies, the periods a row counts and the row (messages, senders per period),
+    return the tallies with those periods filled in."""
+    placed = list(tallies)
+    for position, index in enumerate(indexes):
+        placed[index] = Tally(row[2 * position], row[2 * position + 1])
+    return placed
 
 
 def top_senders(store: Store, since: datetime, limit: int) -> list[dict]:

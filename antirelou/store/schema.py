@@ -197,6 +197,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX alerts_spending ON alerts(created_at)
         WHERE status IN ('queued', 'sending', 'sent', 'unknown');
     """,
+    # version 10: every sender's count of messages (and of calls), kept with each message, so
+    # that `stats` reads the whole log's totals from one row per sender, not from every message.
+    # A hidden caller is the sender ''.
+    """
+    CREATE TABLE senders (
+        sender TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        sender_kind TEXT NOT NULL,
+        messages INTEGER NOT NULL,
+        PRIMARY KEY (sender, kind, sender_kind)
+    ) WITHOUT ROWID;
+    INSERT INTO senders (sender, kind, sender_kind, messages)
+        SELECT COALESCE(sender, ''), kind, sender_kind, COUNT(*) FROM messages GROUP BY 1, 2, 3;
+    """,
 )
 
 # What a row of `messages` is (messages.kind): an SMS, or a rejected voice call.

@@ -91,6 +91,11 @@ class Transaction(Reads):
             "UPDATE pdus SET message_id = ? WHERE id = ?",
             [(message_id, pdu_id) for pdu_id in pdu_ids],
         )
+        self._run(
+            "INSERT INTO senders (sender, kind, sender_kind, messages) VALUES (?, ?, ?, 1)"
+            " ON CONFLICT DO UPDATE SET messages = messages + 1",
+            (sender or "", kind, sender_kind),
+        )
         return message_id
 
     # --- replies ----------------------------------------------------------------------------
