@@ -24,10 +24,11 @@ kept according to the send log, the backlog logged as a backlog and not as a rai
 
     .venv/bin/python bench/month.py            # the month (a few minutes)
     .venv/bin/python bench/month.py --quick    # 4 days, a raid of 600 messages on day 2
-    options: [--days N] [--one-offs N] [--no-raid] [--seed 2017] [--keep] [--json]
+    options: [--days N] [--one-offs N] [--no-raid] [--config PATH] [--seed 2017] [--keep]
+             [--json]
 
 Exit status: 0 every goal and check met, 1 one failed, 2 no measure (a daemon stopped on its
-own).
+own), 78 (antirelou.exits.CONFIG) the --config file is not a valid configuration.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from month_report import report
 from month_traffic import MONTH, OPERATORS, QUICK, Message, Scenario, build_month, with_one_offs
 
 from antirelou import exits
-from antirelou.config import Config, load
+from antirelou.config import Config, ConfigError, load
 from antirelou.daemon import Daemon
 from antirelou.systemd import Notifier
 
@@ -86,6 +87,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         f" {QUICK.one_offs} with --quick); insisting people and the outage's backlog follow",
     )
     parser.add_argument("--no-raid", action="store_true", help="the same month without the raid")
+    parser.add_argument(
+        "--config",
+        default=SHIPPED_CONFIG,
+        metavar="PATH",
+        help="the settings to measure (default: the shipped etc/antirelou.yaml); the database,"
+        " the port, alerts.numbers and the log level are always the bench's",
+    )
     parser.add_argument("--seed", type=int, default=2017, help="seed of the traffic")
     parser.add_argument(
         "--keep", action="store_true", help="keep the working directory (database, daemon log)"
@@ -111,10 +119,11 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return arguments
 
 
-def bench_config(database: str) -> Config:
-    """Return the shipped configuration with only what a bench must set: the database, the
-    port (never opened), two operators to alert, and warnings only in the daemon's log."""
-    shipped = load(SHIPPED_CONFIG)
+def bench_config(database: str, path: str = SHIPPED_CONFIG) -> Config:
+    """Return the configuration at `path` (the shipped one by default) with only what a bench
+    must set: the database, the port (never opened), two operators to alert, and warnings
+    only in the daemon's log. Raise ConfigError if the file is not a valid configuration."""
+    shipped = load(path)
     return replace(
         shipped,
         database=database,
@@ -235,19 +244,22 @@ def main(argv: list[str] | None = None) -> int:
     messages = build_month(scenario, arguments.seed)
     directory = work_directory()
     database = os.path.join(directory, "antirelou.db")
-    config = bench_config(database)
-    if not arguments.json:
-        print(
-            f"month bench: {scenario.days} days, {len(messages)} messages"
-            f" ({Counter(message.role for message in messages)['raider']} from insisting"
-            f" raiders); work directory {directory}",
-            file=sys.stderr,
-            flush=True,
-        )
     try:
+        config = bench_config(database, arguments.config)
+        if not arguments.json:
+            print(
+                f"month bench: {scenario.days} days, {len(messages)} messages"
+                f" ({Counter(message.role for message in messages)['raider']} from insisting"
+                f" raiders); work directory {directory}",
+                file=sys.stderr,
+                flush=True,
+            )
         with daemon_log(os.path.join(directory, "daemon.log"), config.logging.level):
             run = run_month(config, scenario, messages)
         figures = month_figures(scenario, config, run, read_log(database))
+    except ConfigError as error:
+        print(f"month bench: {error}", file=sys.stderr)
+        return exits.CONFIG
     except BenchError as error:
         print(f"month bench: no measure: {error}", file=sys.stderr)
         return NO_MEASURE
@@ -258,9 +270,12 @@ def main(argv: list[str] | None = None) -> int:
         if not arguments.keep:
             shutil.rmtree(directory, ignore_errors=True)
     if arguments.json:
-        print(dump_json({"date": when, "seed": arguments.seed, **figures}))
+        print(
+            dump_json({"date": when, "seed": arguments.seed, "config": arguments.config, **figures})
+        )
     else:
-        print(report(scenario, figures, when, arguments.seed))
+        settings = "shipped settings" if arguments.config == SHIPPED_CONFIG else arguments.config
+        print(report(scenario, figures, f"{when}, seed {arguments.seed}, {settings}"))
     return exits.OK if figures["ok"] else CHECK_FAILED
 
 

@@ -22,17 +22,17 @@ GOALS = {
     "budgets_kept": "every budget respected every day",
 }
 
-# Each budget the send log is checked against, and what it limits: the name of its peak in
-# figures["peaks"] and of its limit in figures["limits"].
+# Each budget of antirelou.budgets.budget_list, by its name, and what the send log is counted
+# over to check it (the peaks come from `peaks`, the limits from budget_list).
 BUDGETS = {
-    "segments_hour": "budgets.segments_per_hour (replies, rolling hour)",
-    "segments_day": "budgets.segments_per_day (replies, rolling 24 h)",
-    "segments_month": "budgets.segments_per_month (replies, rolling 30 days)",
-    "numbers_month": "budgets.numbers_per_month (numbers answered, rolling 30 days)",
-    "flood_segments_hour": "flood.segments_per_hour (flood-mode replies while flood is on)",
-    "flood_segments_month": "flood.share_of_month (flood-mode replies, 30 days)",
-    "flood_numbers_month": "flood.share_of_month (numbers answered in flood mode, 30 days)",
-    "alerts_day": "alerts.reserve (alert SMS, rolling 24 h)",
+    "budgets.segments_per_hour": "replies, rolling hour",
+    "budgets.segments_per_day": "replies, rolling 24 h",
+    "budgets.segments_per_month": "replies, rolling 30 days",
+    "budgets.numbers_per_month": "numbers answered, rolling 30 days",
+    "flood.segments_per_hour": "flood-mode replies, rolling hour, while flood mode is on",
+    "flood.share_of_month.segments": "flood-mode replies, rolling 30 days",
+    "flood.share_of_month.numbers": "numbers answered in flood mode, rolling 30 days",
+    "alerts.reserve": "alert SMS, rolling 24 h",
 }
 
 
@@ -146,14 +146,14 @@ def peaks(
     numbers = [(moment, recipient) for moment, recipient, _, _ in replies]
     flood_numbers = [(moment, recipient) for moment, recipient, _, in_flood in replies if in_flood]
     return {
-        "segments_hour": window_peak(segments, hour),
-        "segments_day": window_peak(segments, day),
-        "segments_month": window_peak(segments, month),
-        "numbers_month": distinct_peak(numbers, month),
-        "flood_segments_hour": peak_while(flood, spans, hour),
-        "flood_segments_month": window_peak(flood, month),
-        "flood_numbers_month": distinct_peak(flood_numbers, month),
-        "alerts_day": window_peak(list(alerts), day),
+        "budgets.segments_per_hour": window_peak(segments, hour),
+        "budgets.segments_per_day": window_peak(segments, day),
+        "budgets.segments_per_month": window_peak(segments, month),
+        "budgets.numbers_per_month": distinct_peak(numbers, month),
+        "flood.segments_per_hour": peak_while(flood, spans, hour),
+        "flood.share_of_month.segments": window_peak(flood, month),
+        "flood.share_of_month.numbers": distinct_peak(flood_numbers, month),
+        "alerts.reserve": window_peak(list(alerts), day),
     }
 
 

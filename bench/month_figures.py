@@ -36,6 +36,7 @@ from month_traffic import (
 from soak_checks import compare_messages
 
 from antirelou.arrivals import LATE_AFTER
+from antirelou.budgets import Spending, budget_list
 from antirelou.config import Config
 from antirelou.reasons import Reason
 
@@ -56,21 +57,6 @@ def _answered(
     ([answered, total], the delays of those answered)."""
     delays = [answered_at[sender] - written[sender] for sender in senders if sender in answered_at]
     return [len(delays), len(senders)], delays
-
-
-def limits(config: Config) -> dict[str, int | None]:
-    """Given the config, return each budget's limit (month_checks.BUDGETS)."""
-    budgets, flood = config.budgets, config.flood
-    return {
-        "segments_hour": budgets.segments_per_hour,
-        "segments_day": budgets.segments_per_day,
-        "segments_month": budgets.segments_per_month,
-        "numbers_month": budgets.numbers_per_month,
-        "flood_segments_hour": flood.segments_per_hour,
-        "flood_segments_month": flood.share(budgets.segments_per_month),
-        "flood_numbers_month": flood.share(budgets.numbers_per_month),
-        "alerts_day": config.alerts.reserve,
-    }
 
 
 def month_figures(scenario: Scenario, config: Config, run: Any, log: Any) -> dict[str, Any]:
@@ -136,7 +122,7 @@ def month_figures(scenario: Scenario, config: Config, run: Any, log: Any) -> dic
         "insisting": _answered(_all(senders_of, INSISTING), written, answered_at)[0],
         "raid": _raid(run, senders_of, written, answered_at, replies),
         "numbers": _numbers(scenario, config, log, numbers, roles),
-        "limits": limits(config),
+        "limits": {budget.name: budget.limit for budget in budget_list(Spending(), config)},
         "peaks": peaks(replies, alerts, spans),
         "flood_episodes": len(spans),
         "alerts_by_kind": dict(Counter(row[1] for row in log.alerts if row[3] == "sent")),

@@ -75,8 +75,8 @@ def daily_table(figures: dict[str, Any]) -> str:
         "max",
         "raid once",
         "raiders 2+",
-        f"numbers 30d /{limits['numbers_month']}",
-        f"raid share /{limits['flood_numbers_month']}",
+        f"numbers 30d /{limits['budgets.numbers_per_month']}",
+        f"raid share /{limits['flood.share_of_month.numbers']}",
         "flood h",
         "alerts",
     ]
@@ -89,14 +89,15 @@ def _when(moment: float | None) -> str:
     return datetime.fromtimestamp(moment, ZONE).strftime("%a %d/%m %H:%M")
 
 
-def report(scenario: Scenario, figures: dict[str, Any], when: str, seed: int) -> str:
-    """Given the month's shape and its figures, return the text report."""
+def report(scenario: Scenario, figures: dict[str, Any], heading: str) -> str:
+    """Given the month's shape, its figures and what to say of the run (when, seed, settings),
+    return the text report."""
     one_offs, raid, numbers = figures["one_offs"], figures["raid"], figures["numbers"]
     goals, checks = figures["goals"], figures["checks"]
     in_flood = raid["once_in_flood_mode"] + raid["raiders_in_flood_mode"]
     lines = [
-        f"month bench, {when}, seed {seed}: {scenario.days} days from"
-        f" {scenario.day_start(1).astimezone(ZONE):%a %d/%m/%Y} (Paris days), shipped settings",
+        f"month bench, {heading}: {scenario.days} days from"
+        f" {scenario.day_start(1).astimezone(ZONE):%a %d/%m/%Y} (Paris days)",
         "",
         daily_table(figures),
         "",
@@ -118,7 +119,7 @@ def report(scenario: Scenario, figures: dict[str, Any], when: str, seed: int) ->
     for name, label in BUDGETS.items():
         peak, limit = figures["peaks"][name], figures["limits"][name]
         kept = limit is None or peak <= limit
-        lines.append(f"        {'ok' if kept else 'OVER'}  {label}: peak {peak} / {limit}")
+        lines.append(f"        {'ok' if kept else 'OVER'}  {name} ({label}): peak {peak} / {limit}")
     lines += [
         "",
         f"Raid: {raid['messages']} messages from {raid['numbers']} numbers, peak"

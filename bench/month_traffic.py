@@ -14,7 +14,7 @@ The raid is modelled on 2017: a forum posts the number and its readers write in 
 afternoon and evening, most messages inside the waves and a trickle outside (RAID_* below).
 A third of the raid's numbers write once (they look exactly like genuine senders); the others
 write 2 to a few hundred times, in one session each, a message every RAID_GAP seconds on
-average. With seed 2017 the full raid peaks at 19 messages in one second (12 a second over
+average. With seed 2017 the full raid peaks at 19 messages in one second (11 a second over
 10 s).
 
 The outage day adds `backlog` genuine senders who write during the outage, evenly spaced (40
@@ -24,6 +24,7 @@ received rather than when written, they would look like a raid.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -59,7 +60,7 @@ RAID_ONCE_SHARE = 1 / 3  # raid numbers that write only once
 RAID_DAY_SHARES = (0.6, 0.25, 0.15)  # the first day carries most, then it dies down
 RAID_WAVES_PER_DAY = 3  # the thread bumped again: a wave of readers
 RAID_WAVE_STARTS = (14, 23)  # local hours a wave may start in (afternoon, evening)
-RAID_WAVE_MINUTES = (5, 15)  # a wave's length; its rate rises then falls (triangular)
+RAID_WAVE_MINUTES = (3, 10)  # a wave's length; its rate rises then falls (triangular)
 RAID_IN_WAVES = 0.85  # share of the raid's sessions that start inside a wave
 RAID_TRICKLE_HOURS = (9, 26)  # the rest start from 09:00 to 02:00 the next night
 RAID_GAP = 8.0  # seconds between two messages of one raider, on average (exponential)
@@ -192,15 +193,15 @@ class _Numbers:
 
 
 def build_month(scenario: Scenario, seed: int) -> list[Message]:
-    """Given the month's shape and a seed, return every message written, sorted by time."""
-    rng = random.Random(seed)
-    numbers = _Numbers(rng)
+    """Given the month's shape and a seed, return every message written, sorted by time.
+
+    The ordinary traffic and the raid draw from random streams of their own: a month with
+    fewer one-off senders (--one-offs) or none of the raid (--no-raid) keeps the rest as it is.
+    """
+    numbers = _Numbers(random.Random(f"{seed}:numbers"))
+    rng = random.Random(f"{seed}:ordinary")
+    text = _texts(rng)
     messages: list[Message] = []
-    counter = iter(range(10**9))
-
-    def text(kinds: tuple[str, ...], weights: tuple[int, ...]) -> str:
-        return message_text(rng, rng.choices(kinds, weights)[0], next(counter))[0]
-
     for day in range(1, scenario.days + 1):
         begin, end = _hours(scenario, day, ORDINARY_HOURS)
         for _ in range(scenario.one_offs):
@@ -212,9 +213,19 @@ def build_month(scenario: Scenario, seed: int) -> list[Message]:
         sender = SERVICE_SENDERS[(day - 1) % len(SERVICE_SENDERS)]
         messages.append(Message(_between(rng, begin, end), sender, "Votre facture", SERVICE))
     messages += _backlog(scenario, numbers, text)
-    messages += raid(scenario, rng, numbers, text)
+    messages += raid(scenario, random.Random(f"{seed}:raid"), numbers)
     messages.sort(key=lambda message: message.at)
     return messages
+
+
+def _texts(rng: random.Random) -> Texts:
+    """Return the texts of one random stream (bench/common's sentences)."""
+    counter = itertools.count()
+
+    def text(kinds: tuple[str, ...], weights: tuple[int, ...]) -> str:
+        return message_text(rng, rng.choices(kinds, weights)[0], next(counter))[0]
+
+    return text
 
 
 def _ordinary_text(text: Texts) -> str:
@@ -244,10 +255,11 @@ def _backlog(scenario: Scenario, numbers: _Numbers, text: Texts) -> list[Message
     ]
 
 
-def raid(scenario: Scenario, rng: random.Random, numbers: _Numbers, text: Texts) -> list[Message]:
+def raid(scenario: Scenario, rng: random.Random, numbers: _Numbers) -> list[Message]:
     """Given the month's shape, return the raid's messages (see the module's docstring)."""
     if not scenario.raid_days or not scenario.raid_messages:
         return []
+    text = _texts(rng)
     count = scenario.raid_numbers
     once = round(count * RAID_ONCE_SHARE)
     counts = [1] * once + _apportion(rng, scenario.raid_messages - once, count - once, minimum=2)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from common import REPO
 from month_checks import (
     BUDGETS,
     at_least,
@@ -19,6 +22,9 @@ from month_checks import (
     peaks,
     share,
 )
+
+from antirelou.budgets import Spending, budget_list
+from antirelou.config import load
 
 A, B, C, D = "+33611111111", "+33622222222", "+33633333333", "+33644444444"
 HOUR, DAY = 3600.0, 86400.0
@@ -137,26 +143,31 @@ def test_peaks_reads_every_budget_from_the_send_log():
     result = peaks(replies, alerts, [(5.0, 30.0)])
     assert set(result) == set(BUDGETS)
     assert result == {
-        "segments_hour": 4,
-        "segments_day": 4,
-        "segments_month": 5,
-        "numbers_month": 3,
-        "flood_segments_hour": 3,
-        "flood_segments_month": 3,
-        "flood_numbers_month": 2,
-        "alerts_day": 2,
+        "budgets.segments_per_hour": 4,
+        "budgets.segments_per_day": 4,
+        "budgets.segments_per_month": 5,
+        "budgets.numbers_per_month": 3,
+        "flood.segments_per_hour": 3,
+        "flood.share_of_month.segments": 3,
+        "flood.share_of_month.numbers": 2,
+        "alerts.reserve": 2,
     }
 
 
+def test_every_budget_of_the_daemon_is_checked():
+    config = load(os.path.join(REPO, "etc", "antirelou.yaml"))
+    assert [budget.name for budget in budget_list(Spending(), config)] == list(BUDGETS)
+
+
 LIMITS = {
-    "segments_hour": 60,
-    "segments_day": 300,
-    "segments_month": 3000,
-    "numbers_month": 140,
-    "flood_segments_hour": 10,
-    "flood_segments_month": 750,
-    "flood_numbers_month": 35,
-    "alerts_day": 10,
+    "budgets.segments_per_hour": 60,
+    "budgets.segments_per_day": 300,
+    "budgets.segments_per_month": 3000,
+    "budgets.numbers_per_month": 140,
+    "flood.segments_per_hour": 10,
+    "flood.share_of_month.segments": 750,
+    "flood.share_of_month.numbers": 35,
+    "alerts.reserve": 10,
 }
 NUMBERS = {"exhausted_at": None, "raid_over_at": 1000.0}
 MET = {
@@ -211,8 +222,8 @@ def test_numbers_kept(numbers, after_raid, kept):
             ["numbers_kept_from_raid"],
         ),
         ({"numbers": NUMBERS | {"exhausted_at": 10.0}}, ["numbers_kept_from_raid"]),
-        ({"peaks": LIMITS | {"alerts_day": 11}}, ["budgets_kept"]),
-        ({"peaks": LIMITS | {"flood_segments_hour": 11}}, ["budgets_kept"]),
+        ({"peaks": LIMITS | {"alerts.reserve": 11}}, ["budgets_kept"]),
+        ({"peaks": LIMITS | {"flood.segments_per_hour": 11}}, ["budgets_kept"]),
         ({"limits": dict.fromkeys(LIMITS), "peaks": dict.fromkeys(LIMITS, 10**6)}, []),
     ],
 )
