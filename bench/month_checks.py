@@ -91,22 +91,6 @@ def distinct_between(rows: Sequence[tuple[float, str]], start: float, end: float
     return len({recipient for moment, recipient in rows if start < moment <= end})
 
 
-def episodes(events: Sequence[tuple[float, str]], end: float) -> list[tuple[float, float]]:
-    """Given (time, kind) of the 'flood started' and 'flood ended' events in log order, return
-    the flood episodes as (start, end); one still on at the end of the run ends at `end`."""
-    spans: list[tuple[float, float]] = []
-    since: float | None = None
-    for moment, kind in events:
-        if kind == "flood started" and since is None:
-            since = moment
-        elif kind == "flood ended" and since is not None:
-            spans.append((since, moment))
-            since = None
-    if since is not None:
-        spans.append((since, end))
-    return spans
-
-
 def overlap(spans: Sequence[tuple[float, float]], start: float, end: float) -> float:
     """Given episodes, return how many of their seconds fall within [start, end)."""
     return sum(max(0.0, min(end, stop) - max(start, begin)) for begin, stop in spans)

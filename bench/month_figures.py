@@ -15,7 +15,6 @@ from typing import Any
 
 from month_checks import (
     distinct_between,
-    episodes,
     first_reaching,
     inside,
     month_checks,
@@ -39,6 +38,7 @@ from antirelou.arrivals import LATE_AFTER
 from antirelou.budgets import Spending, budget_list
 from antirelou.config import Config
 from antirelou.reasons import Reason
+from antirelou.stats import pair_flood_events
 
 MONTH_SECONDS = 30 * 86400.0
 
@@ -85,7 +85,10 @@ def month_figures(scenario: Scenario, config: Config, run: Any, log: Any) -> dic
     for moment, recipient, _, _ in sorted(replies):
         answered_at.setdefault(recipient, moment)
     end = epoch(scenario.end)
-    spans = episodes([(epoch(at), kind) for at, kind, _ in log.events], end)
+    spans = [
+        (epoch(start), end if stop is None else epoch(stop))
+        for start, stop in pair_flood_events([(at, kind) for at, kind, _ in log.events])
+    ]
     numbers = [(moment, recipient) for moment, recipient, _, _ in replies]
     flood_numbers = [(moment, recipient) for moment, recipient, _, flood in replies if flood]
     all_sends = [(epoch(sent.at), sent.segments) for sent in sends]
@@ -129,6 +132,7 @@ def month_figures(scenario: Scenario, config: Config, run: Any, log: Any) -> dic
         **_integrity(scenario, config, run, log, roles),
         "exit_codes": run.exit_codes,
         "wall_seconds": run.wall,
+        "cpu_seconds": run.cpu,
         "cpu_ms_per_message": 1000 * run.cpu / max(len(log.messages), 1),
         "peak_waiting_at_network": run.network.peak_waiting,
     }

@@ -153,8 +153,10 @@ def report(scenario: Scenario, figures: dict[str, Any], heading: str) -> str:
         f" written over 10 min before the restart, {figures['backlog_events_after_outage']}"
         f" 'backlog' event(s), {figures['flood_started_after_outage']} 'flood started')",
         "",
-        f"Wall time {figures['wall_seconds']:.0f} s, CPU {figures['cpu_ms_per_message']:.2f} ms"
-        f" per message logged (daemon, bench modem and clock); network queue peak"
+        f"Wall time {figures['wall_seconds']:.0f} s, CPU {figures['cpu_seconds']:.0f} s:"
+        f" {figures['cpu_ms_per_message']:.2f} ms per message logged,"
+        f" {figures['cpu_seconds'] / scenario.days:.1f} s per day of service (the daemon, the"
+        f" bench modem and the clock); network queue peak"
         f" {figures['peak_waiting_at_network']} segments",
         f"Verdict: {'every goal and check met' if figures['ok'] else 'a goal or check FAILED'}",
     ]

@@ -11,7 +11,6 @@ from month_checks import (
     at_least,
     distinct_between,
     distinct_peak,
-    episodes,
     first_reaching,
     inside,
     month_checks,
@@ -78,33 +77,6 @@ def test_distinct_between_excludes_the_start_and_includes_the_end():
     rows = [(0.0, A), (10.0, B), (10.0, B), (20.0, C), (30.0, D)]
     assert distinct_between(rows, 0.0, 20.0) == 2
     assert distinct_between(rows, 10.0, 30.0) == 2
-
-
-@pytest.mark.parametrize(
-    ("events", "spans"),
-    [
-        ([], []),
-        ([(10.0, "flood started"), (20.0, "flood ended")], [(10.0, 20.0)]),
-        (
-            [(10.0, "flood started"), (20.0, "flood ended"), (30.0, "flood started")],
-            [(10.0, 20.0), (30.0, 100.0)],  # still on at the end of the run
-        ),
-        # Other events and a start while one is on (a restart resumes it) change nothing.
-        (
-            [
-                (5.0, "backlog"),
-                (10.0, "flood started"),
-                (15.0, "started"),
-                (16.0, "flood started"),
-                (20.0, "flood ended"),
-                (25.0, "flood ended"),
-            ],
-            [(10.0, 20.0)],
-        ),
-    ],
-)
-def test_episodes(events, spans):
-    assert episodes(events, 100.0) == spans
 
 
 def test_overlap_and_inside():
