@@ -129,6 +129,10 @@ def month_figures(scenario: Scenario, config: Config, run: Any, log: Any) -> dic
         "peaks": peaks(replies, alerts, spans),
         "flood_episodes": len(spans),
         "alerts_by_kind": dict(Counter(row[1] for row in log.alerts if row[3] == "sent")),
+        # An alert SMS is skipped only when alerts.reserve refuses it (there are operators).
+        "alerts_refused_by_kind": dict(
+            Counter(row[1] for row in log.alerts if row[3] == "skipped")
+        ),
         **_integrity(scenario, config, run, log, roles),
         "exit_codes": run.exit_codes,
         "wall_seconds": run.wall,

@@ -78,7 +78,7 @@ def daily_table(figures: dict[str, Any]) -> str:
         f"numbers 30d /{limits['budgets.numbers_per_month']}",
         f"raid share /{limits['flood.share_of_month.numbers']}",
         "flood h",
-        "alerts",
+        "alert SMS",
     ]
     return table(headers, rows)
 
@@ -138,10 +138,8 @@ def report(scenario: Scenario, figures: dict[str, Any], heading: str) -> str:
             ", ".join(f"{reason} {count}" for reason, count in figures["why_not_answered"].items())
             or "-"
         ),
-        "Alerts sent: "
-        + (
-            ", ".join(f"{kind} {count}" for kind, count in figures["alerts_by_kind"].items()) or "-"
-        ),
+        f"Alert SMS sent: {_kinds(figures['alerts_by_kind'])}; refused (alerts.reserve"
+        f" spent): {_kinds(figures['alerts_refused_by_kind'])}",
         "",
         "Checks:",
     ]
@@ -161,6 +159,10 @@ def report(scenario: Scenario, figures: dict[str, Any], heading: str) -> str:
         f"Verdict: {'every goal and check met' if figures['ok'] else 'a goal or check FAILED'}",
     ]
     return "\n".join(lines)
+
+
+def _kinds(counts: dict[str, int]) -> str:
+    return ", ".join(f"{kind} {count}" for kind, count in counts.items()) or "-"
 
 
 def _verdict(passed: bool) -> str:
