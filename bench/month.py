@@ -22,7 +22,7 @@ It prints a table per day and the four goals of issue 9 with PASS or FAIL, then 
 must hold besides (nothing lost, nothing sent twice or to a name or short code, every budget
 kept according to the send log, the backlog logged as a backlog and not as a raid).
 
-    .venv/bin/python bench/month.py            # the month (a few minutes)
+    .venv/bin/python bench/month.py            # the month (one to two minutes)
     .venv/bin/python bench/month.py --quick    # 4 days, a raid of 600 messages on day 2
     options: [--days N] [--one-offs N] [--no-raid] [--config PATH] [--seed 2017] [--keep]
              [--json]
@@ -41,8 +41,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -203,7 +203,7 @@ def run_month(config: Config, scenario: Scenario, messages: list[Message]) -> Ru
     )
 
 
-def _stopper(daemon: Daemon, network: Network, *, power_off: bool):
+def _stopper(daemon: Daemon, network: Network, *, power_off: bool) -> Callable[[], None]:
     def stop() -> None:
         if power_off:
             network.powered = False  # a power cut: nothing reaches the SIM until it is back
@@ -223,7 +223,8 @@ class Log:
 
 
 def read_log(path: str) -> Log:
-    with connect_readonly(path) as db:
+    """Given the database's path, return the rows the figures read."""
+    with closing(connect_readonly(path)) as db:
         return Log(
             db.execute(
                 "SELECT id, sender, text, received_at, smsc_time FROM messages ORDER BY id"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime
 from statistics import median
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from month_checks import (
     distinct_between,
@@ -40,6 +40,9 @@ from antirelou.config import Config
 from antirelou.reasons import Reason
 from antirelou.stats import pair_flood_events
 
+if TYPE_CHECKING:  # month imports this module: its types only, for the annotations
+    from month import Log, Run
+
 MONTH_SECONDS = 30 * 86400.0
 
 
@@ -59,7 +62,7 @@ def _answered(
     return [len(delays), len(senders)], delays
 
 
-def month_figures(scenario: Scenario, config: Config, run: Any, log: Any) -> dict[str, Any]:
+def month_figures(scenario: Scenario, config: Config, run: Run, log: Log) -> dict[str, Any]:
     """Given the month's shape, the config, the Run (bench/month.py) and the database's rows
     (its Log), return every figure, the table's rows ("daily"), the goals and the checks."""
     operators = set(OPERATORS)
@@ -114,7 +117,7 @@ def month_figures(scenario: Scenario, config: Config, run: Any, log: Any) -> dic
                 "numbers_30d": distinct_between(numbers, stop - MONTH_SECONDS, stop),
                 "share_numbers_30d": distinct_between(flood_numbers, stop - MONTH_SECONDS, stop),
                 "flood_hours": overlap(spans, start, stop) / 3600,
-                "alerts": sum(start <= moment < stop for moment, _ in alerts),
+                "alert_sms": sum(start <= moment < stop for moment, _ in alerts),
             }
         )
 
@@ -182,7 +185,7 @@ def _one_offs(
     }
 
 
-def _why_not(log: Any, roles: dict[str, str], answered_at: dict[str, float]) -> dict[str, int]:
+def _why_not(log: Log, roles: dict[str, str], answered_at: dict[str, float]) -> dict[str, int]:
     """Return why genuine one-off senders were not answered: their reply's final status and
     reason code, counted."""
     sender_of = {row[0]: row[1] for row in log.messages}
@@ -197,7 +200,7 @@ def _why_not(log: Any, roles: dict[str, str], answered_at: dict[str, float]) -> 
 
 
 def _raid(
-    run: Any,
+    run: Run,
     senders_of: dict[tuple[str, int], list[str]],
     written: dict[str, float],
     answered_at: dict[str, float],
@@ -226,7 +229,7 @@ def _raid(
 def _numbers(
     scenario: Scenario,
     config: Config,
-    log: Any,
+    log: Log,
     numbers: list[tuple[float, str]],
     roles: dict[str, str],
 ) -> dict[str, Any]:
@@ -257,7 +260,7 @@ def _numbers(
 
 
 def _integrity(
-    scenario: Scenario, config: Config, run: Any, log: Any, roles: dict[str, str]
+    scenario: Scenario, config: Config, run: Run, log: Log, roles: dict[str, str]
 ) -> dict[str, Any]:
     """What month_checks reads besides the goals: lost, duplicated, left behind, sent twice or
     to a non-number, the log against the dongle, the backlog after the outage."""
@@ -293,7 +296,6 @@ def _integrity(
             for sent in run.modem.sent
         ),
         "late_messages": len(late),
-        "backlog_events": sum(kind == "backlog" for _, kind, _ in log.events),
         "expected_backlog": 0,
         "backlog_events_after_outage": 0,
         "flood_started_after_outage": 0,

@@ -60,7 +60,7 @@ def daily_table(figures: dict[str, Any]) -> str:
                 day["numbers_30d"],
                 day["share_numbers_30d"],
                 f"{day['flood_hours']:.1f}",
-                day["alerts"],
+                day["alert_sms"],
             ]
         )
     headers = [
@@ -148,7 +148,8 @@ def report(scenario: Scenario, figures: dict[str, Any], heading: str) -> str:
         f"  ({figures['logged']} messages logged, {figures['lost']} lost, "
         f"{figures['duplicated']} duplicated, {figures['left_at_network']} left at the network;"
         f" {figures['sent_dongle']} SMS sent; backlog: {figures['expected_backlog']} messages"
-        f" written over 10 min before the restart, {figures['backlog_events_after_outage']}"
+        f" written over 10 min before the restart, {figures['late_messages']} logged late,"
+        f" {figures['backlog_events_after_outage']}"
         f" 'backlog' event(s), {figures['flood_started_after_outage']} 'flood started')",
         "",
         f"Wall time {figures['wall_seconds']:.0f} s, CPU {figures['cpu_seconds']:.0f} s:"
