@@ -31,8 +31,12 @@ class Alerter:
         self.store = store
         self._children: list[subprocess.Popen] = []
 
-    def raise_alert(self, kind: str, detail: str, now: datetime) -> bool:
-        """Alert the operators of `kind` unless one was raised lately; return whether it was.
+    def raise_alert(
+        self, kind: str, detail: str, now: datetime, *, every: float | None = None
+    ) -> bool:
+        """Alert the operators of `kind` unless one was raised within `alerts.min_interval` (or
+        `every` seconds, if longer: a budget spent for days is told once a day, not every half
+        hour from the reserve); return whether it was.
 
         Raise StoreError if the database cannot record it (then nothing was run either).
         """
@@ -40,7 +44,8 @@ class Alerter:
         if not alerts.numbers and not alerts.command:
             return False
         last = self.store.last_alert_at(kind)
-        if last is not None and (now - last).total_seconds() < alerts.min_interval:
+        interval = max(alerts.min_interval, every or 0.0)
+        if last is not None and (now - last).total_seconds() < interval:
             return False
         log.warning("alert to the operators: %s: %s", kind, detail)
         text = f"antirelou: {kind}. {detail}"[:300]

@@ -79,7 +79,9 @@ class FakeClock:
         """Return at once: True if `event` is set, else after moving time `seconds` on."""
         if event.is_set():
             return True
-        self.advance(max(seconds, 0.0))
+        # At least a microsecond: a wait of 2e-13 s (deadlines are float sums) would leave both
+        # clocks where they are, and a loop waiting on them would spin forever.
+        self.advance(max(seconds, 1e-6))
         return event.is_set()
 
 

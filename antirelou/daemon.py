@@ -55,6 +55,9 @@ _HEALTHY_AFTER = 60.0  # a connection that served this long resets the reconnect
 _SMS_READY_RETRY = 5.0  # seconds between tries while the SMS service starts (10-100 s)
 _STOP_GRACE = 6.0
 _DRAINS_BEFORE_SEND = 10  # listings in a row while the storage comes back full
+# A budget that stays spent is told once a day: every alerts.min_interval (30 min) would spend
+# the alerts' reserve on it, and "flood mode on" would find none left.
+_BUDGET_ALERT_EVERY = 86400.0
 
 
 class Daemon:
@@ -158,7 +161,9 @@ class Daemon:
             self.modem,
             self.clock,
             flood_on=lambda: self.flood.active,
-            budget_spent=lambda budget, detail: self._alert(f"{budget.label} spent", detail),
+            budget_spent=lambda budget, detail: self._alert(
+                f"{budget.label} spent", detail, every=_BUDGET_ALERT_EVERY
+            ),
         )
         self.status.event("started", f"antirelou started (pid {os.getpid()})")
         try:
@@ -504,6 +509,7 @@ class Daemon:
             self._alert(
                 f"{decision.budget.label} spent",
                 f"{decision.reason}; messages are still logged, not answered",
+                every=_BUDGET_ALERT_EVERY,
             )
         if decision.reply:
             log.info("reply to %s queued", logged.sender.display)
@@ -512,11 +518,11 @@ class Daemon:
         if self.on_logged:
             self.on_logged(logged)
 
-    def _alert(self, kind: str, detail: str) -> None:
+    def _alert(self, kind: str, detail: str, *, every: float | None = None) -> None:
         if self.alerter is None:
             return
         try:
-            self.alerter.raise_alert(kind, detail, self.clock.now())
+            self.alerter.raise_alert(kind, detail, self.clock.now(), every=every)
         except StoreError as error:
             log.error("cannot record alert %r: %s", kind, error)
 

@@ -57,3 +57,13 @@ def test_an_alert_of_a_kind_is_raised_once_per_min_interval(store):
     assert operators.raise_alert("flood mode on", "x", NOW)
     assert not operators.raise_alert("flood mode on", "x", NOW + timedelta(seconds=30))
     assert operators.raise_alert("flood mode on", "x", NOW + timedelta(seconds=61))
+
+
+def test_a_budget_that_stays_spent_is_told_once_a_day(store):
+    operators = alerter(store)
+    day = 86400
+    assert operators.raise_alert("daily budget spent", "x", NOW, every=day)
+    later = NOW + timedelta(hours=2)
+    assert not operators.raise_alert("daily budget spent", "x", later, every=day)
+    assert operators.raise_alert("flood mode on", "x", later)  # other kinds are not held
+    assert operators.raise_alert("daily budget spent", "x", NOW + timedelta(days=1), every=day)

@@ -60,7 +60,10 @@ long_texts = st.one_of(
     # One character outside GSM 7-bit makes the whole text UCS-2: 70 units per SMS.
     st.text(alphabet=st.sampled_from(GSM7 + OTHER), min_size=70, max_size=220).map("中".__add__),
     # Emoji only: surrogate pairs sit on every part boundary.
-    st.text(alphabet=st.sampled_from("😀👍🏽🇫🇷❤️🎉"), min_size=36, max_size=120),
+    # Whole emoji, each of at least two UTF-16 units: 36 of them never fit one SMS (70 units).
+    st.lists(st.sampled_from(["😀", "👍🏽", "🇫🇷", "❤️", "🎉"]), min_size=36, max_size=120).map(
+        "".join
+    ),
 )
 senders = st.one_of(
     st.from_regex(r"\+33[67][0-9]{8}", fullmatch=True),
