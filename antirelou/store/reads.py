@@ -2,6 +2,9 @@
 
 `Reads` is shared by `Store` (outside a transaction) and `Transaction` (inside, where intake
 decides with what the same transaction has just written).
+
+A number whose messages retention purged is kept as its keyed pseudonym (antirelou.pseudonyms):
+"seen before" and "ever answered" look for both, so that a purge changes no decision.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from antirelou.budgets import Spending
+from antirelou.evidence.checkpoint import Checkpoint
 from antirelou.heartbeat import Heartbeat
-from antirelou.store.rows import Alert, PduRow, Reply, StoreError, iso
+from antirelou.pseudonyms import pseudonym
+from antirelou.store.rows import Alert, Device, PduRow, Reply, StoreError, iso
 from antirelou.store.schema import SPENDING
 
 
@@ -21,6 +26,11 @@ class Reads:
 
     path: str
     _db: sqlite3.Connection
+    _key: bytes | None  # the pseudonyms' key; None until a database is opened for writing
+
+    def _as_kept(self, number: str) -> tuple[str, str]:
+        """Given a number, return it and its pseudonym: how the log may hold it."""
+        return number, pseudonym(self._key, number) if self._key else number
 
     def _rows(self, sql: str, parameters: Sequence = ()) -> list[sqlite3.Row]:
         try:
@@ -62,7 +72,10 @@ class Reads:
         )
 
     def seen_before(self, sender: str) -> bool:
-        return self._one("SELECT 1 FROM messages WHERE sender = ? LIMIT 1", (sender,)) is not None
+        found = self._one(
+            "SELECT 1 FROM messages WHERE sender IN (?, ?) LIMIT 1", self._as_kept(sender)
+        )
+        return found is not None
 
     def wrote_again(self, sender: str, message_id: int) -> bool:
         """Return whether `sender` sent another message after message `message_id`."""
@@ -81,8 +94,8 @@ class Reads:
             # A deferred flood-mode reply may leave hours after its decision: the cooldown
             # counts from when it left (spent_at), or from its decision while it waits.
             "SELECT COALESCE(spent_at, created_at) AS at, step FROM replies"  # noqa: S608 - constants only
-            f" WHERE recipient = ? AND status IN {SPENDING} ORDER BY at DESC, id DESC LIMIT 1",
-            (recipient,),
+            f" WHERE recipient IN (?, ?) AND status IN {SPENDING} ORDER BY at DESC, id DESC LIMIT 1",
+            self._as_kept(recipient),
         )
         pending = self._one(
             "SELECT 1 FROM replies WHERE recipient = ? AND status IN ('queued', 'sending') LIMIT 1",
@@ -179,6 +192,31 @@ class Reads:
         if row is None or row[1] != "flood started":
             return None
         return datetime.fromisoformat(row[0])
+
+    def latest_device(self) -> Device | None:
+        """Return the equipment as last recorded, or None if never."""
+        row = self._one(
+            "SELECT at, imei, imsi, iccid, own_number, operator, manufacturer, model, firmware,"
+            " software_version, clock_synchronised FROM device ORDER BY id DESC LIMIT 1"
+        )
+        if row is None:
+            return None
+        synchronised = None if row[10] is None else bool(row[10])
+        return Device(datetime.fromisoformat(row[0]), *row[1:10], synchronised)
+
+    def last_checkpoint(self, why: str | None = None) -> Checkpoint | None:
+        """Return the latest checkpoint written down (for `why`, "daily" or "export", if
+        given), or None."""
+        row = self._one(
+            "SELECT size, root, at FROM checkpoints WHERE ? IS NULL OR why = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (why, why),
+        )
+        return (
+            None
+            if row is None
+            else Checkpoint(row[0], bytes(row[1]), datetime.fromisoformat(row[2]))
+        )
 
     def last_heartbeat(self) -> Heartbeat | None:
         """Return the service's last recorded live state, or None if it never ran."""

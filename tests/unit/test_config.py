@@ -63,7 +63,7 @@ BAD_CONFIGS = [
         MINIMAL + "limits:\n  daily: 10\n",
         "4:1: limits",
         "unknown section (expected one of: modem, database, numbers, replies, calls, budgets,"
-        " flood, alerts, logging)",
+        " flood, alerts, flags, retention, logging)",
         id="unknown-section-no-suggestion",
     ),
     pytest.param(
