@@ -6,8 +6,8 @@ applies it (`Transaction.purge`), and the Store empties the WAL afterwards.
   that number is kept until `retention.flagged` after the number's last message (threats and
   harassment are prescribed 6 years after the last act: shared/research/evidence.md §1.3).
 - A purged message keeps its row with its kind, times, sender kind and parts, and its number
-  as a keyed pseudonym (seen before, ever answered, stats); its text, its PDUs, its flags and
-  the details of its reply go. Its records stay in the tamper-evident log as digests: `verify`
+  as a keyed pseudonym (seen before, ever answered, stats); its text, its raw PDUs, its flags
+  and the details of its reply go. Its records stay in the tamper-evident log as digests: `verify`
   passes, and what they held cannot be read back from them.
 - Block list changes about numbers no longer blocked are pseudonymised after
   `retention.messages`; access records are deleted after `retention.access`.

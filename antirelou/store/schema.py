@@ -170,8 +170,10 @@ MIGRATIONS: tuple[str, ...] = (
     # keeps only the current state), flags and their removal, block list changes, who looked
     # (`access`), the device's identity (`device`) and purges. `messages.sender_received` is
     # the sender exactly as the network gave it (`sender` is how the log compares numbers);
-    # `purged_at` marks a message whose number and text retention removed. Records written
-    # before this version are logged as they are at the upgrade (database.Store._migrate).
+    # `purged_at` marks a message whose number and text retention removed. A record's id is
+    # never used twice: rows retention deletes have AUTOINCREMENT ids, the others are only
+    # emptied. Records written before this version are logged as they are at the upgrade
+    # (database.Store._migrate).
     """
     CREATE TABLE ledger (
         seq INTEGER PRIMARY KEY,
@@ -211,7 +213,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX reply_events_reply ON reply_events(reply_id);
     CREATE TABLE flags (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         message_id INTEGER NOT NULL REFERENCES messages(id),
         rule TEXT NOT NULL,
         reason TEXT NOT NULL,
@@ -221,7 +223,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX flags_message ON flags(message_id);
     CREATE TABLE unflags (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         flag_id INTEGER NOT NULL UNIQUE REFERENCES flags(id),
         at TEXT NOT NULL,
         author TEXT NOT NULL
@@ -235,7 +237,7 @@ MIGRATIONS: tuple[str, ...] = (
         author TEXT NOT NULL
     );
     CREATE TABLE access (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         at TEXT NOT NULL,
         command TEXT NOT NULL,
         user TEXT NOT NULL,

@@ -164,7 +164,8 @@ class Transaction(Reads):
         )
         for sql, ids in (
             ("UPDATE reply_events SET reason = NULL, error = NULL WHERE id = ?", plan.reply_events),
-            ("DELETE FROM pdus WHERE id = ?", plan.pdus),
+            # Emptied, not deleted: a deleted last row's id would be given to the next PDU.
+            ("UPDATE pdus SET pdu = '', sender = NULL WHERE id = ?", plan.pdus),
             ("DELETE FROM unflags WHERE id = ?", plan.unflags),
             ("DELETE FROM flags WHERE id = ?", plan.flags),
             ("DELETE FROM access WHERE id = ?", plan.access),
