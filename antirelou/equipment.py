@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from antirelou import __version__
 from antirelou.clock import SystemClock
+from antirelou.export.model import Device
 from antirelou.modem import Identity
 from antirelou.store import Store
-from antirelou.store.rows import Device
 
 # systemd-timesyncd keeps this file while the clock is synchronised.
 TIMESYNC_DIRECTORY = "/run/systemd/timesync"
@@ -61,20 +61,19 @@ class Equipment:
         if identity is None:
             return
         device = Device(
-            at=self.clock.now(),
             imei=identity.imei or None,
             imsi=identity.imsi or None,
             iccid=identity.iccid or None,
             own_number=identity.own_number or None,
             operator=operator,
-            manufacturer=identity.manufacturer or None,
-            model=identity.model or None,
-            firmware=identity.revision or None,
+            modem_manufacturer=identity.manufacturer or None,
+            modem_model=identity.model or None,
+            modem_firmware=identity.revision or None,
             software_version=__version__,
             clock_synchronised=self.synchronised(),
         )
-        if device.same_as(self._last):
+        if device == self._last:
             return
         with self.store.transaction() as tx:
-            tx.record_device(device)
+            tx.record_device(self.clock.now(), device)
         self._last = device

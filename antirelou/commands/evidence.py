@@ -29,6 +29,7 @@ from antirelou.config import Config, ConfigError, load
 from antirelou.evidence.checkpoint import Checkpoint, CheckpointError, parse
 from antirelou.export import FORMATS
 from antirelou.export.model import Filters
+from antirelou.store import Transaction
 
 MANUAL = "manual"  # the rule id of a flag a person raised
 
@@ -110,36 +111,44 @@ def add_parsers(commands: argparse._SubParsersAction, add_config: Callable) -> N
 
 
 def cmd_flag(arguments: argparse.Namespace) -> int:
-    from antirelou.store import queries
+    def change(tx: Transaction, now: datetime, user: str) -> int:
+        tx.flag(arguments.message, MANUAL, arguments.reason, None, now, user)
+        return 1
 
-    config = load_config(arguments.config)
-    user, now = current_user(), datetime.now(UTC)
-    with open_store(config, write=True) as store:
-        _message_to_judge(queries.message_state(store, arguments.message), arguments.message)
-        with store.transaction() as tx:
-            tx.flag(arguments.message, MANUAL, arguments.reason, None, now, user)
-            tx.access(now, "flag", user, f"message {arguments.message}")
+    _judge(arguments, "flag", change)
     print(f"message {arguments.message} flagged: {arguments.reason}")
     return exits.OK
 
 
 def cmd_unflag(arguments: argparse.Namespace) -> int:
-    from antirelou.store import queries
+    def change(tx: Transaction, now: datetime, user: str) -> int:
+        return tx.unflag(arguments.message, now, user)
 
-    config = load_config(arguments.config)
-    user, now = current_user(), datetime.now(UTC)
-    with open_store(config, write=True) as store:
-        _message_to_judge(queries.message_state(store, arguments.message), arguments.message)
-        with store.transaction() as tx:
-            removed = tx.unflag(arguments.message, now, user)
-            if removed:
-                tx.access(now, "unflag", user, f"message {arguments.message}: {removed} flag(s)")
+    removed = _judge(arguments, "unflag", change)
     print(
         f"message {arguments.message}: {removed} flag(s) removed"
         if removed
         else f"message {arguments.message} had no flag"
     )
     return exits.OK
+
+
+def _judge(
+    arguments: argparse.Namespace, command: str, change: Callable[[Transaction, datetime, str], int]
+) -> int:
+    """A person's decision about message arguments.message: make the `change` (which returns
+    how many flags it touched) and its access record in one transaction; return the count."""
+    from antirelou.store import queries
+
+    config = load_config(arguments.config)
+    user, now = current_user(), datetime.now(UTC)
+    with open_store(config, write=True) as store:
+        _message_to_judge(queries.message_state(store, arguments.message), arguments.message)
+        with store.transaction() as tx:
+            touched = change(tx, now, user)
+            if touched:
+                tx.access(now, command, user, f"message {arguments.message}: {touched} flag(s)")
+    return touched
 
 
 def _message_to_judge(state: str | None, message_id: int) -> None:

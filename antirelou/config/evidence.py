@@ -41,9 +41,7 @@ class FlagRules(Check):
                 )
             taken.add(rule.id)
         if problems:
-            invalid = Invalid(*problems[0])
-            invalid.problems.extend(problems[1:])
-            raise invalid
+            raise Invalid.gathered(problems)
         return tuple(rules)
 
     def format(self, value: tuple[Rule, ...]) -> str:

@@ -71,27 +71,23 @@ def _check(value: object) -> None:
         if abs(value) > _SAFE_INTEGER:
             raise _Outside(f"integer {value} is beyond ±2^53")
         return
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            try:
-                _check(item)
-            except _Outside as outside:
-                outside.path.append(f"[{index}]")
-                raise
-        return
     if isinstance(value, Mapping):
-        for key, item in value.items():
+        for key in value:
             if type(key) is not str or not _KEY.fullmatch(key):
                 raise _Outside(f"key {key!r} is not ASCII letters, digits or '_'")
-            try:
-                _check(item)
-            except _Outside as outside:
-                outside.path.append(f".{key}")
-                raise
+        pairs, spell = value.items(), ".{}".format
+    elif isinstance(value, list | tuple):
+        pairs, spell = enumerate(value), "[{}]".format
+    elif isinstance(value, str):
         return
-    if isinstance(value, str):
-        return
-    raise _Outside(f"{kind.__name__} has no canonical form (no floats)")
+    else:
+        raise _Outside(f"{kind.__name__} has no canonical form (no floats)")
+    for key, item in pairs:
+        try:
+            _check(item)
+        except _Outside as outside:
+            outside.path.append(spell(key))  # spelled only on the way out of an error
+            raise
 
 
 def _surrogate_path(value: object, path: str) -> str:

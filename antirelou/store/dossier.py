@@ -131,21 +131,7 @@ def _pdus(store: Store, first: int, last: int) -> dict[int, tuple[model.Pdu, ...
 
 def latest_device(store: Store) -> model.Device:
     """Return the equipment as last recorded (all unknown if never)."""
-    device = store.latest_device()
-    if device is None:
-        return model.Device()
-    return model.Device(
-        imei=device.imei,
-        imsi=device.imsi,
-        iccid=device.iccid,
-        own_number=device.own_number,
-        operator=device.operator,
-        modem_manufacturer=device.manufacturer,
-        modem_model=device.model,
-        modem_firmware=device.firmware,
-        software_version=device.software_version,
-        clock_synchronised=device.clock_synchronised,
-    )
+    return store.latest_device() or model.Device()
 
 
 def proof(

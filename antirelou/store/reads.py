@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 from antirelou.budgets import Spending
 from antirelou.evidence.checkpoint import Checkpoint
+from antirelou.export.model import Device
 from antirelou.heartbeat import Heartbeat
 from antirelou.pseudonyms import pseudonym
-from antirelou.store.rows import Alert, Device, PduRow, Reply, StoreError, iso
+from antirelou.store.rows import Alert, PduRow, Reply, StoreError, iso
 from antirelou.store.schema import SPENDING
 
 
@@ -196,13 +197,13 @@ class Reads:
     def latest_device(self) -> Device | None:
         """Return the equipment as last recorded, or None if never."""
         row = self._one(
-            "SELECT at, imei, imsi, iccid, own_number, operator, manufacturer, model, firmware,"
+            "SELECT imei, imsi, iccid, own_number, operator, manufacturer, model, firmware,"
             " software_version, clock_synchronised FROM device ORDER BY id DESC LIMIT 1"
         )
         if row is None:
             return None
-        synchronised = None if row[10] is None else bool(row[10])
-        return Device(datetime.fromisoformat(row[0]), *row[1:10], synchronised)
+        synchronised = None if row[9] is None else bool(row[9])
+        return Device(*row[:9], clock_synchronised=synchronised)
 
     def last_checkpoint(self, why: str | None = None) -> Checkpoint | None:
         """Return the latest checkpoint written down (for `why`, "daily" or "export", if

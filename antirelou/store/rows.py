@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -40,28 +40,6 @@ class Alert:
     id: int
     recipient: str
     text: str
-
-
-@dataclass(frozen=True)
-class Device:
-    """The equipment that receives the messages, as recorded when it changes. None: unknown
-    (the SIM does not always know its own number)."""
-
-    at: datetime
-    imei: str | None = None
-    imsi: str | None = None
-    iccid: str | None = None
-    own_number: str | None = None
-    operator: str | None = None
-    manufacturer: str | None = None
-    model: str | None = None
-    firmware: str | None = None
-    software_version: str | None = None
-    clock_synchronised: bool | None = None
-
-    def same_as(self, other: Device | None) -> bool:
-        """Return whether `other` describes the same equipment, whenever it was recorded."""
-        return other is not None and replace(other, at=self.at) == self
 
 
 def iso(moment: datetime) -> str:

@@ -22,6 +22,7 @@ from antirelou.evidence.canonical import leaf_bytes, new_salt, record_digest
 from antirelou.evidence.checkpoint import Checkpoint
 from antirelou.evidence.merkle import Frontier, leaf_hash
 from antirelou.evidence.verify import PURGE, purge_fields
+from antirelou.export.model import Device
 from antirelou.heartbeat import Heartbeat
 from antirelou.listing import StoredPdu
 from antirelou.numbers import Number
@@ -31,7 +32,7 @@ from antirelou.reasons import Reason
 from antirelou.store import ledger
 from antirelou.store.purge import PurgePlan
 from antirelou.store.reads import Reads
-from antirelou.store.rows import Device, iso
+from antirelou.store.rows import iso
 from antirelou.store.schema import FAILED, QUEUED, SENDING, SENT, SKIPPED, SMS, UNKNOWN
 
 
@@ -104,22 +105,22 @@ class Transaction(Reads):
         ).lastrowid
         self._append("access", access_id)
 
-    def record_device(self, device: Device) -> None:
+    def record_device(self, at: datetime, device: Device) -> None:
         """Record the equipment receiving the messages (as a constat describes a phone)."""
         device_id = self._run(
             "INSERT INTO device (at, imei, imsi, iccid, own_number, operator, manufacturer,"
             " model, firmware, software_version, clock_synchronised)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                iso(device.at),
+                iso(at),
                 device.imei,
                 device.imsi,
                 device.iccid,
                 device.own_number,
                 device.operator,
-                device.manufacturer,
-                device.model,
-                device.firmware,
+                device.modem_manufacturer,
+                device.modem_model,
+                device.modem_firmware,
                 device.software_version,
                 None if device.clock_synchronised is None else int(device.clock_synchronised),
             ),

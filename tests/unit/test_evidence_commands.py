@@ -8,10 +8,13 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from evidence_log import START, THREAT, config_for, receive, tamper
@@ -184,3 +187,28 @@ def test_every_look_and_change_is_recorded_and_shown_by_status(setup, capsys):
     # Everything done is in the log, and the log is intact.
     assert _run("verify", "-c", config) == exits.OK
     assert START  # the log's messages are from START: exports ran on them
+
+
+def _readme_verifier() -> str:
+    """The Python the README gives a third party to redo the computation by hand."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(# verify\.py.*?)```", readme, re.DOTALL)
+    assert len(blocks) == 2 and blocks[0] == blocks[1]  # French and English halves
+    return blocks[0]
+
+
+def test_the_readmes_verifier_redoes_an_export_without_antirelou(setup, tmp_path):
+    config, _, folder = setup
+    out = str(folder / "dossier.json")
+    assert _run("export", "-c", config, "--format", "json", "--out", out) == exits.OK
+    script = tmp_path / "verify.py"
+    script.write_text(_readme_verifier(), encoding="utf-8")
+    # -I: isolated, so that nothing of antirelou can be imported.
+    done = subprocess.run([sys.executable, "-I", str(script), out], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("OK: antirelou "), done.stderr
+    document = json.loads(open(out, encoding="utf-8").read())
+    document["messages"][2]["text"] = "rien"
+    with open(out, "w", encoding="utf-8") as file:
+        json.dump(document, file, ensure_ascii=False)
+    done = subprocess.run([sys.executable, "-I", str(script), out], capture_output=True, text=True)
+    assert done.returncode != 0 and "AssertionError: 3" in done.stderr
