@@ -126,7 +126,9 @@ class Store(Reads):
                     self._db.execute(statement)
                 if number == LEDGER_VERSION:
                     # What the file held before the log existed is logged as it is now.
-                    Transaction(self._db, self.path, self._key).log_unlogged()
+                    upgrade = Transaction(self._db, self.path, self._key)
+                    upgrade.log_unlogged()
+                    upgrade.finish()
                 self._db.execute(f"PRAGMA user_version = {number}")
             self._db.execute("COMMIT")
         except BaseException:
@@ -158,7 +160,9 @@ class Store(Reads):
         except sqlite3.Error as error:
             raise StoreError(f"{self.path}: {error}") from error
         try:
-            yield Transaction(self._db, self.path, self._key)
+            tx = Transaction(self._db, self.path, self._key)
+            yield tx
+            tx.finish()
             self._db.execute("COMMIT")
         except BaseException as error:
             try:

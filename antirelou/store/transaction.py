@@ -45,8 +45,9 @@ class Transaction(Reads):
         self.path = path
         self._key = key
         # The tree as this transaction leaves it: read once, under the write lock (another
-        # process may have appended since our last transaction).
+        # process may have appended since our last transaction), written back by `finish`.
         self._frontier: Frontier | None = None
+        self._moved = False
 
     def _run(self, sql: str, parameters: Sequence = ()) -> sqlite3.Cursor:
         # sqlite3 errors are turned into StoreError, after the rollback, by Store.transaction.
@@ -68,12 +69,18 @@ class Transaction(Reads):
             (seq, kind, record_id, digest, salt),
         )
         # The leaf itself is its row in `ledger`; what it completed above is kept for proofs.
-        self._db.executemany(
-            "INSERT INTO ledger_nodes (level, position, hash) VALUES (?, ?, ?)",
-            [(node.level, node.index, node.hash) for node in nodes[1:]],
-        )
-        ledger.write_head(self._db, frontier)
-        self._frontier = frontier
+        for node in nodes[1:]:
+            self._run(
+                "INSERT INTO ledger_nodes (level, position, hash) VALUES (?, ?, ?)",
+                (node.level, node.index, node.hash),
+            )
+        self._frontier, self._moved = frontier, True
+
+    def finish(self) -> None:
+        """Write the tree's frontier back, once per transaction, just before it commits."""
+        if self._moved:
+            ledger.write_head(self._db, self._frontier)
+            self._moved = False
 
     def log_unlogged(self) -> int:
         """Append every record whose row is not in the log yet, kind by kind in id order: at
