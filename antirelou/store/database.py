@@ -186,11 +186,11 @@ class Store(Reads):
         finally:
             self._db.execute("COMMIT")
 
-    def release_purged(self, attempts: int = 20) -> bool:
+    def release_purged(self, attempts: int = 2) -> bool:
         """After a purge has committed: write the WAL into the file and truncate it, so that no
         copy of what was purged stays in it (SQLite's own checkpoints reuse the WAL from its
-        start and leave older frames behind). Return False if readers kept it busy throughout:
-        the next purge tries again."""
+        start and leave older frames behind). Each attempt waits for readers at most the busy
+        timeout. Return False if they kept it busy throughout: the next purge tries again."""
         for _ in range(attempts):
             busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             if not busy:

@@ -22,6 +22,7 @@ that no budget ever counts a number twice, once plainly and once as its pseudony
 from __future__ import annotations
 
 import glob
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from antirelou.store.schema import CURRENT_FLAG, FLAGGED_MESSAGE, QUEUED, SENDIN
 
 if TYPE_CHECKING:
     from antirelou.store.database import Store
+
+log = logging.getLogger("antirelou.store")
 
 _CHUNK = 500  # ids per IN (…): well within SQLite's limit on bound parameters
 
@@ -211,5 +214,9 @@ def purge(
             os.remove(path)
         except FileNotFoundError:
             pass
-    store.release_purged()
+    if not store.release_purged():
+        log.warning(
+            "the database's WAL still holds copies of what was purged (readers kept it busy); "
+            "the next purge empties it"
+        )
     return plan
