@@ -55,6 +55,7 @@ def commit_call(
         message_id = tx.insert_message(
             pdu_ids=[],
             sender=stored_caller,
+            sender_received=call.caller,
             sender_kind=caller.kind.value,
             text=None,
             smsc_time=None,

@@ -147,7 +147,10 @@ def check_modem(
             f"modem: {identity.manufacturer} {identity.model} (revision {identity.revision or '?'}"
             f", IMEI {identity.imei or '?'}) on {port}"
         )
-        say("SIM: unlocked")
+        say(
+            f"SIM: unlocked (IMSI {identity.imsi or '?'}, ICCID {identity.iccid or '?'}, "
+            f"own number {identity.own_number or 'unknown to the SIM'})"
+        )
         registration = modem.registration()
         if registration.registered:
             say(f"network: {registration.describe()}")

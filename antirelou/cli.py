@@ -7,7 +7,7 @@ import os
 import sys
 
 from antirelou import __version__, exits, lines
-from antirelou.commands import blocking, reading, service, setup, simulation
+from antirelou.commands import blocking, evidence, reading, service, setup, simulation
 from antirelou.commands.common import Exit
 from antirelou.config import DEFAULT_PATH
 from antirelou.store import StoreError
@@ -28,6 +28,10 @@ Commands / commandes:
   antirelou stats         statistiques, budgets, raids / statistics, budgets, raids
   antirelou block NUMÉRO  ne plus jamais répondre à ce numéro / never answer it again
   antirelou unblock       débloquer / unblock;  antirelou blocked: la liste / the list
+  antirelou flag ID       signaler une menace / flag a threat;  antirelou unflag ID
+  antirelou export        pour porter plainte / to file a complaint (csv, json, html, pdf)
+  antirelou verify        prouver que rien n'a été modifié / prove nothing was altered
+  antirelou purge         effacer ce qui ne doit plus être gardé / erase what is not kept
   antirelou run           le service lui-même (systemd le lance) / the service itself
   antirelou demo          démonstration sans matériel / demo without hardware
   antirelou simulate      un modem simulé / a simulated dongle
@@ -133,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="one JSON object per line and message, for scripts"
     )
     log.add_argument("--sender", metavar="NUMBER", help="only messages and calls from this number")
+    log.add_argument("--flagged", action="store_true", help="only messages flagged as threats")
 
     stats = commands.add_parser(
         "stats",
@@ -170,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the blocked numbers, with why and when.",
     )
     _add_config(blocked)
+    evidence.add_parsers(commands, _add_config)
 
     simulate = commands.add_parser(
         "simulate",
@@ -255,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         "unblock": blocking.cmd_unblock,
         "blocked": blocking.cmd_blocked,
         "stats": reading.cmd_stats,
+        "flag": evidence.cmd_flag,
+        "unflag": evidence.cmd_unflag,
+        "verify": evidence.cmd_verify,
+        "export": evidence.cmd_export,
+        "purge": evidence.cmd_purge,
     }[arguments.command]
     try:
         return handler(arguments)

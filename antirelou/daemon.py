@@ -28,7 +28,9 @@ from antirelou.arrivals import arrival
 from antirelou.calls import IncomingCall, commit_call
 from antirelou.clock import SystemClock
 from antirelou.config import Config, ConfigError
+from antirelou.daily import DailyTasks
 from antirelou.durations import format_duration
+from antirelou.equipment import Equipment
 from antirelou.flood import FloodDetector, Transition
 from antirelou.intake import IntakeResult, Logged, commit_direct, commit_listing, expire_partials
 from antirelou.listing import Listing
@@ -97,6 +99,8 @@ class Daemon:
         self.store: Store | None = None
         self.sender: ReplySender | None = None
         self.alerter: Alerter | None = None
+        self.equipment: Equipment | None = None
+        self.daily: DailyTasks | None = None
         self.ready = threading.Event()
         self._ready_sent = False
         self._connected = False  # the modem is open, set up and registered
@@ -155,6 +159,8 @@ class Daemon:
             )
         self.status.store = self.store
         self.alerter = Alerter(self.config, self.store)
+        self.equipment = Equipment(self.store, self.clock)
+        self.daily = DailyTasks(self.store, self.clock, self._alert)
         self.sender = ReplySender(
             self.config,
             self.store,
@@ -272,6 +278,7 @@ class Daemon:
         if self.stopping:
             return
         network = self.status.registration.describe()
+        self.equipment.note(identity, self.status.registration.operator)
         self.status.event("connected", f"{identity.manufacturer} {identity.model}, {network}")
         log.info("registered: %s", network)
         self.status.set_state("running", network)
@@ -308,12 +315,14 @@ class Daemon:
                 next_poll = self.clock.monotonic() + self.config.modem.poll_interval
             if monotonic >= next_expiry:
                 self._expire()
+                self.daily.run_if_due(self.config)
                 next_expiry = monotonic + _EXPIRY_CHECK
             if not self.stopping:
                 self.sender.send_one_due()
             monotonic = self.clock.monotonic()
             if monotonic >= next_refresh:
                 self.status.registration = self.modem.registration()
+                self.equipment.note(self.modem.identity, self.status.registration.operator)
                 next_refresh = monotonic + _STATUS_REFRESH
             if monotonic >= next_heartbeat:
                 self.status.heartbeat("running")
@@ -504,6 +513,17 @@ class Daemon:
             flag,
         )
         log.debug("message %d text: %r", logged.message_id, logged.text)
+        if logged.flags:
+            rules = ", ".join(flag.rule for flag in logged.flags)
+            log.warning(
+                "message %d from %s flagged (%s): %s",
+                logged.message_id,
+                logged.sender.display,
+                rules,
+                "; ".join(flag.reason for flag in logged.flags),
+            )
+            # No number and no text in the SMS: `antirelou log --flagged` shows them.
+            self._alert("threat", f"message {logged.message_id} flagged ({rules})")
         decision = logged.decision
         if decision.budget is not None:
             self._alert(

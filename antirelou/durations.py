@@ -9,10 +9,13 @@ from __future__ import annotations
 import math
 import re
 
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
-_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)\s*")
+# A year is 366 days: a retention of "6y" must never end before six calendar years have
+# passed (leap days included), as the limitation periods it follows are counted in years.
+YEAR = 366 * 86400
+_UNIT_SECONDS = {"y": YEAR, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|y|d|h|m|s)\s*")
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-_DURATION_FORMS = "write a number and a unit, e.g. 30s, 5m, 24h, 7d or 1h30m"
+_DURATION_FORMS = "write a number and a unit, e.g. 30s, 5m, 24h, 7d, 6y or 1h30m"
 
 # Only used to suggest a fix for something parse_duration refused ("2 days" -> "48h").
 _LOOSE_UNITS = {
@@ -24,6 +27,7 @@ _LOOSE_UNITS = {
         "h": ("h", "hr", "hour", "heure"),
         "d": ("d", "j", "day", "jour"),
         "w": ("w", "week", "semaine"),
+        "y": ("y", "an", "année", "annee", "year"),
     }.items()
     for word in words
 }
@@ -31,9 +35,9 @@ _LOOSE_PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-zé]*)")
 
 
 def parse_duration(text: str | int | float) -> float:
-    """Given a duration such as "30s", "5m", "24h", "7d", "1h30m", "250ms" or a plain number of
-    seconds, return it in seconds. Raise ValueError, whose message suggests the expected form,
-    if it is empty, negative or not a duration.
+    """Given a duration such as "30s", "5m", "24h", "7d", "6y", "1h30m", "250ms" or a plain number
+    of seconds, return it in seconds (a year "y" is 366 days). Raise ValueError, whose message
+    suggests the expected form, if it is empty, negative or not a duration.
     """
     if isinstance(text, bool):
         raise ValueError(f"'{text}' is not a duration ({_DURATION_FORMS})")
@@ -106,10 +110,13 @@ def format_duration(seconds: float) -> str:
     milliseconds = round(seconds * 1000)
     if milliseconds == 0:
         return "0s"
-    # People say "24h" and "48h" rather than "1d" and "2d"; days only read better beyond that.
+    # People say "24h" and "48h" rather than "1d" and "2d"; days only read better beyond that,
+    # and years only for whole years ("6y", but "1095d" rather than "2y363d").
     units = (
         ["h", "m", "s", "ms"] if milliseconds <= 48 * 3600 * 1000 else ["d", "h", "m", "s", "ms"]
     )
+    if milliseconds % (YEAR * 1000) == 0:
+        units = ["y"]
     parts = []
     for unit in units:
         size = round(_UNIT_SECONDS[unit] * 1000)

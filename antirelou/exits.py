@@ -4,6 +4,7 @@ systemd's unit refers to CONFIG (RestartPreventExitStatus=78: a wrong PIN stays 
 """
 
 OK = 0
+ALTERED = 1  # `verify`: the log or an export was altered or is incomplete
 NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
 USAGE = 64  # a command line that makes no sense
 DATAERR = 65  # a number or value typed by the user that is not valid

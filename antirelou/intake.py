@@ -8,6 +8,9 @@ caller delete anything from the modem, and `DeletePlan` says how.
 A PDU is known by (storage, slot, raw PDU) while it is still on the modem, so
 a listing after a crash between commit and delete records nothing twice.
 
+Each message's text is matched against the flagging rules (antirelou.flags) in the same
+transaction: its flags are kept with it, and change nothing about its reply.
+
 Memory follows the database: the flood detector is worked on as a copy inside the
 transaction, returned in the result, and adopted by the caller only once the commit
 succeeded. A rolled-back transaction leaves nothing behind.
@@ -23,6 +26,7 @@ from datetime import datetime, timedelta
 
 from antirelou.arrivals import Arrival, arrival
 from antirelou.config import Config
+from antirelou.flags import Flag, match
 from antirelou.flood import FloodDetector, Transition
 from antirelou.listing import Listing, StoredPdu
 from antirelou.numbers import Number, NumberKind, classify, operator_numbers
@@ -35,6 +39,7 @@ log = logging.getLogger("antirelou.intake")
 
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 DIRECT = "CMT"  # the storage name of messages handed over in +CMT notices
+RULES = "antirelou"  # who flagged a message when a rule did (a person's login otherwise)
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Logged:
     error: str | None
     decision: Decision
     kind: str = "sms"  # or "call": a voice call, rejected, logged like a message
+    flags: tuple[Flag, ...] = ()  # the rules its text matched: a person should look at it
 
 
 @dataclass
@@ -242,6 +248,7 @@ def _log_message(
     message_id = tx.insert_message(
         pdu_ids=pdu_ids,
         sender=stored_sender,
+        sender_received=first.sender,
         sender_kind=sender.kind.value,
         text=text,
         smsc_time=first.smsc_time,
@@ -257,8 +264,12 @@ def _log_message(
     else:
         decision = decide_in(tx, sender, operator, config, now, batch.flood, message_id)
     tx.record_decision(message_id, sender, decision, now)
+    # After the decision, which never reads them: a flag changes nothing that is sent.
+    flags = tuple(match(text, config.flags.active))
+    for flag in flags:
+        tx.flag(message_id, flag.rule, flag.reason, flag.matched, now, RULES)
     batch.result.logged.append(
-        Logged(message_id, sender, text, len(parts), parts_expected, error, decision)
+        Logged(message_id, sender, text, len(parts), parts_expected, error, decision, flags=flags)
     )
 
 

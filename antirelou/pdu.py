@@ -113,6 +113,25 @@ def decode_deliver(pdu_hex: str) -> Deliver:
         return _failed(f"decoder failure: {problem!r}", found)
 
 
+def smsc_address(pdu_hex: str) -> str | None:
+    """Given a PDU as hex with its SMSC field in front (as modems list them), return the SMS
+    centre's address ("+33689004000"; with a "+" when its type of number is international), or
+    None if the field is empty or unreadable. Never raise: it describes evidence, it decides
+    nothing."""
+    try:
+        reader = _Reader(_parse_hex(pdu_hex))
+        length = reader.byte("SMSC length")
+        if not 2 <= length <= 11:
+            return None
+        type_of_address = reader.byte("SMSC type")
+        digits = _decode_semi_octets(reader.take(length - 1, "SMSC address"), 2 * (length - 1))
+    except _Malformed:
+        return None
+    if not digits:
+        return None
+    return "+" + digits if (type_of_address >> 4) & 0x07 == 0x01 else digits
+
+
 def _failed(reason: str, found: dict) -> Deliver:
     return Deliver(
         sender=found.get("sender"),

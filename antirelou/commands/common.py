@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from datetime import datetime
@@ -38,6 +39,14 @@ def open_store(
     except StoreError as error:
         print(f"antirelou: {error}", file=sys.stderr)
         raise Exit(missing_status) from None
+
+
+def current_user() -> str:
+    """Who runs the command, for the access records: the person behind sudo if any."""
+    try:
+        return os.environ.get("SUDO_USER") or getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"uid {os.getuid()}"
 
 
 def become_owner_of(path: str) -> None:

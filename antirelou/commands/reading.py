@@ -22,6 +22,8 @@ def cmd_status(arguments: argparse.Namespace) -> int:
         beat = livestate.read(config.database)
         counts = queries.counts_since(store, local_day_start(now))
         events = queries.recent_events(store)
+        access = queries.recent_access(store)
+        checkpoint = store.last_checkpoint()
         waiting = queries.waiting_replies(store)
         budgets = [
             _budget_line(budget) for budget in budget_list(store.current_spending(now), config)
@@ -38,6 +40,8 @@ def cmd_status(arguments: argparse.Namespace) -> int:
                     "budgets": budgets,
                     "waiting": dataclasses.asdict(waiting),
                     "recent_events": events,
+                    "recent_access": access,
+                    "checkpoint": None if checkpoint is None else checkpoint.as_json(),
                 },
                 default=str,
             )
@@ -95,6 +99,18 @@ def cmd_status(arguments: argparse.Namespace) -> int:
         print("  recent events:")
         for event in events:
             print(f"    {local_text(event['at'])}  {event['kind']}: {event['detail']}")
+    if checkpoint:
+        print(
+            f"  checkpoint: {checkpoint.short()} at {local_text(checkpoint.at)}"
+            " (`antirelou verify` checks the log against it)"
+        )
+    if access:
+        print("  who looked / accès:")
+        for record in access:
+            print(
+                f"    {local_text(record['at'])}  {record['user']}: {record['command']}"
+                f" ({record['covered']})"
+            )
     return status
 
 
@@ -131,6 +147,8 @@ def _message_cell(record: dict) -> str:
     if record["kind"] == "call":
         label = _CALL_CELL + ("" if record["sender"] else _HIDDEN_NUMBER)
         return label + " " * max(42 - len(label) - 1, 0)
+    if record["purged_at"]:
+        return f"{'<purgé / purged>':42}"
     text = (record["text"] or f"<{record['error'] or 'empty'}>").replace("\n", " ")
     if len(text) > 42:
         text = text[:41] + "…"
@@ -147,7 +165,9 @@ def cmd_log(arguments: argparse.Namespace) -> int:
         number = classify(arguments.sender, config.numbers.default_country)
         sender = number.e164 or arguments.sender
     with store:
-        records = queries.messages_with_replies(store, arguments.limit, sender)
+        records = queries.messages_with_replies(
+            store, arguments.limit, sender, flagged=arguments.flagged
+        )
     if arguments.json:
         for record in records:
             print(json.dumps(record, ensure_ascii=False))
@@ -155,7 +175,7 @@ def cmd_log(arguments: argparse.Namespace) -> int:
     if not records:
         print("no messages yet / aucun message pour l'instant")
         return 0
-    print(f"{'received':19}  {'from':16}  {'message':42}  reply")
+    print(f"{'id':>6}  {'received':19}  {'from':16}  {'message':42}  reply")
     for record in records:
         text = _message_cell(record)
         reply = record["reply"]
@@ -168,9 +188,11 @@ def cmd_log(arguments: argparse.Namespace) -> int:
             what = f"skipped: {reply['reason']}"
         elif reply["status"] == "sent":
             what = f"sent ({reply['segments_sent']} SMS)"
+        if record["flags"]:
+            what += "  ⚑ " + ", ".join(flag["rule"] for flag in record["flags"])
         print(
-            f"{local_text(record['received_at'])}  {(record['sender'] or '?')[:16]:16}  "
-            f"{text}  {what}"
+            f"{record['id']:>6}  {local_text(record['received_at'])}  "
+            f"{(record['sender'] or '?')[:16]:16}  {text}  {what}"
         )
     return 0
 

@@ -34,6 +34,13 @@ class Invalid(ValueError):
         super().__init__(message)
         self.problems: list[tuple[str, yaml.Node | None]] = [(message, node)]
 
+    @classmethod
+    def gathered(cls, problems: list[tuple[str, yaml.Node | None]]) -> Invalid:
+        """Given several problems (at least one), return one Invalid holding them in order."""
+        invalid = cls(*problems[0])
+        invalid.problems.extend(problems[1:])
+        return invalid
+
 
 @dataclass(frozen=True)
 class Context:
@@ -388,9 +395,7 @@ class TextSteps(Check):
                 problems.append(("a step with no text: write at least one", item))
             steps.append(tuple(texts))
         if problems:
-            invalid = Invalid(*problems[0])
-            invalid.problems.extend(problems[1:])
-            raise invalid
+            raise Invalid.gathered(problems)
         return tuple(steps)
 
     def format(self, value: tuple[tuple[str, ...], ...]) -> str:
@@ -420,9 +425,7 @@ class StringList(Check):
             except ValueError as error:
                 problems.append((str(error), item))
         if problems:
-            invalid = Invalid(*problems[0])
-            invalid.problems.extend(problems[1:])
-            raise invalid
+            raise Invalid.gathered(problems)
         return tuple(values)
 
     def format(self, value: tuple[str, ...]) -> str:
@@ -472,9 +475,7 @@ class Mapping(Check):
                     (message, where or value_node) for message, where in invalid.problems
                 )
         if problems:
-            invalid = Invalid(*problems[0])
-            invalid.problems.extend(problems[1:])
-            raise invalid
+            raise Invalid.gathered(problems)
         return tuple(pairs)
 
     def format(self, value: tuple[tuple[str, Any], ...]) -> str:

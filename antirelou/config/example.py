@@ -34,7 +34,7 @@ HEADER = """\
 #     supprimé reprend sa valeur par défaut (sauf modem.port et database,
 #     obligatoires).
 #     Durées : un nombre suivi d'une unité, sans espace : 250ms, 30s, 5m (minutes),
-#     24h, 7d (jours), ou combinées : 1h30m.
+#     24h, 7d (jours), 6y (années de 366 jours), ou combinées : 1h30m.
 # EN: This file lives at /etc/antirelou/antirelou.yaml (or NAME.yaml for the line
 #     NAME). After changing it, check it with "antirelou check", then reload the
 #     service: "sudo systemctl reload antirelou" (or antirelou@NAME; modem: and
@@ -45,7 +45,7 @@ HEADER = """\
 #     deleted setting goes back to its default (except modem.port and database, which
 #     are required).
 #     Durations: a number followed by a unit, no space: 250ms, 30s, 5m (minutes), 24h,
-#     7d (days), or combined: 1h30m.
+#     7d (days), 6y (years of 366 days), or combined: 1h30m.
 """
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from antirelou.durations import YEAR
+from antirelou.flags import DEFAULT_RULES, Rule
+
 DEFAULT_PATH = "/etc/antirelou/antirelou.yaml"
 
 
@@ -109,7 +112,7 @@ class FloodConfig:
     enabled: bool = True
     messages_per_minute: int = 20
     new_numbers_per_minute: int = 10
-    calm_after: float = 1800.0
+    calm_after: float = 86400.0
     segments_per_hour: int = 10
     hold: float = 300.0
     answer_within: float = 86400.0
@@ -140,6 +143,31 @@ class CallsConfig:
 
 
 @dataclass(frozen=True)
+class FlagsConfig:
+    """The `flags:` section: which messages are flagged as possible threats (antirelou.flags)."""
+
+    enabled: bool = True
+    defaults: bool = True  # the French default rules (flags.DEFAULT_RULES), before `rules`
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def active(self) -> tuple[Rule, ...]:
+        """The rules messages are matched against, in order (none when disabled)."""
+        if not self.enabled:
+            return ()
+        return (DEFAULT_RULES if self.defaults else ()) + self.rules
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    """The `retention:` section, in seconds: how long numbers and texts are kept (store.purge)."""
+
+    messages: float = 90 * 86400.0
+    flagged: float = 6.0 * YEAR  # after the flagged number's last message
+    access: float = 1.0 * YEAR
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     """The `logging:` section."""
 
@@ -162,3 +190,5 @@ class Config:
     flood: FloodConfig = FloodConfig()
     alerts: AlertsConfig = AlertsConfig()
     calls: CallsConfig = CallsConfig()
+    flags: FlagsConfig = FlagsConfig()
+    retention: RetentionConfig = RetentionConfig()

@@ -23,6 +23,7 @@ from antirelou.config.checks import (
     Text,
     TextSteps,
 )
+from antirelou.config.evidence import FLAGS, RETENTION
 from antirelou.config.keys import DAY, HOUR, MINUTE, Key, Section, default_of
 from antirelou.config.model import (
     CallsConfig,
@@ -365,6 +366,8 @@ SCHEMA = Section(
         BUDGETS,
         FLOOD,
         ALERTS,
+        FLAGS,
+        RETENTION,
         Section(
             "logging",
             LoggingConfig,

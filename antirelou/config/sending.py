@@ -83,9 +83,13 @@ FLOOD = Section(
         ),
         Key(
             "calm_after",
-            Duration(MINUTE, DAY),
-            "Fin du raid quand les débits sont restés sous les seuils aussi longtemps.",
-            "The raid ends when the rates have stayed below the thresholds this long.",
+            Duration(MINUTE, 7 * DAY),
+            "Fin du raid quand les débits sont restés sous les seuils aussi longtemps. Un raid"
+            " vient par vagues, sur des jours : entre deux vagues, ses numéros qui n'écrivent"
+            " qu'une fois dépenseraient le mois s'ils étaient répondus comme d'ordinaire.",
+            "The raid ends when the rates have stayed below the thresholds this long. A raid"
+            " comes in waves, over days: between two waves, its numbers that write only once"
+            " would spend the month if they were answered as usual.",
         ),
         Key(
             "segments_per_hour",

@@ -39,36 +39,75 @@ class CanonicalError(ValueError):
 def canonical_json(value: object) -> bytes:
     """Given a value of the canonical subset (see the module), return its RFC 8785 bytes.
     Raise CanonicalError, naming the path of the first value outside the subset."""
-    _check(value, "$")
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    # Every record of the log goes through here, several per message during a raid: the walk
+    # builds no path unless something is wrong, and strings are checked for lone surrogates
+    # by the one encoding of the whole text rather than one by one.
+    try:
+        _check(value)
+    except _Outside as outside:
+        raise CanonicalError(f"${''.join(reversed(outside.path))}: {outside}") from None
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalError(
+            f"{_surrogate_path(value, '$')}: text holds a lone surrogate"
+        ) from None
 
 
-def _check(value: object, path: str) -> None:
-    if value is None or isinstance(value, bool):
+class _Outside(ValueError):
+    """A value outside the subset; `path` is filled in, innermost first, on the way out."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.path: list[str] = []
+
+
+def _check(value: object) -> None:
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
         return
     if isinstance(value, int):
         if abs(value) > _SAFE_INTEGER:
-            raise CanonicalError(f"{path}: integer {value} is beyond ±2^53")
+            raise _Outside(f"integer {value} is beyond ±2^53")
         return
+    if isinstance(value, Mapping):
+        for key in value:
+            if type(key) is not str or not _KEY.fullmatch(key):
+                raise _Outside(f"key {key!r} is not ASCII letters, digits or '_'")
+        pairs, spell = value.items(), ".{}".format
+    elif isinstance(value, list | tuple):
+        pairs, spell = enumerate(value), "[{}]".format
+    elif isinstance(value, str):
+        return
+    else:
+        raise _Outside(f"{kind.__name__} has no canonical form (no floats)")
+    for key, item in pairs:
+        try:
+            _check(item)
+        except _Outside as outside:
+            outside.path.append(spell(key))  # spelled only on the way out of an error
+            raise
+
+
+def _surrogate_path(value: object, path: str) -> str:
+    """Return the path of the first string holding a lone surrogate (there is one)."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise CanonicalError(f"{path}: text holds a lone surrogate") from None
-        return
-    if isinstance(value, list | tuple):
+            return path
+    elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _check(item, f"{path}[{index}]")
-        return
-    if isinstance(value, Mapping):
+            found = _surrogate_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    elif isinstance(value, Mapping):
         for key, item in value.items():
-            if not isinstance(key, str) or not _KEY.fullmatch(key):
-                raise CanonicalError(f"{path}: key {key!r} is not ASCII letters, digits or '_'")
-            _check(item, f"{path}.{key}")
-        return
-    raise CanonicalError(f"{path}: {type(value).__name__} has no canonical form (no floats)")
+            found = _surrogate_path(item, f"{path}.{key}")
+            if found:
+                return found
+    return ""
 
 
 def check_kind(kind: str, record_id: int) -> None:

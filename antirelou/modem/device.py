@@ -54,10 +54,14 @@ from antirelou.modem.gsm import SafeGsmModem
 from antirelou.modem.inbox import Inbox
 from antirelou.modem.records import (
     CPMS_NAME,
+    ICCID_COMMANDS,
     Identity,
     Registration,
     StorageInfo,
     offered_storages,
+    parse_iccid,
+    parse_imsi,
+    parse_own_number,
     storage_usage,
 )
 from antirelou.pdu import encode_submit
@@ -164,9 +168,28 @@ class Modem:
             model=self._first_line("AT+CGMM"),
             revision=self._first_line("AT+CGMR", optional=True),
             imei=self._first_line("AT+CGSN", optional=True),
+            imsi=parse_imsi(self._optional("AT+CIMI")),
+            iccid=self._iccid(),
+            own_number=parse_own_number(self._optional("AT+CNUM")),
         )
         self._set_up_sms()
         return self.identity
+
+    def _optional(self, command: str) -> list[str]:
+        """Ask what only describes the SIM (for the evidence's device block): many dongles
+        refuse some of it, or do not know it; that never stops the service."""
+        try:
+            return self.command(command)
+        except (ModemRefused, ModemTimeout) as error:
+            log.debug("%s not answered: %s", command, error)
+            return []
+
+    def _iccid(self) -> str:
+        for command in ICCID_COMMANDS:
+            iccid = parse_iccid(self._optional(command))
+            if iccid:
+                return iccid
+        return ""
 
     def _cancel_pending_input(self) -> None:
         # A daemon killed between AT+CMGS's prompt and its Ctrl-Z leaves the modem

@@ -1,5 +1,6 @@
 """What the modem tells about itself, its storages and its calls: plain records, and the
-parsing of AT+CPMS answers (every variant real modems send, modems.md §1.9)."""
+parsing of AT+CPMS answers (every variant real modems send, modems.md §1.9) and of the SIM's
+identity (IMSI, ICCID, own number)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,74 @@ class IncomingCall:
 
 @dataclass(frozen=True)
 class Identity:
+    """Who the modem and its SIM are; "" for what they would not say."""
+
     manufacturer: str
     model: str
     revision: str
     imei: str
+    imsi: str = ""
+    iccid: str = ""
+    own_number: str = ""  # AT+CNUM, only when the SIM knows it (most prepaid ones do not)
+
+
+# The ICCID, asked in turn until one answers: first the SIM file itself, read as 3GPP TS 27.007
+# §8.18 allows (READ BINARY of EF_ICCID, 2FE2 = 12258: ModemManager's generic way,
+# src/mm-base-sim.c), then the families' own commands for sticks that refuse +CRSM: Huawei
+# AT^ICCID? (plugins/huawei/mm-sim-huawei.c: "older devices don't support ^ICCID", answer
+# digit-swapped), Quectel AT+QCCID ("+QCCID: 8986…"), SIMCom AT+CICCID ("+ICCID: 89…"),
+# SIM800 and u-blox AT+CCID (plain digits, or "+CCID:"), ZTE AT+ZGETICCID ("+ZGETICCID: 89…").
+ICCID_COMMANDS = (
+    "AT+CRSM=176,12258,0,0,10",
+    "AT^ICCID?",
+    "AT+QCCID",
+    "AT+CICCID",
+    "AT+CCID",
+    "AT+ZGETICCID",
+)
+_ICCID = re.compile(r"[0-9A-Fa-f]{19,20}")
+_CNUM = re.compile(r'^\+CNUM:\s*(?:"[^"]*"|[^,]*),\s*"([^"]+)"\s*,\s*(\d+)')
+
+
+def parse_imsi(lines: Sequence[str]) -> str:
+    """Given the answer to AT+CIMI, return the IMSI (6 to 15 digits), or ""."""
+    for line in lines:
+        value = line.removeprefix("+CIMI:").strip().strip('"')
+        if re.fullmatch(r"\d{6,15}", value):
+            return value
+    return ""
+
+
+def parse_iccid(lines: Sequence[str]) -> str:
+    """Given the answer to one of ICCID_COMMANDS, return the ICCID (19 or 20 digits, "89"
+    first), or "". EF_ICCID stores each pair of digits swapped ("98…"), as +CRSM and Huawei's
+    ^ICCID give it; a 19-digit ICCID ends in a filler F (ModemManager's mm_3gpp_parse_iccid)."""
+    for line in lines:
+        value = line.rsplit(",", 1)[-1] if line.startswith("+CRSM") else line
+        if ":" in value:
+            value = value.split(":", 1)[1]
+        value = value.strip().strip('"').upper()
+        if not _ICCID.fullmatch(value):
+            continue
+        if value.startswith("98") and len(value) == 20:
+            value = "".join(value[i + 1] + value[i] for i in range(0, 20, 2))
+        value = value.removesuffix("F")
+        if value.startswith("89") and value.isalnum():
+            return value
+    return ""
+
+
+def parse_own_number(lines: Sequence[str]) -> str:
+    """Given the answer to AT+CNUM (`+CNUM: "","+33612345678",145`, one line per number),
+    return the first number, with its "+" when its type is international (145), or ""."""
+    for line in lines:
+        found = _CNUM.match(line.strip())
+        if found and found.group(1).strip():
+            number = found.group(1).strip()
+            if found.group(2) == "145" and not number.startswith("+"):
+                number = "+" + number
+            return number
+    return ""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from antirelou.simulator.calls import REJECTED
 from antirelou.simulator.network_pdu import Submit, decode_submit, tpdu_length
+from antirelou.simulator.sim_identity import VENDOR_ICCID, imsi, own_number, restricted_sim_access
 from antirelou.simulator.state import PIN_ATTEMPTS, ModemState, PendingSubmit
 from antirelou.simulator.storage import DELETED_BY_FLAG, STAT_REC_READ, STAT_REC_UNREAD, View
 
@@ -33,7 +34,8 @@ _CME_TEXT = {
 }
 _COMMAND = re.compile(r"([+^$%][A-Z0-9]+|&[A-Z]|[A-Z]?)(.*)", re.IGNORECASE | re.DOTALL)
 # Commands a SIM must be unlocked for (+CME ERROR: 11 before AT+CPIN).
-_NEEDS_SIM = {"+CIMI", "+CSCA", "+CSMP", "+CPMS", "+CNMI", "+CMGL", "+CMGR", "+CMGD", "+CMGS"}
+_NEEDS_SIM = {"+CSCA", "+CSMP", "+CPMS", "+CNMI", "+CMGL", "+CMGR", "+CMGD", "+CMGS"}
+_NEEDS_SIM |= {"+CIMI", "+CNUM", "+CRSM", *VENDOR_ICCID}
 # Commands that fail until the SMS service is ready after a boot (research §4.3: Calypso
 # answers 314 to CPMS, CMGL and CNMI; SIM800L and A7670E answer ERROR to AT+CMGF).
 _NEEDS_SMS_SERVICE = {"+CPMS", "+CNMI", "+CMGL", "+CMGR", "+CMGD", "+CMGS", "+CMGF", "+CSMS"}
@@ -117,8 +119,7 @@ def _decode_pdu(state: ModemState, pdu_hex: str, expected_length: int | None) ->
 def _dispatch(state: ModemState, name: str, rest: str) -> Answer | None:
     handler = HANDLERS.get(name)
     if handler is None:
-        # Some Huawei sticks answer COMMAND NOT SUPPORT instead of ERROR (research §4.1).
-        raise Refused(_cme(state, 100) if state.cmee else state.profile.unknown_command)
+        raise Refused(_unknown(state))
     if name in _NEEDS_SIM and rest not in ("=?",):
         _require_sim(state)
     if name in _NEEDS_SMS_SERVICE and rest != "=?" and not state.sms_ready():
@@ -143,6 +144,11 @@ def _cme(state: ModemState, code: int) -> str:
     if state.cmee == 2 and code in _CME_TEXT:
         return f"+CME ERROR: {_CME_TEXT[code]}"
     return f"+CME ERROR: {code}"
+
+
+def _unknown(state: ModemState) -> str:
+    # Some Huawei sticks answer COMMAND NOT SUPPORT instead of ERROR (research §4.1).
+    return _cme(state, 100) if state.cmee else state.profile.unknown_command
 
 
 def _cms(state: ModemState, code: int) -> str:
@@ -191,6 +197,33 @@ def _refuse_syntax() -> Answer:
 def _constant(value: Callable[[ModemState], str]) -> Handler:
     def handler(state: ModemState, kind: str, arguments: str) -> Answer:
         return Answer() if kind == "test" else Answer([value(state)])
+
+    return handler
+
+
+def _sim_answer(answer: Callable[[ModemState], list[str]]) -> Handler:
+    def handler(state: ModemState, kind: str, arguments: str) -> Answer:
+        return Answer() if kind == "test" else Answer(answer(state))
+
+    return handler
+
+
+def _iccid_command(name: str) -> Handler:
+    """The handler of one of the ICCID commands, answered only by the families that have it."""
+
+    def handler(state: ModemState, kind: str, arguments: str) -> Answer:
+        if name not in state.profile.iccid_commands:
+            raise Refused(_unknown(state))
+        if kind == "test":
+            return Answer()
+        if name == "+CRSM":
+            if kind != "set":
+                raise Refused("ERROR")
+            return Answer(restricted_sim_access(state, _arguments(arguments)))
+        wanted, answer = VENDOR_ICCID[name]
+        if kind != wanted:
+            raise Refused("ERROR")
+        return Answer([answer(state)])
 
     return handler
 
@@ -526,7 +559,9 @@ HANDLERS: dict[str, Handler] = {
     "+CGMM": _constant(lambda state: state.model),
     "+CGMR": _constant(lambda state: state.profile.revision),
     "+CGSN": _constant(lambda state: state.imei),
-    "+CIMI": _constant(lambda state: "208011234567890"),
+    "+CIMI": _sim_answer(imsi),
+    "+CNUM": _sim_answer(own_number),
+    **{name: _iccid_command(name) for name in ("+CRSM", *VENDOR_ICCID)},
     "+CLAC": _list_commands,
     "+CPIN": _pin_command,
     "+CSQ": _signal_quality,

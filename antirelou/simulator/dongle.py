@@ -56,6 +56,7 @@ class SimulatedDongle(ServingLoop):
         signal: int = 20,
         registration_delay: float = 0.0,
         imei: str = "861234056789012",
+        own_number: str | None = None,
         manufacturer: str | None = None,
         model: str | None = None,
         sms_ready_delay: float | None = None,
@@ -65,7 +66,8 @@ class SimulatedDongle(ServingLoop):
         """Given the link to keep pointing at the pty and the dongle family (a name in
         PROFILES or a Profile), prepare a stopped dongle. `memories` (name -> capacity)
         replaces the profile's storages; `sim_capacity` the SIM's (0: an eSIM that stores
-        nothing, research §1.5). `manufacturer`, `model` and `sms_ready_delay` (seconds of
+        nothing, research §1.5). `own_number`: what AT+CNUM answers (None: the SIM does not
+        know it, as most do not). `manufacturer`, `model` and `sms_ready_delay` (seconds of
         "SMS not ready" after a reboot or replug) replace the profile's; `noise_every`
         (seconds, 0: never) repeats the profile's periodic lines while plugged. Raise
         ValueError for an unknown profile or storages that cannot hold a message.
@@ -83,6 +85,7 @@ class SimulatedDongle(ServingLoop):
             signal=signal,
             registration_delay=registration_delay,
             imei=imei,
+            own_number=own_number,
             manufacturer=manufacturer or "",
             model=model or "",
             profile=chosen,

@@ -68,6 +68,9 @@ class Profile:
     # Whether messages sent while the device is unplugged wait in the network until it
     # comes back (research §8: the network holds SMS it cannot deliver).
     network_holds_while_unplugged: bool = True
+    # The commands that give the SIM's ICCID (simulator.sim_identity says how each answers).
+    # +CRSM reads the SIM file itself, 3GPP TS 27.007 §8.18: every family here has it.
+    iccid_commands: tuple[str, ...] = ("+CRSM",)
 
     def groups(self, storages: list[str]) -> tuple[tuple[str, ...], ...]:
         """Given the storages the dongle has, return the three AT+CPMS=? groups."""
@@ -145,6 +148,8 @@ HUAWEI = Profile(
     call_end_line="^CEND:1,0,104,16",
     # §5: E1550, ATH did not end a ringing call until AT+CVHU=0.
     ath_needs_cvhu=True,
+    # ModemManager's plugins/huawei/mm-sim-huawei.c asks AT^ICCID? first.
+    iccid_commands=("+CRSM", "^ICCID"),
 )
 
 ZTE = Profile(
@@ -170,6 +175,8 @@ ZTE = Profile(
     acknowledges_cmt=True,
     # §8: no storage-full notice is documented for ZTE.
     storage_full_line=None,
+    # ZTE modules answer AT+ZGETICCID with "+ZGETICCID: 8986…" (SparkFun's MG2639 library).
+    iccid_commands=("+CRSM", "+ZGETICCID"),
 )
 
 SIMCOM = Profile(
@@ -195,6 +202,9 @@ SIMCOM = Profile(
     acknowledges_cmt=False,
     # §8: SIMCom A7670E `+SMS FULL`.
     storage_full_line="+SMS FULL",
+    # SIM7600 and SIM5320 scripts read AT+CICCID ("+ICCID: 89…"); SIM800 answers AT+CCID
+    # with the bare digits.
+    iccid_commands=("+CRSM", "+CICCID", "+CCID"),
 )
 
 QUECTEL = Profile(
@@ -218,6 +228,8 @@ QUECTEL = Profile(
     acknowledges_cmt=True,
     # §8: no storage-full notice is documented for Quectel.
     storage_full_line=None,
+    # EC25 logs show AT+QCCID answered "+QCCID: 898604…", a 19-digit one padded with F.
+    iccid_commands=("+CRSM", "+QCCID"),
 )
 
 PROFILES: dict[str, Profile] = {

@@ -46,6 +46,9 @@ class ModemState:
     signal: int = 20
     registration_delay: float = 0.0
     imei: str = "861234056789012"
+    imsi: str = "208011234567890"  # Orange France's MCC 208, MNC 01
+    iccid: str = "8933010319000123456"  # 19 digits: "89", France's 33, issuer, account
+    own_number: str | None = None  # what AT+CNUM says; most SIMs do not know their number
     manufacturer: str = ""  # "": the profile's
     model: str = ""  # "": the profile's
     clock: Callable[[], float] = time.monotonic

@@ -1,6 +1,11 @@
 """The SQLite log: opening it (mode 0600, WAL, migrations with a copy first) and its
 transactions.
 
+What retention deletes must not stay readable in the file: `secure_delete` overwrites deleted
+content with zeros as it goes (free space in pages, freed pages), and after a purge the WAL is
+emptied into the file and truncated (`release_purged`). A file from before version 11 may still
+hold old copies of rows in its free space: it is vacuumed once, at that upgrade.
+
 The daemon's main thread writes; the `block`/`unblock` commands write too, each in one short
 transaction, and SQLite's lock orders them. WAL lets the read-only commands read while the
 daemon writes. The schema carries a version; `MIGRATIONS` upgrade an older file in order when
@@ -15,9 +20,10 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from antirelou.pseudonyms import load_key
 from antirelou.store.reads import Reads
 from antirelou.store.rows import StoreError
-from antirelou.store.schema import MIGRATIONS
+from antirelou.store.schema import LEDGER_VERSION, MIGRATIONS
 from antirelou.store.transaction import Transaction
 
 
@@ -52,6 +58,7 @@ class Store(Reads):
             if readonly:
                 self._db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
                 self._db.execute("PRAGMA query_only = ON")
+                self._key = load_key(path, create=False)
                 version = self.schema_version
                 if version < len(MIGRATIONS):
                     self._db.close()
@@ -61,11 +68,16 @@ class Store(Reads):
                     )
             else:
                 _create_private(path)
+                # The pseudonyms' key lives beside the database, made by its first writer.
+                self._key = load_key(path, create=True)
                 self._db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
                 self._use_wal(busy_timeout)
                 self._db.execute("PRAGMA synchronous = FULL")
+                self._db.execute("PRAGMA secure_delete = ON")
                 self._migrate()
         except sqlite3.Error as error:
+            raise StoreError(f"{path}: {error}") from error
+        except OSError as error:
             raise StoreError(f"{path}: {error}") from error
         self._db.row_factory = sqlite3.Row
 
@@ -96,8 +108,9 @@ class Store(Reads):
                 time.sleep(0.05)
 
     def _migrate(self) -> None:
-        if 0 < self.schema_version < len(MIGRATIONS):
-            self._keep_copy(self.schema_version)
+        before = self.schema_version
+        if 0 < before < len(MIGRATIONS):
+            self._keep_copy(before)
         # The version is read again under the write lock: two processes opening a new file at
         # once must not both create the tables.
         self._db.execute("BEGIN IMMEDIATE")
@@ -111,11 +124,19 @@ class Store(Reads):
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     self._db.execute(statement)
+                if number == LEDGER_VERSION:
+                    # What the file held before the log existed is logged as it is now.
+                    upgrade = Transaction(self._db, self.path, self._key)
+                    upgrade.log_unlogged()
+                    upgrade.finish()
                 self._db.execute(f"PRAGMA user_version = {number}")
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        if 0 < before < LEDGER_VERSION <= self.schema_version:
+            # Rows rewritten before secure_delete was on left copies in free space: rebuilt.
+            self._db.execute("VACUUM")
 
     def _keep_copy(self, version: int) -> None:
         """Copy the file as it is to `<path>.v<version>.bak` before upgrading it: an upgrade
@@ -139,7 +160,9 @@ class Store(Reads):
         except sqlite3.Error as error:
             raise StoreError(f"{self.path}: {error}") from error
         try:
-            yield Transaction(self._db, self.path)
+            tx = Transaction(self._db, self.path, self._key)
+            yield tx
+            tx.finish()
             self._db.execute("COMMIT")
         except BaseException as error:
             try:
@@ -149,6 +172,31 @@ class Store(Reads):
             if isinstance(error, sqlite3.Error):
                 raise StoreError(f"{self.path}: {error}") from error
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Run the block's reads on one state of the log, whatever is written meanwhile (an
+        export and its checkpoint must describe the same records)."""
+        try:
+            self._db.execute("BEGIN")
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: {error}") from error
+        try:
+            yield self
+        finally:
+            self._db.execute("COMMIT")
+
+    def release_purged(self, attempts: int = 2) -> bool:
+        """After a purge has committed: write the WAL into the file and truncate it, so that no
+        copy of what was purged stays in it (SQLite's own checkpoints reuse the WAL from its
+        start and leave older frames behind). Each attempt waits for readers at most the busy
+        timeout. Return False if they kept it busy throughout: the next purge tries again."""
+        for _ in range(attempts):
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return True
+            time.sleep(0.05)
+        return False
 
     def read(self, sql: str, parameters: Sequence = ()) -> list[sqlite3.Row]:
         """Run one read-only statement of `antirelou.store.queries`; raise StoreError."""

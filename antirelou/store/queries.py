@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 
 from antirelou.store.database import Store
 from antirelou.store.rows import iso
-from antirelou.store.schema import CALL, SENT, SKIPPED, SMS, SPENDING
+from antirelou.store.schema import (
+    CALL,
+    CURRENT_FLAG,
+    FLAGGED_MESSAGE,
+    SENT,
+    SKIPPED,
+    SMS,
+    SPENDING,
+)
 
 # The reply statuses `status` counts for a day, each reported even when none happened.
 _DAY_REPLY_STATUSES = ("sent", "skipped", "queued", "failed", "unknown")
@@ -60,10 +68,20 @@ def recent_events(store: Store, limit: int = 5) -> list[dict]:
     return [dict(row) for row in rows]
 
 
+def recent_access(store: Store, limit: int = 5) -> list[dict]:
+    """Return who last looked at or changed the evidence, newest first: at (the log's text),
+    command, user, covered."""
+    rows = store.read(
+        "SELECT at, command, user, covered FROM access ORDER BY id DESC LIMIT ?", (limit,)
+    )
+    return [dict(row) for row in rows]
+
+
 # --- log and the block list --------------------------------------------------------------------
 
 _MESSAGES_WITH_REPLIES = """
 SELECT m.id, m.kind, m.sender, m.sender_kind, m.text, m.smsc_time, m.received_at, m.parts,
+       m.purged_at,
        m.parts_expected, m.encoding, m.error, r.status AS reply_status, r.reason AS reply_reason,
        r.reason_code AS reply_reason_code, r.text AS reply_text, r.held_by AS reply_held_by,
        r.in_flood AS reply_in_flood,
@@ -72,16 +90,25 @@ FROM messages m LEFT JOIN replies r ON r.message_id = m.id
 """
 
 
-def messages_with_replies(store: Store, limit: int, sender: str | None = None) -> list[dict]:
-    """Given how many (0 for all) and optionally a sender, return the latest messages and calls
-    (`kind` "sms" or "call"), oldest first, each with its reply, as `log --json` prints them."""
-    where, parameters = "", []
+def messages_with_replies(
+    store: Store, limit: int, sender: str | None = None, *, flagged: bool = False
+) -> list[dict]:
+    """Given how many (0 for all), optionally a sender, and whether only flagged ones, return
+    the latest messages and calls (`kind` "sms" or "call"), oldest first, each with its reply
+    and its flags (a list, empty when none), as `log --json` prints them."""
+    conditions, parameters = [], []
     if sender:
-        where, parameters = " WHERE m.sender = ?", [sender]
+        conditions.append("m.sender = ?")
+        parameters.append(sender)
+    if flagged:
+        conditions.append(FLAGGED_MESSAGE)
+    where = " WHERE " + " AND ".join(conditions) if conditions else ""
     query = _MESSAGES_WITH_REPLIES + where + " ORDER BY m.id DESC"
     if limit > 0:
         query += " LIMIT ?"
         parameters.append(limit)
+    rows = store.read(query, parameters)
+    flags = flags_between(store, rows[-1]["id"], rows[0]["id"]) if rows else {}
     return [
         {
             "id": row["id"],
@@ -95,6 +122,7 @@ def messages_with_replies(store: Store, limit: int, sender: str | None = None) -
             "complete": row["parts"] >= row["parts_expected"],
             "encoding": row["encoding"],
             "error": row["error"],
+            "purged_at": row["purged_at"],
             "reply": {
                 "status": row["reply_status"],
                 "reason": row["reply_reason"],
@@ -105,9 +133,34 @@ def messages_with_replies(store: Store, limit: int, sender: str | None = None) -
                 "updated_at": row["reply_updated_at"],
                 "segments_sent": row["reply_segments"],
             },
+            "flags": flags.get(row["id"], []),
         }
-        for row in reversed(store.read(query, parameters))
+        for row in reversed(rows)
     ]
+
+
+def flags_between(store: Store, first: int, last: int) -> dict[int, list[dict]]:
+    """Given a range of message ids, return the flags each still has: message id -> list of
+    {rule, reason, matched, at, by}, in the order they were raised."""
+    found: dict[int, list[dict]] = {}
+    for row in store.read(
+        "SELECT f.message_id, f.rule, f.reason, f.matched, f.at, f.author FROM flags f"  # noqa: S608 - constants only
+        f" WHERE f.message_id BETWEEN ? AND ? AND {CURRENT_FLAG} ORDER BY f.id",
+        (first, last),
+    ):
+        found.setdefault(row[0], []).append(
+            {"rule": row[1], "reason": row[2], "matched": row[3], "at": row[4], "by": row[5]}
+        )
+    return found
+
+
+def message_state(store: Store, message_id: int) -> str | None:
+    """Return "kept" if the message exists with its content, "purged" if retention erased
+    it, None if there is no such message."""
+    rows = store.read("SELECT purged_at FROM messages WHERE id = ?", (message_id,))
+    if not rows:
+        return None
+    return "purged" if rows[0][0] else "kept"
 
 
 def blocked_numbers(store: Store) -> list[dict]:

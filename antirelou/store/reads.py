@@ -2,6 +2,9 @@
 
 `Reads` is shared by `Store` (outside a transaction) and `Transaction` (inside, where intake
 decides with what the same transaction has just written).
+
+A number whose messages retention purged is kept as its keyed pseudonym (antirelou.pseudonyms):
+"seen before" and "ever answered" look for both, so that a purge changes no decision.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from antirelou.budgets import Spending
+from antirelou.evidence.checkpoint import Checkpoint
+from antirelou.export.model import Device
+from antirelou.pseudonyms import pseudonym
 from antirelou.store.rows import Alert, PduRow, Reply, StoreError, iso
 from antirelou.store.schema import SPENDING
 
@@ -20,6 +26,11 @@ class Reads:
 
     path: str
     _db: sqlite3.Connection
+    _key: bytes | None  # the pseudonyms' key; None until a database is opened for writing
+
+    def _as_kept(self, number: str) -> tuple[str, str]:
+        """Given a number, return it and its pseudonym: how the log may hold it."""
+        return number, pseudonym(self._key, number) if self._key else number
 
     def _rows(self, sql: str, parameters: Sequence = ()) -> list[sqlite3.Row]:
         try:
@@ -61,7 +72,10 @@ class Reads:
         )
 
     def seen_before(self, sender: str) -> bool:
-        return self._one("SELECT 1 FROM messages WHERE sender = ? LIMIT 1", (sender,)) is not None
+        found = self._one(
+            "SELECT 1 FROM messages WHERE sender IN (?, ?) LIMIT 1", self._as_kept(sender)
+        )
+        return found is not None
 
     def wrote_again(self, sender: str, message_id: int) -> bool:
         """Return whether `sender` sent another message after message `message_id`."""
@@ -82,9 +96,9 @@ class Reads:
         """
         spent = self._one(
             "SELECT spent_at, step FROM replies"  # noqa: S608 - constants only
-            f" WHERE recipient = ? AND spent_at IS NOT NULL AND status IN {SPENDING}"
+            f" WHERE recipient IN (?, ?) AND spent_at IS NOT NULL AND status IN {SPENDING}"
             " ORDER BY spent_at DESC, id DESC LIMIT 1",
-            (recipient,),
+            self._as_kept(recipient),
         )
         waiting = self._one(
             "SELECT COALESCE(spent_at, created_at), step FROM replies"
@@ -180,7 +194,7 @@ class Reads:
         row = self._one("SELECT MIN(due_at) FROM replies WHERE status = 'queued'")
         return datetime.fromisoformat(row[0]) if row[0] else None
 
-    # --- alerts, events, heartbeat ---------------------------------------------------------
+    # --- alerts and events -----------------------------------------------------------------
 
     def last_alert_at(self, kind: str) -> datetime | None:
         row = self._one("SELECT MAX(created_at) FROM alerts WHERE kind = ?", (kind,))
@@ -214,3 +228,28 @@ class Reads:
         if row is None or row[1] != "flood started":
             return None
         return datetime.fromisoformat(row[0])
+
+    def latest_device(self) -> Device | None:
+        """Return the equipment as last recorded, or None if never."""
+        row = self._one(
+            "SELECT imei, imsi, iccid, own_number, operator, manufacturer, model, firmware,"
+            " software_version, clock_synchronised FROM device ORDER BY id DESC LIMIT 1"
+        )
+        if row is None:
+            return None
+        synchronised = None if row[9] is None else bool(row[9])
+        return Device(*row[:9], clock_synchronised=synchronised)
+
+    def last_checkpoint(self, why: str | None = None) -> Checkpoint | None:
+        """Return the latest checkpoint written down (for `why`, "daily" or "export", if
+        given), or None."""
+        row = self._one(
+            "SELECT size, root, at FROM checkpoints WHERE ? IS NULL OR why = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (why, why),
+        )
+        return (
+            None
+            if row is None
+            else Checkpoint(row[0], bytes(row[1]), datetime.fromisoformat(row[2]))
+        )

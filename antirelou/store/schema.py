@@ -211,10 +211,127 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO senders (sender, kind, sender_kind, messages)
         SELECT COALESCE(sender, ''), kind, sender_kind, COUNT(*) FROM messages GROUP BY 1, 2, 3;
     """,
+    # version 11: evidence and privacy. The tamper-evident log (`ledger`: one leaf per record, in
+    # the order records were written, with the record's salted digest and its salt; the RFC 6962
+    # tree's frontier in `ledger_head` and the perfect subtrees above the leaves in
+    # `ledger_nodes`, from which any proof is built), its checkpoints, and what it covers that
+    # had no row of its own: each reply's decision and outcomes (`reply_events`; `replies`
+    # keeps only the current state), flags and their removal, block list changes, who looked
+    # (`access`), the device's identity (`device`) and purges. `messages.sender_received` is
+    # the sender exactly as the network gave it (`sender` is how the log compares numbers);
+    # `purged_at` marks a message whose number and text retention removed. A record's id is
+    # never used twice: rows retention deletes have AUTOINCREMENT ids, the others are only
+    # emptied. Records written before this version are logged as they are at the upgrade
+    # (database.Store._migrate).
+    """
+    CREATE TABLE ledger (
+        seq INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        record_id INTEGER NOT NULL,
+        digest BLOB NOT NULL,
+        salt BLOB,
+        UNIQUE (kind, record_id)
+    );
+    CREATE TABLE ledger_nodes (
+        level INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        PRIMARY KEY (level, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE ledger_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        size INTEGER NOT NULL,
+        frontier BLOB NOT NULL
+    );
+    CREATE TABLE checkpoints (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        root BLOB NOT NULL,
+        why TEXT NOT NULL
+    );
+    CREATE TABLE reply_events (
+        id INTEGER PRIMARY KEY,
+        reply_id INTEGER NOT NULL REFERENCES replies(id),
+        at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason_code TEXT,
+        reason TEXT,
+        segments_sent INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE INDEX reply_events_reply ON reply_events(reply_id);
+    CREATE TABLE flags (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id INTEGER NOT NULL REFERENCES messages(id),
+        rule TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        matched TEXT,
+        at TEXT NOT NULL,
+        author TEXT NOT NULL
+    );
+    CREATE INDEX flags_message ON flags(message_id);
+    CREATE TABLE unflags (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        flag_id INTEGER NOT NULL UNIQUE REFERENCES flags(id),
+        at TEXT NOT NULL,
+        author TEXT NOT NULL
+    );
+    CREATE TABLE block_events (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        number TEXT NOT NULL,
+        action TEXT NOT NULL,
+        reason TEXT,
+        author TEXT NOT NULL
+    );
+    CREATE TABLE access (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        command TEXT NOT NULL,
+        user TEXT NOT NULL,
+        covered TEXT NOT NULL
+    );
+    CREATE TABLE device (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        imei TEXT,
+        imsi TEXT,
+        iccid TEXT,
+        own_number TEXT,
+        operator TEXT,
+        manufacturer TEXT,
+        model TEXT,
+        firmware TEXT,
+        software_version TEXT,
+        clock_synchronised INTEGER
+    );
+    CREATE TABLE purges (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        fields TEXT NOT NULL
+    );
+    ALTER TABLE messages ADD COLUMN sender_received TEXT;
+    ALTER TABLE messages ADD COLUMN purged_at TEXT;
+    CREATE INDEX pdus_message ON pdus(message_id);
+    INSERT INTO reply_events (reply_id, at, status, reason_code, reason, segments_sent, error)
+        SELECT id, updated_at, status, reason_code, reason, segments_sent, error FROM replies
+        ORDER BY id;
+    INSERT INTO block_events (at, number, action, reason, author)
+        SELECT at, number, 'block', reason, 'antirelou' FROM blocked ORDER BY at;
+    """,
 )
+
+# The version from which every record is in the tamper-evident log.
+LEDGER_VERSION = 11
 
 # What a row of `messages` is (messages.kind): an SMS, or a rejected voice call.
 SMS, CALL = "sms", "call"
+
+# A flag still standing: no one removed it (`antirelou unflag`). For a flag row aliased `f`.
+CURRENT_FLAG = "NOT EXISTS (SELECT 1 FROM unflags u WHERE u.flag_id = f.id)"
+# A message (aliased `m`) with a flag still standing.
+FLAGGED_MESSAGE = f"EXISTS (SELECT 1 FROM flags f WHERE f.message_id = m.id AND {CURRENT_FLAG})"  # noqa: S608 - constants only
 
 # Replies that cost, or will cost, money: counted against the budgets.
 SPENDING = "('queued', 'sending', 'sent', 'unknown')"

@@ -63,7 +63,7 @@ BAD_CONFIGS = [
         MINIMAL + "limits:\n  daily: 10\n",
         "4:1: limits",
         "unknown section (expected one of: modem, database, numbers, replies, calls, budgets,"
-        " flood, alerts, logging)",
+        " flood, alerts, flags, retention, logging)",
         id="unknown-section-no-suggestion",
     ),
     pytest.param(
@@ -298,7 +298,51 @@ BAD_CONFIGS = [
         "a list is not a key name (keys are plain words)",
         id="key-not-a-name",
     ),
+    pytest.param(
+        MINIMAL + "flags:\n  rules:\n    - id: rue\n      reason: adresse\n"
+        "    - id: Rue\n      reason: x\n      phrases: [lilas]\n",
+        "8:7: flags.rules[1]",
+        "flag rule id 'Rue': use lower-case letters, digits and '_'",
+        id="flag-rule-bad-id",
+    ),
+    pytest.param(
+        MINIMAL + "flags:\n  rules:\n    - id: rue\n      reason: adresse\n",
+        "6:7: flags.rules[0]",
+        "flag rule 'rue': give at least one phrase or pattern",
+        id="flag-rule-nothing-to-match",
+    ),
+    pytest.param(
+        MINIMAL + "flags:\n  rules:\n    - id: death_threat\n      reason: x\n"
+        "      phrases: [mort]\n",
+        "6:7: flags.rules[0]",
+        "id 'death_threat' is already used",
+        id="flag-rule-default-id",
+    ),
+    pytest.param(
+        MINIMAL + "flags:\n  rules:\n    - id: rue\n      reason: x\n      patterns: ['(']\n",
+        "6:7: flags.rules[0]",
+        "pattern '(' is not a regular expression",
+        id="flag-rule-bad-pattern",
+    ),
+    pytest.param(
+        MINIMAL + "retention:\n  messages: 30d\n",
+        "5:3: retention.messages",
+        "'30d' is too short (at least 31d)",
+        id="retention-shorter-than-the-budgets",
+    ),
 ]
+
+
+def test_flag_rules_are_added_to_the_defaults():
+    config = loads(
+        MINIMAL + "flags:\n  rules:\n    - id: rue\n      reason: notre adresse\n"
+        '      phrases: ["rue des Lilas"]\nretention:\n  flagged: 1y\n'
+    )
+    assert [rule.id for rule in config.flags.active][-1] == "rue"
+    assert len(config.flags.active) == 6
+    assert config.retention.flagged == 366 * 86400
+    without = loads(MINIMAL + "flags:\n  defaults: false\n")
+    assert without.flags.active == ()
 
 
 @pytest.mark.parametrize("text, where, message", BAD_CONFIGS)

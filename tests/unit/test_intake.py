@@ -125,3 +125,26 @@ def test_a_network_clock_a_little_ahead_of_ours_is_not_a_backlog(store):
     result = commit_listing(store, _written(ahead), CONFIG, NOW, FloodDetector(CONFIG.flood))
     assert result.transitions == [] and result.late == []
     assert result.flood.rates(NOW) == (2, 2)  # counted at our receipt, as live messages
+
+
+def test_a_flag_changes_nothing_about_the_reply(tmp_path):
+    threat = [("+33633333333", "Je vais te buter, je sais où tu habites 🔪")] * 3 + [
+        ("+33644444444", "t'es mort")
+    ]
+    decided = {}
+    for enabled in (True, False):
+        config = loads(
+            f"modem:\n  port: /dev/x\ndatabase: {tmp_path}/{enabled}.db\n"
+            f"flags:\n  enabled: {str(enabled).lower()}\n"
+        )
+        entries = tuple(
+            StoredPdu(slot, 0, encode_deliver(sender, text, NOW)[0])
+            for slot, (sender, text) in enumerate(threat, start=1)
+        )
+        with Store(config.database) as store:
+            result = commit_listing(store, Listing("SM", entries, clean=True), config, NOW)
+            decided[enabled] = store.read(
+                "SELECT recipient, text, status, reason_code, segments, due_at FROM replies"
+            )
+        assert all(bool(logged.flags) == enabled for logged in result.logged)
+    assert [tuple(row) for row in decided[True]] == [tuple(row) for row in decided[False]]

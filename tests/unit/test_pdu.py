@@ -20,6 +20,7 @@ from antirelou.pdu import (
     encode_submit,
     join_parts,
     segment_info,
+    smsc_address,
 )
 from antirelou.simulator.network_pdu import decode_submit, encode_deliver, encode_deliver_raw
 
@@ -625,3 +626,17 @@ def test_section_sign_is_gsm7_and_backquote_is_not():
     assert segment_info("`").encoding == "ucs2"
     [pdu] = encode_deliver("+33612345678", "§", WHEN)
     assert decode_deliver(pdu).text == "§"
+
+
+@pytest.mark.parametrize(
+    ("pdu", "smsc"),
+    [
+        ("07913396050096F5040B913316325476F80000", "+33695000695"),  # international
+        ("0581103254F6040B913316325476F80000", "0123456"),  # national, F filler
+        ("00040B913316325476F80000", None),  # the modem's default centre: no address
+        ("zz", None),
+        ("0C91", None),  # longer than an SMSC field may be
+    ],
+)
+def test_smsc_address_reads_the_service_centre_in_front_of_a_listed_pdu(pdu, smsc):
+    assert smsc_address(pdu) == smsc

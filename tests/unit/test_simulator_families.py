@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from antirelou.modem.records import parse_iccid, parse_imsi, parse_own_number
 from antirelou.simulator.calls import MISSED, REJECTED
 from antirelou.simulator.commands import execute, tpdu_length
 from antirelou.simulator.network_pdu import encode_deliver
@@ -365,3 +366,58 @@ def test_every_profile_offers_its_boot_memories():
         assert all(
             memory in group for memory, group in zip(profile.boot(storages), groups, strict=True)
         )
+
+
+# --- the SIM's identity -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "answer"),
+    [
+        ("generic", "AT+CIMI", ["208011234567890"]),
+        ("generic", "AT+CRSM=176,12258,0,0,10", ['+CRSM: 144,0,"983310309100103254F6"']),
+        ("generic", "AT+CRSM=176,28480,0,0,0", ['+CRSM: 106,130,""']),  # not EF_ICCID
+        ("huawei", "AT^ICCID?", ["^ICCID: 983310309100103254F6"]),
+        ("zte", "AT+ZGETICCID", ["+ZGETICCID: 8933010319000123456"]),
+        ("simcom", "AT+CICCID", ["+ICCID: 8933010319000123456F"]),
+        ("simcom", "AT+CCID", ["8933010319000123456"]),
+        ("quectel", "AT+QCCID", ["+QCCID: 8933010319000123456F"]),
+    ],
+)
+def test_each_family_answers_its_identity_commands_and_our_parsers_read_them(name, line, answer):
+    lines, final = _answer(_state(name), line)
+    assert (lines, final) == (answer, "OK")
+    if "ICCID" in line or "CCID" in line or "12258" in line:
+        assert parse_iccid(lines) == "8933010319000123456"
+
+
+def test_an_iccid_command_of_another_family_is_unknown_and_cnum_says_the_number_if_known():
+    assert _answer(_state("huawei"), "AT+QCCID") == ([], "COMMAND NOT SUPPORT")
+    assert _answer(_state("generic"), "AT+CNUM") == ([], "OK")  # the SIM does not know it
+    lines, _ = _answer(_state("generic", own_number="+33757000001"), "AT+CNUM")
+    assert lines == ['+CNUM: "","+33757000001",145']
+    assert parse_own_number(lines) == "+33757000001"
+    assert _answer(_state("generic", pin="1234"), "AT+CIMI")[1] == "ERROR"  # SIM locked
+
+
+@pytest.mark.parametrize(
+    ("lines", "iccid"),
+    [
+        (['+CRSM: 144,0,"98231420326409614067"'], "89324102234690160476"),  # ModemManager's
+        (["^ICCID: 984402003576012594F9"], "8944200053671052499"),
+        (["+QCCID: 898604B2012290748345"], "898604B2012290748345"),  # CMCC's hex digits
+        (['+CRSM: 106,130,""'], ""),
+        (["ERROR"], ""),
+        (["12345678901234567890"], ""),  # not "89": not an ICCID
+    ],
+)
+def test_parse_iccid(lines, iccid):
+    assert parse_iccid(lines) == iccid
+
+
+def test_parse_own_number_and_imsi():
+    assert parse_own_number(['+CNUM: ,"33612345678",145']) == "+33612345678"
+    assert parse_own_number(['+CNUM: "Moi","0612345678",129']) == "0612345678"
+    assert parse_own_number(['+CNUM: "","",129']) == ""
+    assert parse_imsi(["+CIMI: 208011234567890"]) == "208011234567890"
+    assert parse_imsi(["ERROR"]) == ""
