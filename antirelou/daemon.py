@@ -104,6 +104,8 @@ class Daemon:
         self.ready = threading.Event()
         self._ready_sent = False
         self._connected = False  # the modem is open, set up and registered
+        # Per storage, the rows of PDUs a delete the modem confirmed removed, not yet noted.
+        self._deleted: dict[str, list[int]] = {}
 
     @property
     def state(self) -> str:
@@ -383,6 +385,7 @@ class Daemon:
             self.modem.delete_slots(plan.slots)
         # What was deleted is noted by the next listing's transaction (intake), or by
         # _forget_deleted once the storage lists empty: one transaction per listing.
+        self._deleted[listing.storage] = plan.pdu_ids
         self._database_back()
         log.debug(
             "drained %d PDU(s) (%d new) from %s",
@@ -393,9 +396,10 @@ class Daemon:
         return True
 
     def _forget_deleted(self, storage: str) -> None:
-        """The storage lists empty: whatever was committed from it has been deleted. One write,
-        only if there is something to note (an idle poll writes nothing)."""
-        gone = list(self.store.pdus_on_modem(storage).values())
+        """The storage lists empty after a delete the modem confirmed: note what that delete
+        removed. Only a confirmed delete is noted (an empty listing alone proves nothing: a
+        dongle still loading its SIM lists nothing), and an idle poll writes nothing."""
+        gone = self._deleted.pop(storage, [])
         if gone:
             with self.store.transaction() as tx:
                 tx.forget_on_modem(gone)

@@ -68,6 +68,7 @@ class DeletePlan:
     """
 
     slots: list[int] = field(default_factory=list)
+    pdu_ids: list[int] = field(default_factory=list)  # the rows of what those deletes remove
     bulk: bool = True
 
 
@@ -122,6 +123,7 @@ def commit_listing(
             already = known.pop(key, None)
             if already is not None:
                 result.plan.slots.append(entry.slot)
+                result.plan.pdu_ids.append(already)
                 result.plan.bulk = False
                 continue
             # A line that is not hex may be damage on the wire: the PDU stays on the
@@ -147,6 +149,8 @@ def commit_listing(
                 decoded.sender,
                 (concat.reference, concat.total, concat.sequence) if is_part else None,
             )
+            if deletable:
+                result.plan.pdu_ids.append(pdu_id)
             result.new_pdus += 1
             if is_part:
                 groups.add((decoded.sender, concat.reference, concat.total))

@@ -192,3 +192,21 @@ def test_daemon_retries_a_refused_send_and_sends_it_once(dongle, start_daemon, w
     assert wait_until(
         lambda: query(config.database, "SELECT status, attempts FROM replies") == [("sent", 2)]
     )
+
+
+def test_a_confirmed_delete_is_noted_once_the_storage_lists_empty(
+    dongle, start_daemon, write_config
+):
+    from conftest import query
+
+    from antirelou.clock import wait_until
+    from antirelou.config import load
+
+    config = load(write_config())
+    start_daemon(config.path)
+    dongle.inject("+33611112222", "bonjour")
+    assert wait_until(lambda: query(config.database, "SELECT COUNT(*) FROM messages") == [(1,)])
+    # The next poll lists the storage empty: the delete it confirmed is written down.
+    assert wait_until(
+        lambda: query(config.database, "SELECT COUNT(*) FROM pdus WHERE on_modem = 1") == [(0,)]
+    )
